@@ -1,0 +1,94 @@
+import type { Snapshot } from '../cluster/snapshot.js';
+import { CHECKS } from './checks/index.js';
+import { DiagnosisContext } from './context.js';
+import { rankFindings, rootCauseOf, verdictOf } from './rank.js';
+import { TargetError, describeTarget, resolveTarget } from './target.js';
+import { buildTimeline } from './timeline.js';
+import type { Check, Finding, Report, Skipped, Target } from './types.js';
+
+export interface DiagnoseOptions {
+  now?: Date;
+  apiRequests?: number;
+  /** When gathering started (ms since epoch), so durationMs covers the reads too. */
+  startedAt?: number;
+  checks?: readonly Check[];
+}
+
+/** Snapshot -> Report: pure, the same for a live cluster and for a dump. */
+export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptions = {}): Report {
+  const started = opts.startedAt ?? Date.now();
+  const now = opts.now ?? new Date(snapshot.capturedAt);
+  const resolution = resolveTarget(snapshot, target);
+  if (!resolution.ok && 'ambiguous' in resolution)
+    throw new TargetError(
+      `${describeTarget(target)} exists in several namespaces (${resolution.ambiguous.join(', ')}): pass -n NAMESPACE`,
+    );
+  if (!resolution.ok && resolution.missing.kind !== 'Service') {
+    const m = resolution.missing;
+    throw new TargetError(
+      `${m.kind} ${m.name} not found in ${m.kind === 'Namespace' ? 'the cluster' : `namespace ${m.namespace}`}` +
+        (m.nearest.length ? `; nearest: ${m.nearest.join(', ')}` : ''),
+    );
+  }
+  const namespace = resolution.ok ? resolution.namespace : resolution.missing.namespace;
+  const resolved = { ...target, namespace };
+  const ctx = new DiagnosisContext({
+    snapshot,
+    target: resolved,
+    services: resolution.ok ? resolution.services : [],
+    missing: resolution.ok ? undefined : resolution.missing,
+    now,
+  });
+
+  const findings: Finding[] = [];
+  const skipped: Skipped[] = [];
+  for (const check of opts.checks ?? CHECKS) {
+    const unreadable = check.reads.find((k) => snapshot.unavailable[k] !== undefined);
+    const reason = unreadable ? `${unreadable}: ${snapshot.unavailable[unreadable]}` : check.skipIf?.(snapshot);
+    if (reason) {
+      skipped.push({ check: check.id, reason });
+      continue;
+    }
+    try {
+      findings.push(...check.run(ctx));
+    } catch (err) {
+      // A bug in one check must not cost the rest of the diagnosis.
+      skipped.push({ check: check.id, reason: `check failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+
+  const ranked = rankFindings(findings);
+  const partial = ctx.selectingServices.some((s) => {
+    const ep = ctx.endpointsOf(s);
+    return ep.ready > 0 && ep.ready < Math.max(ep.total, ctx.backendsOf(s).length);
+  });
+  const readable = !snapshot.unavailable.services && !snapshot.unavailable.pods;
+  const verdict = verdictOf(ranked, { partial, readable });
+  const root = rootCauseOf(ranked, verdict);
+  return {
+    target: resolved,
+    verdict,
+    rootCause: root?.check ?? null,
+    summary: summarise(resolved, verdict, root, ctx),
+    findings: ranked,
+    skipped,
+    timeline: buildTimeline(ctx),
+    durationMs: Math.max(0, Date.now() - started),
+    apiRequests: opts.apiRequests ?? 0,
+  };
+}
+
+function summarise(target: Report['target'], verdict: Report['verdict'], root: Finding | undefined, ctx: DiagnosisContext): string {
+  const what = `${describeTarget(target)} in ${target.namespace}`;
+  if (root) return `${what} is ${verdict}: ${root.title}`;
+  if (verdict === 'healthy') {
+    const eps = ctx.selectingServices.map((s) => ctx.endpointsOf(s));
+    const ready = eps.reduce((n, e) => n + e.ready, 0);
+    return ctx.selectingServices.length
+      ? `${what} is healthy: ${ready} ready endpoint(s), no problem found`
+      : `${what} is healthy: no problem found`;
+  }
+  if (verdict === 'unknown') return `${what}: could not read enough of the cluster to decide (${Object.keys(ctx.snapshot.unavailable).join(', ')})`;
+  return `${what} is ${verdict}`;
+}
+

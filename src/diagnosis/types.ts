@@ -1,0 +1,128 @@
+import type { Service } from '../cluster/k8s-types.js';
+import type { ResourceKind, Snapshot } from '../cluster/snapshot.js';
+import type { RemediationPlan } from '../remediation/plan-types.js';
+import type { DiagnosisContext } from './context.js';
+
+export const LAYERS = [
+  'pod',
+  'service',
+  'network-policy',
+  'dns',
+  'ingress',
+  'workload',
+  'mesh',
+  'node',
+] as const;
+export type Layer = (typeof LAYERS)[number];
+
+export const CHECK_IDS = [
+  'pod.not-ready',
+  'pod.crashloop',
+  'pod.oom-killed',
+  'pod.image-pull',
+  'pod.config-error',
+  'pod.unschedulable',
+  'pod.probe-misconfigured',
+  'pod.resource-starvation',
+  'pod.no-pods',
+  'service.not-found',
+  'service.selector-mismatch',
+  'service.no-endpoints',
+  'service.port-mismatch',
+  'netpol.ingress-blocked',
+  'netpol.dns-egress-blocked',
+  'dns.coredns-unhealthy',
+  'dns.kube-proxy-unhealthy',
+  'ingress.backend-missing',
+  'ingress.backend-port-mismatch',
+  'ingress.backend-no-endpoints',
+  'ingress.tls-secret-missing',
+  'ingress.controller-unhealthy',
+  'rollout.stalled',
+  'rollout.unsafe-strategy',
+  'rollout.recent-change',
+  'autoscaling.hpa-maxed',
+  'mesh.virtualservice-misrouted',
+  'mesh.destinationrule-subset-missing',
+  'node.not-ready',
+  'storage.pvc-unbound',
+] as const;
+export type CheckId = (typeof CHECK_IDS)[number];
+
+export type Severity = 'critical' | 'warning' | 'info';
+export type Verdict = 'unhealthy' | 'degraded' | 'healthy' | 'unknown';
+
+export const TARGET_KINDS = ['Service', 'Deployment', 'Ingress', 'Pod', 'Namespace'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+export interface Target {
+  kind: TargetKind;
+  name: string;
+  /** Absent: search every namespace the snapshot holds. */
+  namespace?: string;
+  cluster: string;
+}
+
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export interface Evidence {
+  command: string;
+  output: string;
+}
+
+export interface Finding {
+  check: CheckId;
+  layer: Layer;
+  severity: Severity;
+  title: string;
+  detail: string;
+  evidence: Evidence[];
+  objects: ObjectRef[];
+  remediations: RemediationPlan[];
+}
+
+export interface Skipped {
+  check: CheckId;
+  reason: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  what: string;
+}
+
+export interface Report {
+  target: Target & { namespace: string };
+  verdict: Verdict;
+  rootCause: CheckId | null;
+  summary: string;
+  findings: Finding[];
+  skipped: Skipped[];
+  timeline: TimelineEntry[];
+  durationMs: number;
+  apiRequests: number;
+}
+
+/** What the checks look at: the snapshot, and the Services the target resolved to. */
+export interface DiagnosisInput {
+  snapshot: Snapshot;
+  target: Target & { namespace: string };
+  /** Services in scope (the target or the Services in front of it). */
+  services: Service[];
+  /** Set when the target itself does not exist: the nearest names that do. */
+  missing?: { kind: TargetKind; name: string; namespace: string; nearest: string[] };
+  now: Date;
+}
+
+export interface Check {
+  id: CheckId;
+  /** Snapshot kinds the check needs; when one could not be read the check is reported skipped. */
+  reads: readonly ResourceKind[];
+  /** A reason the check cannot run on this snapshot beyond an unreadable kind (e.g. kube-system unreadable). */
+  skipIf?(snapshot: Snapshot): string | undefined;
+  run(ctx: DiagnosisContext): Finding[];
+}
