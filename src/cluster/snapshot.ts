@@ -46,8 +46,8 @@ export interface Snapshot {
   destinationRules: DestinationRule[];
   /** Tails of previous container logs, read live for crash-looping pods (redacted). */
   logs: ContainerLog[];
-  /** Kinds that could not be read, with the reason (forbidden, API absent, timed out). */
-  unavailable: Partial<Record<ResourceKind, string>>;
+  /** Kinds (or whole scopes) that could not be read, with the reason (forbidden, API absent, timed out). */
+  unavailable: Partial<Record<UnavailableKey, string>>;
   capturedAt: string;
 }
 
@@ -60,6 +60,9 @@ export interface ContainerLog {
 }
 
 export type ResourceKind = Exclude<keyof Snapshot, 'logs' | 'unavailable' | 'capturedAt'>;
+
+/** A kind, or `kube-system` when the cluster components (CoreDNS, kube-proxy) could not be read. */
+export type UnavailableKey = ResourceKind | 'kube-system';
 
 export function emptySnapshot(capturedAt = new Date().toISOString()): Snapshot {
   return {

@@ -66,15 +66,23 @@ export class DiagnosisContext {
   }
 
   get allBackends(): Pod[] {
-    return this.memo('allBackends', () => unique(this.selectingServices.flatMap((s) => this.backendsOf(s))));
+    return this.memo('allBackends', () =>
+      unique(this.selectingServices.flatMap((s) => this.backendsOf(s))),
+    );
   }
 
   /** Ready and total endpoint addresses of a Service, from EndpointSlices, Endpoints, or pods. */
-  endpointsOf(svc: Service): { ready: number; total: number; source: 'EndpointSlice' | 'Endpoints' | 'Pods' } {
+  endpointsOf(svc: Service): {
+    ready: number;
+    total: number;
+    source: 'EndpointSlice' | 'Endpoints' | 'Pods';
+  } {
     return this.memo(`endpoints:${key(svc)}`, () => {
       const ns = svc.metadata.namespace;
       const slices = this.snapshot.endpointSlices.filter(
-        (e) => e.metadata.namespace === ns && e.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
+        (e) =>
+          e.metadata.namespace === ns &&
+          e.metadata.labels?.[SERVICE_NAME_LABEL] === svc.metadata.name,
       );
       if (slices.length > 0) {
         let ready = 0;
@@ -94,11 +102,18 @@ export class DiagnosisContext {
       );
       if (eps) {
         const ready = (eps.subsets ?? []).reduce((n, s) => n + (s.addresses?.length ?? 0), 0);
-        const notReady = (eps.subsets ?? []).reduce((n, s) => n + (s.notReadyAddresses?.length ?? 0), 0);
+        const notReady = (eps.subsets ?? []).reduce(
+          (n, s) => n + (s.notReadyAddresses?.length ?? 0),
+          0,
+        );
         return { ready, total: ready + notReady, source: 'Endpoints' as const };
       }
       const backends = this.backendsOf(svc);
-      return { ready: backends.filter(isPodReady).length, total: backends.length, source: 'Pods' as const };
+      return {
+        ready: backends.filter(isPodReady).length,
+        total: backends.length,
+        source: 'Pods' as const,
+      };
     });
   }
 
@@ -118,20 +133,25 @@ export class DiagnosisContext {
   get workloads(): Workload[] {
     return this.memo('workloads', () => {
       const out = new Map<string, Workload>();
-      const add = (w: Workload) => out.set(`${w.kind}/${w.object.metadata.namespace}/${w.object.metadata.name}`, w);
+      const add = (w: Workload) =>
+        out.set(`${w.kind}/${w.object.metadata.namespace}/${w.object.metadata.name}`, w);
       for (const pod of this.allBackends) {
         const w = this.ownerOf(pod);
         if (w) add(w);
       }
       for (const svc of this.selectingServices) {
         const ns = svc.metadata.namespace;
-        const matches = (t: PodTemplate) => matchesServiceSelector(svc.spec.selector, t.metadata?.labels);
+        const matches = (t: PodTemplate) =>
+          matchesServiceSelector(svc.spec.selector, t.metadata?.labels);
         for (const d of this.snapshot.deployments)
-          if (d.metadata.namespace === ns && matches(d.spec.template)) add({ kind: 'Deployment', object: d });
+          if (d.metadata.namespace === ns && matches(d.spec.template))
+            add({ kind: 'Deployment', object: d });
         for (const s of this.snapshot.statefulSets)
-          if (s.metadata.namespace === ns && matches(s.spec.template)) add({ kind: 'StatefulSet', object: s });
+          if (s.metadata.namespace === ns && matches(s.spec.template))
+            add({ kind: 'StatefulSet', object: s });
         for (const d of this.snapshot.daemonSets)
-          if (d.metadata.namespace === ns && matches(d.spec.template)) add({ kind: 'DaemonSet', object: d });
+          if (d.metadata.namespace === ns && matches(d.spec.template))
+            add({ kind: 'DaemonSet', object: d });
       }
       return [...out.values()];
     });
@@ -142,18 +162,29 @@ export class DiagnosisContext {
     const ref = controllerRef(pod);
     if (!ref) return undefined;
     if (ref.kind === 'ReplicaSet') {
-      const rs = this.snapshot.replicaSets.find((r) => r.metadata.namespace === ns && r.metadata.name === ref.name);
+      const rs = this.snapshot.replicaSets.find(
+        (r) => r.metadata.namespace === ns && r.metadata.name === ref.name,
+      );
       const dref = rs ? controllerRef(rs) : undefined;
-      const name = dref?.kind === 'Deployment' ? dref.name : rs ? undefined : guessDeploymentName(ref.name);
-      const d = name && this.snapshot.deployments.find((x) => x.metadata.namespace === ns && x.metadata.name === name);
+      const name =
+        dref?.kind === 'Deployment' ? dref.name : rs ? undefined : guessDeploymentName(ref.name);
+      const d =
+        name &&
+        this.snapshot.deployments.find(
+          (x) => x.metadata.namespace === ns && x.metadata.name === name,
+        );
       return d ? { kind: 'Deployment', object: d } : undefined;
     }
     if (ref.kind === 'StatefulSet') {
-      const s = this.snapshot.statefulSets.find((x) => x.metadata.namespace === ns && x.metadata.name === ref.name);
+      const s = this.snapshot.statefulSets.find(
+        (x) => x.metadata.namespace === ns && x.metadata.name === ref.name,
+      );
       return s ? { kind: 'StatefulSet', object: s } : undefined;
     }
     if (ref.kind === 'DaemonSet') {
-      const d = this.snapshot.daemonSets.find((x) => x.metadata.namespace === ns && x.metadata.name === ref.name);
+      const d = this.snapshot.daemonSets.find(
+        (x) => x.metadata.namespace === ns && x.metadata.name === ref.name,
+      );
       return d ? { kind: 'DaemonSet', object: d } : undefined;
     }
     return undefined;
@@ -175,7 +206,11 @@ export class DiagnosisContext {
   eventsFor(kind: string, name: string, namespace: string | undefined): KubeEvent[] {
     return this.snapshot.events.filter((e) => {
       const o = e.involvedObject ?? e.regarding;
-      return o?.kind === kind && o.name === name && (namespace === undefined || (o.namespace ?? e.metadata.namespace) === namespace);
+      return (
+        o?.kind === kind &&
+        o.name === name &&
+        (namespace === undefined || (o.namespace ?? e.metadata.namespace) === namespace)
+      );
     });
   }
 }
@@ -212,17 +247,22 @@ export function isLive(p: Pod): boolean {
   return !p.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
 }
 
-export function condition(o: { status?: { conditions?: { type: string; status: string }[] } }, type: string) {
+export function condition(
+  o: { status?: { conditions?: { type: string; status: string }[] } },
+  type: string,
+) {
   return o.status?.conditions?.find((c) => c.type === type) as
-    | import('../cluster/k8s-types.js').Condition
-    | undefined;
+    import('../cluster/k8s-types.js').Condition | undefined;
 }
 
 export function isPodReady(p: Pod): boolean {
   return condition(p, 'Ready')?.status === 'True';
 }
 
-export function containerNamed(p: { spec: { containers: Container[] } }, name: string): Container | undefined {
+export function containerNamed(
+  p: { spec: { containers: Container[] } },
+  name: string,
+): Container | undefined {
   return p.spec.containers.find((c) => c.name === name);
 }
 

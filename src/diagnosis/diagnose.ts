@@ -44,7 +44,9 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
   const skipped: Skipped[] = [];
   for (const check of opts.checks ?? CHECKS) {
     const unreadable = check.reads.find((k) => snapshot.unavailable[k] !== undefined);
-    const reason = unreadable ? `${unreadable}: ${snapshot.unavailable[unreadable]}` : check.skipIf?.(snapshot);
+    const reason = unreadable
+      ? `${unreadable}: ${snapshot.unavailable[unreadable]}`
+      : check.skipIf?.(snapshot);
     if (reason) {
       skipped.push({ check: check.id, reason });
       continue;
@@ -53,7 +55,10 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
       findings.push(...check.run(ctx));
     } catch (err) {
       // A bug in one check must not cost the rest of the diagnosis.
-      skipped.push({ check: check.id, reason: `check failed: ${err instanceof Error ? err.message : String(err)}` });
+      skipped.push({
+        check: check.id,
+        reason: `check failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
     }
   }
 
@@ -78,7 +83,12 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
   };
 }
 
-function summarise(target: Report['target'], verdict: Report['verdict'], root: Finding | undefined, ctx: DiagnosisContext): string {
+function summarise(
+  target: Report['target'],
+  verdict: Report['verdict'],
+  root: Finding | undefined,
+  ctx: DiagnosisContext,
+): string {
   const what = `${describeTarget(target)} in ${target.namespace}`;
   if (root) return `${what} is ${verdict}: ${root.title}`;
   if (verdict === 'healthy') {
@@ -88,7 +98,7 @@ function summarise(target: Report['target'], verdict: Report['verdict'], root: F
       ? `${what} is healthy: ${ready} ready endpoint(s), no problem found`
       : `${what} is healthy: no problem found`;
   }
-  if (verdict === 'unknown') return `${what}: could not read enough of the cluster to decide (${Object.keys(ctx.snapshot.unavailable).join(', ')})`;
+  if (verdict === 'unknown')
+    return `${what}: could not read enough of the cluster to decide (${Object.keys(ctx.snapshot.unavailable).join(', ')})`;
   return `${what} is ${verdict}`;
 }
-

@@ -43,16 +43,22 @@ const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info
 /** Findings ordered by severity, then by how deep a cause they are. */
 export function rankFindings(findings: Finding[]): Finding[] {
   const depth = (f: Finding) => ROOT_CAUSE_ORDER.indexOf(f.check);
-  return [...findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || depth(a) - depth(b));
+  return [...findings].sort(
+    (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || depth(a) - depth(b),
+  );
 }
 
 /** Layers whose warnings mean some traffic fails now (workload and dns warnings are risks). */
 const SERVING_LAYERS = new Set(['pod', 'service', 'network-policy', 'ingress', 'mesh', 'node']);
 
-export function verdictOf(ranked: Finding[], opts: { partial: boolean; readable: boolean }): Verdict {
+export function verdictOf(
+  ranked: Finding[],
+  opts: { partial: boolean; readable: boolean },
+): Verdict {
   if (ranked.some((f) => f.severity === 'critical')) return 'unhealthy';
   if (!opts.readable) return 'unknown';
-  if (opts.partial || ranked.some((f) => f.severity === 'warning' && SERVING_LAYERS.has(f.layer))) return 'degraded';
+  if (opts.partial || ranked.some((f) => f.severity === 'warning' && SERVING_LAYERS.has(f.layer)))
+    return 'degraded';
   return 'healthy';
 }
 

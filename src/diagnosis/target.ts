@@ -27,7 +27,9 @@ export class TargetError extends Error {}
 
 export function validateName(kind: TargetKind | 'Namespace', name: string): void {
   const labelOnly = kind === 'Service' || kind === 'Namespace';
-  const ok = labelOnly ? DNS1123_LABEL.test(name) && name.length <= 63 : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
+  const ok = labelOnly
+    ? DNS1123_LABEL.test(name) && name.length <= 63
+    : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
   if (!ok)
     throw new TargetError(
       `"${name}" is not a valid ${kind} name: use lower-case letters, digits and '-'${labelOnly ? '' : " or '.'"}, starting and ending with a letter or digit (max ${labelOnly ? 63 : 253})`,
@@ -35,16 +37,26 @@ export function validateName(kind: TargetKind | 'Namespace', name: string): void
 }
 
 /** Parses `name`, `svc/name`, `deploy/name`, `ingress/name`, `pod/name` or `namespace/name`. */
-export function parseTarget(text: string, namespace: string | undefined, cluster = 'default'): Target {
+export function parseTarget(
+  text: string,
+  namespace: string | undefined,
+  cluster = 'default',
+): Target {
   const t = text.trim();
-  if (!t) throw new TargetError('no target given: name a Service, or svc/NAME, deploy/NAME, ingress/NAME, pod/NAME, namespace/NAME');
+  if (!t)
+    throw new TargetError(
+      'no target given: name a Service, or svc/NAME, deploy/NAME, ingress/NAME, pod/NAME, namespace/NAME',
+    );
   const slash = t.indexOf('/');
   let kind: TargetKind = 'Service';
   let name = t;
   if (slash >= 0) {
     const alias = t.slice(0, slash).toLowerCase();
     const k = KIND_ALIASES[alias];
-    if (!k) throw new TargetError(`unknown target kind "${alias}": use one of svc, deploy, ingress, pod, namespace`);
+    if (!k)
+      throw new TargetError(
+        `unknown target kind "${alias}": use one of svc, deploy, ingress, pod, namespace`,
+      );
     kind = k;
     name = t.slice(slash + 1);
   }
@@ -59,7 +71,10 @@ export type Resolution =
   | { ok: false; missing: { kind: TargetKind; name: string; namespace: string; nearest: string[] } }
   | { ok: false; ambiguous: string[] };
 
-function objectsOfKind(s: Snapshot, kind: TargetKind): { metadata: { name: string; namespace?: string } }[] {
+function objectsOfKind(
+  s: Snapshot,
+  kind: TargetKind,
+): { metadata: { name: string; namespace?: string } }[] {
   switch (kind) {
     case 'Service':
       return s.services;
@@ -70,7 +85,12 @@ function objectsOfKind(s: Snapshot, kind: TargetKind): { metadata: { name: strin
     case 'Pod':
       return s.pods;
     case 'Namespace':
-      return [...new Set([...s.namespaces.map((n) => n.metadata.name), ...s.services.map((x) => x.metadata.namespace ?? '')])].map((name) => ({ metadata: { name } }));
+      return [
+        ...new Set([
+          ...s.namespaces.map((n) => n.metadata.name),
+          ...s.services.map((x) => x.metadata.namespace ?? ''),
+        ]),
+      ].map((name) => ({ metadata: { name } }));
   }
 }
 
@@ -80,18 +100,39 @@ export function resolveTarget(s: Snapshot, target: Target): Resolution {
   if (target.kind === 'Namespace') {
     const services = s.services.filter((x) => x.metadata.namespace === target.name);
     if (services.length === 0 && !all.some((o) => o.metadata.name === target.name))
-      return { ok: false, missing: { kind: 'Namespace', name: target.name, namespace: target.name, nearest: nearestNames(target.name, all.map((o) => o.metadata.name)) } };
+      return {
+        ok: false,
+        missing: {
+          kind: 'Namespace',
+          name: target.name,
+          namespace: target.name,
+          nearest: nearestNames(
+            target.name,
+            all.map((o) => o.metadata.name),
+          ),
+        },
+      };
     return { ok: true, namespace: target.name, services };
   }
   const named = all.filter((o) => o.metadata.name === target.name);
-  const inNs = target.namespace ? named.filter((o) => o.metadata.namespace === target.namespace) : named;
+  const inNs = target.namespace
+    ? named.filter((o) => o.metadata.namespace === target.namespace)
+    : named;
   if (inNs.length === 0) {
     const ns = target.namespace ?? 'default';
     const candidates = all
       .filter((o) => !target.namespace || o.metadata.namespace === target.namespace)
       .map((o) => o.metadata.name);
     const elsewhere = named.map((o) => `${o.metadata.name} (namespace ${o.metadata.namespace})`);
-    return { ok: false, missing: { kind: target.kind, name: target.name, namespace: ns, nearest: [...elsewhere, ...nearestNames(target.name, candidates)] } };
+    return {
+      ok: false,
+      missing: {
+        kind: target.kind,
+        name: target.name,
+        namespace: ns,
+        nearest: [...elsewhere, ...nearestNames(target.name, candidates)],
+      },
+    };
   }
   const namespaces = [...new Set(inNs.map((o) => o.metadata.namespace ?? 'default'))];
   if (namespaces.length > 1) return { ok: false, ambiguous: namespaces.sort() };
@@ -99,20 +140,44 @@ export function resolveTarget(s: Snapshot, target: Target): Resolution {
   const servicesInNs = s.services.filter((x) => x.metadata.namespace === namespace);
   switch (target.kind) {
     case 'Service':
-      return { ok: true, namespace, services: servicesInNs.filter((x) => x.metadata.name === target.name) };
+      return {
+        ok: true,
+        namespace,
+        services: servicesInNs.filter((x) => x.metadata.name === target.name),
+      };
     case 'Deployment': {
-      const d = s.deployments.find((x) => x.metadata.name === target.name && x.metadata.namespace === namespace);
+      const d = s.deployments.find(
+        (x) => x.metadata.name === target.name && x.metadata.namespace === namespace,
+      );
       const labels = d?.spec.template.metadata?.labels;
-      return { ok: true, namespace, services: servicesInNs.filter((x) => matchesServiceSelector(x.spec.selector, labels)) };
+      return {
+        ok: true,
+        namespace,
+        services: servicesInNs.filter((x) => matchesServiceSelector(x.spec.selector, labels)),
+      };
     }
     case 'Pod': {
-      const p = s.pods.find((x) => x.metadata.name === target.name && x.metadata.namespace === namespace);
-      return { ok: true, namespace, services: servicesInNs.filter((x) => matchesServiceSelector(x.spec.selector, p?.metadata.labels)) };
+      const p = s.pods.find(
+        (x) => x.metadata.name === target.name && x.metadata.namespace === namespace,
+      );
+      return {
+        ok: true,
+        namespace,
+        services: servicesInNs.filter((x) =>
+          matchesServiceSelector(x.spec.selector, p?.metadata.labels),
+        ),
+      };
     }
     case 'Ingress': {
-      const ing = s.ingresses.find((x) => x.metadata.name === target.name && x.metadata.namespace === namespace);
+      const ing = s.ingresses.find(
+        (x) => x.metadata.name === target.name && x.metadata.namespace === namespace,
+      );
       const names = new Set(ingressServiceNames(ing));
-      return { ok: true, namespace, services: servicesInNs.filter((x) => names.has(x.metadata.name)) };
+      return {
+        ok: true,
+        namespace,
+        services: servicesInNs.filter((x) => names.has(x.metadata.name)),
+      };
     }
   }
   return { ok: true, namespace, services: [] };
@@ -122,11 +187,11 @@ export function ingressServiceNames(ing: Snapshot['ingresses'][number] | undefin
   if (!ing) return [];
   const out: string[] = [];
   if (ing.spec.defaultBackend?.service) out.push(ing.spec.defaultBackend.service.name);
-  for (const r of ing.spec.rules ?? []) for (const p of r.http?.paths ?? []) if (p.backend.service) out.push(p.backend.service.name);
+  for (const r of ing.spec.rules ?? [])
+    for (const p of r.http?.paths ?? []) if (p.backend.service) out.push(p.backend.service.name);
   return out;
 }
 
 export function describeTarget(t: Target): string {
   return t.kind === 'Service' ? t.name : `${t.kind.toLowerCase()}/${t.name}`;
 }
-

@@ -16,26 +16,44 @@ export function buildTimeline(ctx: DiagnosisContext): TimelineEntry[] {
       const at = rs.metadata.creationTimestamp;
       if (!at) continue;
       revisions.push({ at, rev: revision(rs), name: w.object.metadata.name });
-      add(at, `Deployment ${w.object.metadata.name} revision ${revision(rs)} rolled out (ReplicaSet ${rs.metadata.name})`);
+      add(
+        at,
+        `Deployment ${w.object.metadata.name} revision ${revision(rs)} rolled out (ReplicaSet ${rs.metadata.name})`,
+      );
     }
   }
   const pods = ctx.allBackends;
   for (const p of pods) {
     const ready = condition(p, 'Ready');
     if (ready?.lastTransitionTime)
-      add(ready.lastTransitionTime, `pod ${p.metadata.name} became ${ready.status === 'True' ? 'ready' : 'not ready'}${ready.reason ? ` (${ready.reason})` : ''}`);
+      add(
+        ready.lastTransitionTime,
+        `pod ${p.metadata.name} became ${ready.status === 'True' ? 'ready' : 'not ready'}${ready.reason ? ` (${ready.reason})` : ''}`,
+      );
     for (const s of p.status?.containerStatuses ?? []) {
       const t = s.lastState?.terminated;
-      if (t?.finishedAt) add(t.finishedAt, `container ${s.name} in ${p.metadata.name} terminated: ${t.reason ?? 'Error'} (exit ${t.exitCode}), restart #${s.restartCount}`);
+      if (t?.finishedAt)
+        add(
+          t.finishedAt,
+          `container ${s.name} in ${p.metadata.name} terminated: ${t.reason ?? 'Error'} (exit ${t.exitCode}), restart #${s.restartCount}`,
+        );
     }
   }
-  const names = new Set([...pods.map((p) => p.metadata.name), ...ctx.services.map((s) => s.metadata.name), ...ctx.workloads.map((w) => w.object.metadata.name)]);
+  const names = new Set([
+    ...pods.map((p) => p.metadata.name),
+    ...ctx.services.map((s) => s.metadata.name),
+    ...ctx.workloads.map((w) => w.object.metadata.name),
+  ]);
   for (const e of ctx.snapshot.events) {
     const o = e.involvedObject ?? e.regarding;
-    if (!o?.name || !names.has(o.name) && !names.has(o.name.replace(/-[a-z0-9]{5,10}$/, ''))) continue;
+    if (!o?.name || (!names.has(o.name) && !names.has(o.name.replace(/-[a-z0-9]{5,10}$/, ''))))
+      continue;
     if (e.metadata.namespace && e.metadata.namespace !== ctx.target.namespace) continue;
     const times = e.count && e.count > 1 ? ` (×${e.count})` : '';
-    add(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp, `${e.type ?? 'Normal'} ${e.reason ?? ''} ${o.kind ?? ''}/${o.name}: ${(e.message ?? e.note ?? '').slice(0, 200)}${times}`);
+    add(
+      e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp,
+      `${e.type ?? 'Normal'} ${e.reason ?? ''} ${o.kind ?? ''}/${o.name}: ${(e.message ?? e.note ?? '').slice(0, 200)}${times}`,
+    );
   }
   // The moment the service went dark, related to the latest revision before it.
   if (ctx.nothingServes && pods.length > 0 && !pods.some(isPodReady)) {
@@ -45,9 +63,17 @@ export function buildTimeline(ctx: DiagnosisContext): TimelineEntry[] {
       .sort()
       .at(-1);
     if (lastLoss) {
-      const before = revisions.filter((r) => r.at <= lastLoss).sort((a, b) => a.at.localeCompare(b.at)).at(-1);
-      const after = before ? ` , ${Math.round((Date.parse(lastLoss) - Date.parse(before.at)) / 1000)} s after revision ${before.rev} of ${before.name} rolled out` : '';
-      add(lastLoss, `endpoints went empty: the last ready backend became not ready${after.replace(' ,', ',')}`);
+      const before = revisions
+        .filter((r) => r.at <= lastLoss)
+        .sort((a, b) => a.at.localeCompare(b.at))
+        .at(-1);
+      const after = before
+        ? ` , ${Math.round((Date.parse(lastLoss) - Date.parse(before.at)) / 1000)} s after revision ${before.rev} of ${before.name} rolled out`
+        : '';
+      add(
+        lastLoss,
+        `endpoints went empty: the last ready backend became not ready${after.replace(' ,', ',')}`,
+      );
     }
   }
   out.sort((a, b) => a.at.localeCompare(b.at));

@@ -32,7 +32,12 @@ const RESOURCE: Record<string, string> = {
 };
 
 function address(kind: string, o: KubeObject): ObjectAddress {
-  return { kind, apiVersion: API_VERSION[kind] ?? 'v1', namespace: o.metadata.namespace, name: o.metadata.name };
+  return {
+    kind,
+    apiVersion: API_VERSION[kind] ?? 'v1',
+    namespace: o.metadata.namespace,
+    name: o.metadata.name,
+  };
 }
 
 /** JSON-pointer escaping of one path segment. */
@@ -57,7 +62,11 @@ function sameObject(o: KubeObject): JsonPatchOp[] {
   return o.metadata.uid ? [{ op: 'test', path: '/metadata/uid', value: o.metadata.uid }] : [];
 }
 
-export function patchServiceSelector(svc: Service, wanted: Record<string, string>, checks: CheckId[]): RemediationPlan {
+export function patchServiceSelector(
+  svc: Service,
+  wanted: Record<string, string>,
+  checks: CheckId[],
+): RemediationPlan {
   const old = svc.spec.selector ?? {};
   const ops: JsonPatchOp[] = [
     { op: 'test', path: '/spec/selector', value: old },
@@ -113,7 +122,12 @@ export function patchServiceTargetPort(
 
 type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 interface TemplatedWorkload extends KubeObject {
-  spec: { template: { metadata?: { annotations?: Record<string, string> }; spec: { containers: Container[] } } };
+  spec: {
+    template: {
+      metadata?: { annotations?: Record<string, string> };
+      spec: { containers: Container[] };
+    };
+  };
 }
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
@@ -122,13 +136,33 @@ export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 function restartOps(w: TemplatedWorkload, at: string): JsonPatchOp[] {
   const annotations = w.spec.template.metadata?.annotations;
   const ops = sameObject(w);
-  if (!w.spec.template.metadata) ops.push({ op: 'add', path: '/spec/template/metadata', value: { annotations: { [RESTARTED_AT]: at } } });
-  else if (!annotations) ops.push({ op: 'add', path: '/spec/template/metadata/annotations', value: { [RESTARTED_AT]: at } });
-  else ops.push({ op: 'add', path: pointer('spec', 'template', 'metadata', 'annotations', RESTARTED_AT), value: at });
+  if (!w.spec.template.metadata)
+    ops.push({
+      op: 'add',
+      path: '/spec/template/metadata',
+      value: { annotations: { [RESTARTED_AT]: at } },
+    });
+  else if (!annotations)
+    ops.push({
+      op: 'add',
+      path: '/spec/template/metadata/annotations',
+      value: { [RESTARTED_AT]: at },
+    });
+  else
+    ops.push({
+      op: 'add',
+      path: pointer('spec', 'template', 'metadata', 'annotations', RESTARTED_AT),
+      value: at,
+    });
   return ops;
 }
 
-export function rolloutRestart(kind: WorkloadKind, w: TemplatedWorkload, at: Date, checks: CheckId[]): RemediationPlan {
+export function rolloutRestart(
+  kind: WorkloadKind,
+  w: TemplatedWorkload,
+  at: Date,
+  checks: CheckId[],
+): RemediationPlan {
   const ops = restartOps(w, at.toISOString());
   const coredns = w.metadata.namespace === 'kube-system' && w.metadata.name === 'coredns';
   return {
@@ -145,7 +179,12 @@ export function rolloutRestart(kind: WorkloadKind, w: TemplatedWorkload, at: Dat
 }
 
 /** Rolls a Deployment back to the previous ReplicaSet's pod template, as `kubectl rollout undo` does. */
-export function rolloutUndo(d: Deployment, current: ReplicaSet, previous: ReplicaSet, checks: CheckId[]): RemediationPlan {
+export function rolloutUndo(
+  d: Deployment,
+  current: ReplicaSet,
+  previous: ReplicaSet,
+  checks: CheckId[],
+): RemediationPlan {
   const strip = (t: ReplicaSet['spec']['template']) => {
     const labels = { ...(t.metadata?.labels ?? {}) };
     delete labels['pod-template-hash'];
@@ -215,7 +254,8 @@ export function patchRolloutStrategy(d: Deployment, checks: CheckId[]): Remediat
       { op: 'replace', path: '/spec/strategy', value: wanted },
     ]),
     kubectl: `kubectl patch deployment ${d.metadata.name} -n ${d.metadata.namespace} -p '{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0,"maxSurge":"25%"}}}}'`,
-    expectedEffect: 'later rollouts add new pods before removing old ones, so ready endpoints never drop to zero.',
+    expectedEffect:
+      'later rollouts add new pods before removing old ones, so ready endpoints never drop to zero.',
     precondition: `the strategy is still ${JSON.stringify(old)}`,
     inverse: jsonPatch([
       { op: 'test', path: '/spec/strategy', value: wanted },
@@ -239,7 +279,11 @@ export function addStartupProbe(
   const had = c.startupProbe !== undefined;
   const ops: JsonPatchOp[] = [
     ...sameObject(w),
-    { op: 'test', path: pointer('spec', 'template', 'spec', 'containers', containerIndex, 'name'), value: c.name },
+    {
+      op: 'test',
+      path: pointer('spec', 'template', 'spec', 'containers', containerIndex, 'name'),
+      value: c.name,
+    },
     had ? { op: 'replace', path, value: probe } : { op: 'add', path, value: probe },
   ];
   const inverse: JsonPatchOp[] = [
@@ -253,7 +297,8 @@ export function addStartupProbe(
     object: address(kind, w),
     mutation: jsonPatch(ops),
     kubectl: patchCommand(kind, w, ops),
-    expectedEffect: 'slow starts are no longer killed or marked unready before the app is up; a new rollout starts.',
+    expectedEffect:
+      'slow starts are no longer killed or marked unready before the app is up; a new rollout starts.',
     precondition: `container ${containerIndex} is still ${c.name}`,
     inverse: jsonPatch(inverse),
     verify: { waitFor: 'rollout-complete', checks },
@@ -286,7 +331,11 @@ export function patchResources(
     risk: 'medium',
     object: address(kind, w),
     mutation: jsonPatch([
-      { op: 'test', path: pointer('spec', 'template', 'spec', 'containers', containerIndex, 'name'), value: c.name },
+      {
+        op: 'test',
+        path: pointer('spec', 'template', 'spec', 'containers', containerIndex, 'name'),
+        value: c.name,
+      },
       { op: 'test', path, value: old },
       { op: 'replace', path, value: wanted },
     ]),
@@ -317,7 +366,9 @@ export function allowNetpolPort(
       name,
       namespace: svc.metadata.namespace,
       labels: { 'app.kubernetes.io/managed-by': 'kubemedic' },
-      annotations: { 'kubemedic.io/reason': `admit traffic to Service ${svc.metadata.name} on port ${port}` },
+      annotations: {
+        'kubemedic.io/reason': `admit traffic to Service ${svc.metadata.name} on port ${port}`,
+      },
     },
     spec: {
       podSelector: { matchLabels: podLabels },

@@ -6,7 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, binDir, createNamespace, endpointReadiness, kubectl, kubectlJson, repoRoot, waitFor } from '../support/cluster.js';
+import {
+  apply,
+  binDir,
+  createNamespace,
+  endpointReadiness,
+  kubectl,
+  kubectlJson,
+  repoRoot,
+  waitFor,
+} from '../support/cluster.js';
 
 const run = promisify(execFile);
 
@@ -47,7 +56,9 @@ describe('test control plane', () => {
 
   it('schedules a Deployment onto KWOK nodes, and the EndpointSlice controller follows the selector', async () => {
     await apply(ns, deployment('api', 'app: api-service'));
-    await apply(ns, `
+    await apply(
+      ns,
+      `
 apiVersion: v1
 kind: Service
 metadata: {name: api-service}
@@ -57,28 +68,61 @@ apiVersion: v1
 kind: Service
 metadata: {name: api-good}
 spec: {selector: {app: api-service}, ports: [{port: 80, targetPort: 8080}]}
-`);
+`,
+    );
     const pods = await waitFor('2 Ready pods', async () => {
-      const list = await kubectlJson<{ items: PodJson[] }>(['get', 'pods', '-n', ns, '-l', 'app=api-service']);
-      const ready = list.items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const list = await kubectlJson<{ items: PodJson[] }>([
+        'get',
+        'pods',
+        '-n',
+        ns,
+        '-l',
+        'app=api-service',
+      ]);
+      const ready = list.items.filter((p) =>
+        p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
       return ready.length === 2 ? ready : undefined;
     });
     for (const p of pods) expect(p.spec.nodeName).toMatch(/^kwok-node-\d+$/);
 
-    await waitFor('ready endpoints for the matching Service', async () => (await endpointReadiness(ns, 'api-good')).ready === 2);
+    await waitFor(
+      'ready endpoints for the matching Service',
+      async () => (await endpointReadiness(ns, 'api-good')).ready === 2,
+    );
     // The mismatched Service gets a slice with no endpoints at all.
     await waitFor('an empty slice for the mismatched Service', async () => {
-      const list = await kubectlJson<{ items: { endpoints?: unknown[] }[] }>(['get', 'endpointslices', '-n', ns, '-l', 'kubernetes.io/service-name=api-service']);
+      const list = await kubectlJson<{ items: { endpoints?: unknown[] }[] }>([
+        'get',
+        'endpointslices',
+        '-n',
+        ns,
+        '-l',
+        'kubernetes.io/service-name=api-service',
+      ]);
       return list.items.length > 0 && list.items.every((s) => (s.endpoints ?? []).length === 0);
     });
     expect(await endpointReadiness(ns, 'api-service')).toEqual({ ready: 0, notReady: 0 });
 
-    await kubectl(['patch', 'service', 'api-service', '-n', ns, '-p', '{"spec":{"selector":{"app":"api-service"}}}']);
-    await waitFor('the patched Service to get ready endpoints', async () => (await endpointReadiness(ns, 'api-service')).ready === 2);
+    await kubectl([
+      'patch',
+      'service',
+      'api-service',
+      '-n',
+      ns,
+      '-p',
+      '{"spec":{"selector":{"app":"api-service"}}}',
+    ]);
+    await waitFor(
+      'the patched Service to get ready endpoints',
+      async () => (await endpointReadiness(ns, 'api-service')).ready === 2,
+    );
   });
 
   it('drives a labelled pod into CrashLoopBackOff with lastState OOMKilled/137', async () => {
-    await apply(ns, `
+    await apply(
+      ns,
+      `
 apiVersion: v1
 kind: Pod
 metadata:
@@ -86,10 +130,13 @@ metadata:
   labels: {kubemedic.test/stage: crashloop}
   annotations: {kubemedic.test/reason: OOMKilled, kubemedic.test/exit-code: "137", kubemedic.test/restarts: "7"}
 spec: {containers: [{name: app, image: app:1}]}
-`);
+`,
+    );
     const pod = await waitFor('the crash loop', async () => {
       const p = await kubectlJson<PodJson>(['get', 'pod', 'oom', '-n', ns]);
-      return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' ? p : undefined;
+      return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff'
+        ? p
+        : undefined;
     });
     const cs = pod.status.containerStatuses?.[0];
     expect(cs?.lastState?.terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
@@ -98,7 +145,9 @@ spec: {containers: [{name: app, image: app:1}]}
   });
 
   it('offers the other failure stages: readiness failing, image pull, container config error', async () => {
-    await apply(ns, `
+    await apply(
+      ns,
+      `
 apiVersion: v1
 kind: Pod
 metadata: {name: unready, labels: {kubemedic.test/stage: not-ready}}
@@ -116,7 +165,8 @@ metadata:
   labels: {kubemedic.test/stage: config-error}
   annotations: {kubemedic.test/message: 'configmap "api-config" not found'}
 spec: {containers: [{name: app, image: app:1}]}
-`);
+`,
+    );
     const get = (name: string) => kubectlJson<PodJson>(['get', 'pod', name, '-n', ns]);
     const unready = await waitFor('Running but not Ready', async () => {
       const p = await get('unready');
@@ -125,19 +175,28 @@ spec: {containers: [{name: app, image: app:1}]}
     expect(unready.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
     const bad = await waitFor('ImagePullBackOff', async () => {
       const p = await get('badimage');
-      return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff' ? p : undefined;
+      return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'
+        ? p
+        : undefined;
     });
     expect(bad.status.phase).toBe('Pending');
     const cfg = await waitFor('CreateContainerConfigError', async () => {
       const p = await get('badconfig');
-      return p.status.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError' ? p : undefined;
+      return p.status.containerStatuses?.[0]?.state?.waiting?.reason ===
+        'CreateContainerConfigError'
+        ? p
+        : undefined;
     });
-    expect(cfg.status.containerStatuses?.[0]?.state?.waiting?.message).toBe('configmap "api-config" not found');
+    expect(cfg.status.containerStatuses?.[0]?.state?.waiting?.message).toBe(
+      'configmap "api-config" not found',
+    );
   });
 
   it('turns a labelled node NotReady, and its pods leave the ready endpoints', async () => {
     const node = `kwok-${ns}`;
-    await kubectl(['apply', '-f', '-'], `
+    await kubectl(
+      ['apply', '-f', '-'],
+      `
 apiVersion: v1
 kind: Node
 metadata:
@@ -146,12 +205,23 @@ metadata:
   labels: {type: kwok, kubernetes.io/hostname: ${node}}
 spec:
   taints: [{key: kubemedic.test/dedicated, value: "${ns}", effect: NoSchedule}]
-`);
+`,
+    );
     try {
-      await waitFor('the extra node to be Ready', async () =>
-        (await kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])) === 'True',
+      await waitFor(
+        'the extra node to be Ready',
+        async () =>
+          (await kubectl([
+            'get',
+            'node',
+            node,
+            '-o',
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ])) === 'True',
       );
-      await apply(ns, `
+      await apply(
+        ns,
+        `
 apiVersion: v1
 kind: Pod
 metadata: {name: on-bad-node, labels: {app: pinned}}
@@ -164,12 +234,24 @@ apiVersion: v1
 kind: Service
 metadata: {name: pinned}
 spec: {selector: {app: pinned}, ports: [{port: 80, targetPort: 8080}]}
-`);
-      await waitFor('a ready endpoint on the node', async () => (await endpointReadiness(ns, 'pinned')).ready === 1);
+`,
+      );
+      await waitFor(
+        'a ready endpoint on the node',
+        async () => (await endpointReadiness(ns, 'pinned')).ready === 1,
+      );
       await kubectl(['label', 'node', node, 'kubemedic.test/node-not-ready=true']);
       // No heartbeats: the node lifecycle controller turns Ready to Unknown, which kubectl shows as NotReady.
       await waitFor('the node to turn NotReady', async () =>
-        ['False', 'Unknown'].includes(await kubectl(['get', 'node', node, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])),
+        ['False', 'Unknown'].includes(
+          await kubectl([
+            'get',
+            'node',
+            node,
+            '-o',
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ]),
+        ),
       );
       await waitFor('the endpoint to become not-ready', async () => {
         const r = await endpointReadiness(ns, 'pinned');
@@ -183,15 +265,34 @@ spec: {selector: {app: pinned}, ports: [{port: 80, targetPort: 8080}]}
   it('enforces RBAC: a ServiceAccount with no role is refused with 403', async () => {
     await kubectl(['create', 'serviceaccount', 'nobody', '-n', ns]);
     const token = (await kubectl(['create', 'token', 'nobody', '-n', ns])).trim();
-    const server = await kubectl(['config', 'view', '--minify', '-o', 'jsonpath={.clusters[0].cluster.server}']);
-    const args = ['--server', server, '--token', token, '--insecure-skip-tls-verify', '--kubeconfig', '/dev/null'];
+    const server = await kubectl([
+      'config',
+      'view',
+      '--minify',
+      '-o',
+      'jsonpath={.clusters[0].cluster.server}',
+    ]);
+    const args = [
+      '--server',
+      server,
+      '--token',
+      token,
+      '--insecure-skip-tls-verify',
+      '--kubeconfig',
+      '/dev/null',
+    ];
     const denied = await run(join(binDir(), 'kubectl'), [...args, 'get', 'pods', '-n', ns]).then(
       () => 'allowed',
       (e: { stderr: string }) => e.stderr,
     );
     expect(denied).toMatch(/Forbidden/);
     expect(denied).toContain(`system:serviceaccount:${ns}:nobody`);
-    const raw = await run(join(binDir(), 'kubectl'), [...args, 'get', '--raw', `/api/v1/namespaces/${ns}/pods`]).catch((e: { stderr: string }) => e.stderr);
+    const raw = await run(join(binDir(), 'kubectl'), [
+      ...args,
+      'get',
+      '--raw',
+      `/api/v1/namespaces/${ns}/pods`,
+    ]).catch((e: { stderr: string }) => e.stderr);
     expect(String(raw)).toMatch(/403|forbidden/i);
   });
 });
@@ -201,7 +302,9 @@ describe('cluster:up and cluster:down', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kubemedic-cluster-'));
     const env = { ...process.env, KUBEMEDIC_CLUSTER_DIR: dir, KUBEMEDIC_CLUSTER_NODES: '1' };
     await run('bash', [join(repoRoot, 'test/cluster/up.sh')], { env });
-    const pids = readdirSync(join(dir, 'pids')).map((f) => Number(readFileSync(join(dir, 'pids', f), 'utf8')));
+    const pids = readdirSync(join(dir, 'pids')).map((f) =>
+      Number(readFileSync(join(dir, 'pids', f), 'utf8')),
+    );
     expect(pids).toHaveLength(5);
     for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
 

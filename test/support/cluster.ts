@@ -41,7 +41,9 @@ export async function apply(namespace: string, manifest: string): Promise<void> 
 }
 
 /** Creates a uniquely named namespace; returns its name and a cleanup that deletes it. */
-export async function createNamespace(prefix: string): Promise<{ name: string; cleanup: () => Promise<void> }> {
+export async function createNamespace(
+  prefix: string,
+): Promise<{ name: string; cleanup: () => Promise<void> }> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   await kubectl(['create', 'namespace', name]);
   return {
@@ -71,7 +73,9 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
-  throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
+  throw new Error(
+    `timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`,
+  );
 }
 
 interface SliceList {
@@ -79,8 +83,18 @@ interface SliceList {
 }
 
 /** Ready and not-ready endpoint counts of a Service, from its EndpointSlices. */
-export async function endpointReadiness(namespace: string, service: string): Promise<{ ready: number; notReady: number }> {
-  const list = await kubectlJson<SliceList>(['get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${service}`]);
+export async function endpointReadiness(
+  namespace: string,
+  service: string,
+): Promise<{ ready: number; notReady: number }> {
+  const list = await kubectlJson<SliceList>([
+    'get',
+    'endpointslices',
+    '-n',
+    namespace,
+    '-l',
+    `kubernetes.io/service-name=${service}`,
+  ]);
   const eps = list.items.flatMap((s) => s.endpoints ?? []);
   const ready = eps.filter((e) => e.conditions?.ready !== false).length;
   return { ready, notReady: eps.length - ready };

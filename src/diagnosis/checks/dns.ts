@@ -118,6 +118,7 @@ function corednsDeployment(ctx: DiagnosisContext, pods: Pod[]): Deployment | und
 export const corednsUnhealthy: Check = {
   id: 'dns.coredns-unhealthy',
   reads: ['pods', 'endpointSlices'],
+  skipIf: (s) => s.unavailable['kube-system'],
   run(ctx) {
     const pods = corednsPods(ctx.snapshot);
     const endpoints = kubeDnsEndpoints(ctx.snapshot);
@@ -204,6 +205,7 @@ function kubeProxyDaemonSet(snapshot: Snapshot): DaemonSet | undefined {
 export const kubeProxyUnhealthy: Check = {
   id: 'dns.kube-proxy-unhealthy',
   reads: ['daemonSets', 'pods'],
+  skipIf: (s) => s.unavailable['kube-system'],
   run(ctx) {
     const ds = kubeProxyDaemonSet(ctx.snapshot);
     const pods = ctx.snapshot.pods.filter((p) => isLive(p) && isKubeProxyPod(p));

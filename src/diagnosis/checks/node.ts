@@ -19,7 +19,10 @@ export const nodeNotReady: Check = {
       if (!node) continue;
       const problems: string[] = [];
       const ready = condition(node, 'Ready');
-      if (ready?.status !== 'True') problems.push(`Ready=${ready?.status ?? 'missing'}${ready?.reason ? ` (${ready.reason})` : ''}`);
+      if (ready?.status !== 'True')
+        problems.push(
+          `Ready=${ready?.status ?? 'missing'}${ready?.reason ? ` (${ready.reason})` : ''}`,
+        );
       for (const t of PRESSURE) if (condition(node, t)?.status === 'True') problems.push(t);
       if (problems.length) bad.push({ name, problems, pods });
     }
@@ -36,7 +39,15 @@ export const nodeNotReady: Check = {
         evidence: [
           {
             command: `kubectl get nodes ${bad.map((b) => b.name).join(' ')}`,
-            output: bad.map((b) => `${b.name}  ${b.problems.join(',')}  pods: ${b.pods.map((p) => p.metadata.name).slice(0, 5).join(', ')}`).join('\n'),
+            output: bad
+              .map(
+                (b) =>
+                  `${b.name}  ${b.problems.join(',')}  pods: ${b.pods
+                    .map((p) => p.metadata.name)
+                    .slice(0, 5)
+                    .join(', ')}`,
+              )
+              .join('\n'),
           },
         ],
         objects: bad.map((b) => ({ kind: 'Node', name: b.name })),
@@ -56,23 +67,42 @@ export const pvcUnbound: Check = {
       for (const v of pod.spec.volumes ?? []) {
         const claim = v.persistentVolumeClaim?.claimName;
         if (!claim || seen.has(claim)) continue;
-        const pvc = ctx.snapshot.pvcs.find((c) => c.metadata.name === claim && c.metadata.namespace === pod.metadata.namespace);
+        const pvc = ctx.snapshot.pvcs.find(
+          (c) => c.metadata.name === claim && c.metadata.namespace === pod.metadata.namespace,
+        );
         const phase = pvc?.status?.phase;
         if (phase === 'Bound') continue;
         seen.add(claim);
-        const waiting = ctx.allBackends.filter((p) => p.spec.volumes?.some((x) => x.persistentVolumeClaim?.claimName === claim));
-        const events = pvc ? ctx.eventsFor('PersistentVolumeClaim', claim, pod.metadata.namespace).map((e) => `${e.reason ?? ''}: ${e.message ?? e.note ?? ''}`) : [];
+        const waiting = ctx.allBackends.filter((p) =>
+          p.spec.volumes?.some((x) => x.persistentVolumeClaim?.claimName === claim),
+        );
+        const events = pvc
+          ? ctx
+              .eventsFor('PersistentVolumeClaim', claim, pod.metadata.namespace)
+              .map((e) => `${e.reason ?? ''}: ${e.message ?? e.note ?? ''}`)
+          : [];
         out.push(
           finding('storage.pvc-unbound', {
-            severity: waiting.some((p) => p.status?.phase === 'Pending') ? ctx.podImpact : 'warning',
+            severity: waiting.some((p) => p.status?.phase === 'Pending')
+              ? ctx.podImpact
+              : 'warning',
             title: pvc
               ? `PersistentVolumeClaim ${claim} is ${phase ?? 'not bound'}; ${waiting.length} pod(s) wait on it`
               : `PersistentVolumeClaim ${claim} does not exist; ${waiting.length} pod(s) wait on it`,
             detail: pvc
               ? `The claim (storageClass ${pvc.spec?.storageClassName ?? 'default'}) has no volume, so pods that mount it cannot start. ${events.join(' ')}`
               : `Pods mount a claim that was never created or was deleted.`,
-            evidence: [{ command: `kubectl get pvc ${claim} -n ${pod.metadata.namespace}`, output: pvc ? `${claim}  ${phase ?? 'Pending'}  ${pvc.spec?.storageClassName ?? ''}` : `Error from server (NotFound): persistentvolumeclaims "${claim}" not found` }],
-            objects: pvc ? [ref('PersistentVolumeClaim', pvc)] : [{ kind: 'PersistentVolumeClaim', namespace: pod.metadata.namespace, name: claim }],
+            evidence: [
+              {
+                command: `kubectl get pvc ${claim} -n ${pod.metadata.namespace}`,
+                output: pvc
+                  ? `${claim}  ${phase ?? 'Pending'}  ${pvc.spec?.storageClassName ?? ''}`
+                  : `Error from server (NotFound): persistentvolumeclaims "${claim}" not found`,
+              },
+            ],
+            objects: pvc
+              ? [ref('PersistentVolumeClaim', pvc)]
+              : [{ kind: 'PersistentVolumeClaim', namespace: pod.metadata.namespace, name: claim }],
           }),
         );
       }

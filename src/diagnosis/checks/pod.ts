@@ -1,5 +1,11 @@
 import type { Container, ContainerStatus, Pod } from '../../cluster/k8s-types.js';
-import { addStartupProbe, patchResources, rolloutRestart, rolloutUndo, scaleWorkload } from '../../remediation/plans.js';
+import {
+  addStartupProbe,
+  patchResources,
+  rolloutRestart,
+  rolloutUndo,
+  scaleWorkload,
+} from '../../remediation/plans.js';
 import type { RemediationPlan } from '../../remediation/plan-types.js';
 import { finding } from '../catalogue.js';
 import {
@@ -22,7 +28,10 @@ interface Hit {
 }
 
 /** Container statuses of the backends that satisfy `test`, with their spec. */
-function containerHits(ctx: DiagnosisContext, test: (s: ContainerStatus, p: Pod) => boolean): Hit[] {
+function containerHits(
+  ctx: DiagnosisContext,
+  test: (s: ContainerStatus, p: Pod) => boolean,
+): Hit[] {
   const hits: Hit[] = [];
   for (const pod of ctx.allBackends) {
     for (const status of pod.status?.containerStatuses ?? []) {
@@ -36,20 +45,30 @@ function containerHits(ctx: DiagnosisContext, test: (s: ContainerStatus, p: Pod)
 
 function podsLine(hits: Hit[]): string {
   const pods = [...new Set(hits.map((h) => h.pod.metadata.name))];
-  return pods.length > 3 ? `${pods.slice(0, 3).join(', ')} and ${pods.length - 3} more` : pods.join(', ');
+  return pods.length > 3
+    ? `${pods.slice(0, 3).join(', ')} and ${pods.length - 3} more`
+    : pods.join(', ');
 }
 
 function getPodsEvidence(ctx: DiagnosisContext, hits: Hit[]): Evidence {
   const svc = ctx.selectingServices[0];
   const ns = hits[0]?.pod.metadata.namespace ?? ctx.target.namespace;
-  const lines = [...new Map(hits.map((h) => [h.pod.metadata.name, h])).values()].slice(0, 10).map((h) => {
-    const ready = (h.pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
-    const total = h.pod.spec.containers.length;
-    const st = h.status.state?.waiting?.reason ?? (h.status.state?.running ? h.pod.status?.phase ?? 'Running' : h.status.state?.terminated?.reason ?? h.pod.status?.phase);
-    return `${h.pod.metadata.name}  ${ready}/${total}  ${st}  restarts=${h.status.restartCount}  node=${h.pod.spec.nodeName ?? '<none>'}`;
-  });
+  const lines = [...new Map(hits.map((h) => [h.pod.metadata.name, h])).values()]
+    .slice(0, 10)
+    .map((h) => {
+      const ready = (h.pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
+      const total = h.pod.spec.containers.length;
+      const st =
+        h.status.state?.waiting?.reason ??
+        (h.status.state?.running
+          ? (h.pod.status?.phase ?? 'Running')
+          : (h.status.state?.terminated?.reason ?? h.pod.status?.phase));
+      return `${h.pod.metadata.name}  ${ready}/${total}  ${st}  restarts=${h.status.restartCount}  node=${h.pod.spec.nodeName ?? '<none>'}`;
+    });
   return {
-    command: svc ? `kubectl get pods -n ${ns} -l ${formatSelector(svc.spec.selector)} -o wide` : `kubectl get pods -n ${ns} -o wide`,
+    command: svc
+      ? `kubectl get pods -n ${ns} -l ${formatSelector(svc.spec.selector)} -o wide`
+      : `kubectl get pods -n ${ns} -o wide`,
     output: lines.join('\n'),
   };
 }
@@ -60,7 +79,11 @@ function describeEvidence(hit: Hit, ctx: DiagnosisContext): Evidence {
     .slice(-5)
     .map((e) => `${e.type ?? 'Normal'}  ${e.reason ?? ''}  ${e.message ?? e.note ?? ''}`);
   const s = hit.status;
-  const state = JSON.stringify({ state: s.state, lastState: s.lastState, restartCount: s.restartCount });
+  const state = JSON.stringify({
+    state: s.state,
+    lastState: s.lastState,
+    restartCount: s.restartCount,
+  });
   return {
     command: `kubectl describe pod ${hit.pod.metadata.name} -n ${hit.pod.metadata.namespace}`,
     output: [`container ${s.name}: ${state}`, ...events].join('\n'),
@@ -77,14 +100,22 @@ function ownerOfHits(ctx: DiagnosisContext, hits: Hit[]): Workload | undefined {
 }
 
 /** Roll back when the failing pods come from a revision newer than one that worked. */
-export function undoPlan(ctx: DiagnosisContext, w: Workload | undefined, checks: CheckId[]): RemediationPlan[] {
+export function undoPlan(
+  ctx: DiagnosisContext,
+  w: Workload | undefined,
+  checks: CheckId[],
+): RemediationPlan[] {
   if (w?.kind !== 'Deployment') return [];
   const [current, previous] = ctx.replicaSetsOf(w.object);
   if (!current || !previous) return [];
   return [rolloutUndo(w.object, current, previous, checks)];
 }
 
-function restartPlan(ctx: DiagnosisContext, w: Workload | undefined, checks: CheckId[]): RemediationPlan[] {
+function restartPlan(
+  ctx: DiagnosisContext,
+  w: Workload | undefined,
+  checks: CheckId[],
+): RemediationPlan[] {
   return w ? [rolloutRestart(w.kind, w.object, ctx.now, checks)] : [];
 }
 
@@ -95,7 +126,8 @@ export const notReady: Check = {
     // Running, started, and failing readiness: waiting/crashing containers are other checks' business.
     const hits = containerHits(
       ctx,
-      (s, p) => p.status?.phase === 'Running' && !isPodReady(p) && !s.ready && Boolean(s.state?.running),
+      (s, p) =>
+        p.status?.phase === 'Running' && !isPodReady(p) && !s.ready && Boolean(s.state?.running),
     );
     if (hits.length === 0) return [];
     const pods = new Set(hits.map((h) => h.pod));
@@ -103,10 +135,14 @@ export const notReady: Check = {
     const first = hits[0] as Hit;
     const w = ownerOfHits(ctx, hits);
     const probe = first.container.readinessProbe;
-    const probeText = probe ? describeProbe(probe) : 'no readinessProbe (readiness gates or a container not started)';
+    const probeText = probe
+      ? describeProbe(probe)
+      : 'no readinessProbe (readiness gates or a container not started)';
     const remediations: RemediationPlan[] = [];
     if (w && (first.container.livenessProbe || first.container.readinessProbe))
-      remediations.push(addStartupProbe(w.kind, w.object, first.index, ['pod.not-ready', 'service.no-endpoints']));
+      remediations.push(
+        addStartupProbe(w.kind, w.object, first.index, ['pod.not-ready', 'service.no-endpoints']),
+      );
     remediations.push(...restartPlan(ctx, w, ['pod.not-ready', 'service.no-endpoints']));
     return [
       finding('pod.not-ready', {
@@ -124,7 +160,13 @@ export const notReady: Check = {
 };
 
 function describeProbe(p: NonNullable<Container['readinessProbe']>): string {
-  const how = p.httpGet ? `HTTP GET ${p.httpGet.path ?? '/'} on port ${p.httpGet.port}` : p.tcpSocket ? `TCP port ${p.tcpSocket.port}` : p.grpc ? `gRPC port ${p.grpc.port}` : 'exec';
+  const how = p.httpGet
+    ? `HTTP GET ${p.httpGet.path ?? '/'} on port ${p.httpGet.port}`
+    : p.tcpSocket
+      ? `TCP port ${p.tcpSocket.port}`
+      : p.grpc
+        ? `gRPC port ${p.grpc.port}`
+        : 'exec';
   return `${how}, every ${p.periodSeconds ?? 10}s, ${p.failureThreshold ?? 3} failures allowed, initial delay ${p.initialDelaySeconds ?? 0}s`;
 }
 
@@ -134,7 +176,10 @@ function lastTermination(s: ContainerStatus) {
 
 function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
   const log = ctx.snapshot.logs.find(
-    (l) => l.pod === hit.pod.metadata.name && l.namespace === hit.pod.metadata.namespace && l.container === hit.container.name,
+    (l) =>
+      l.pod === hit.pod.metadata.name &&
+      l.namespace === hit.pod.metadata.namespace &&
+      l.container === hit.container.name,
   );
   if (!log) return [];
   return [
@@ -151,7 +196,9 @@ export const crashloop: Check = {
   run(ctx) {
     const hits = containerHits(
       ctx,
-      (s) => s.state?.waiting?.reason === 'CrashLoopBackOff' && lastTermination(s)?.reason !== 'OOMKilled',
+      (s) =>
+        s.state?.waiting?.reason === 'CrashLoopBackOff' &&
+        lastTermination(s)?.reason !== 'OOMKilled',
     );
     if (hits.length === 0) return [];
     const first = hits[0] as Hit;
@@ -165,7 +212,11 @@ export const crashloop: Check = {
           `The container exits and is restarted with growing back-off (${first.status.restartCount} restarts). ` +
           `Last termination: reason ${t?.reason ?? 'unknown'}, exit code ${t?.exitCode ?? '?'}${t?.message ? `, "${t.message.slice(0, 200)}"` : ''}. ` +
           'The previous container log usually says why.',
-        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx), ...logEvidence(ctx, first)],
+        evidence: [
+          getPodsEvidence(ctx, hits),
+          describeEvidence(first, ctx),
+          ...logEvidence(ctx, first),
+        ],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations: undoPlan(ctx, w, ['pod.crashloop', 'service.no-endpoints']),
       }),
@@ -187,7 +238,12 @@ export const oomKilled: Check = {
     const remediations: RemediationPlan[] = [];
     if (w && limitBytes) {
       const raised = Math.ceil((limitBytes * 2) / 1024 ** 2) * 1024 ** 2;
-      remediations.push(patchResources(w.kind, w.object, first.index, formatBytes(raised), raised, ['pod.oom-killed', 'service.no-endpoints']));
+      remediations.push(
+        patchResources(w.kind, w.object, first.index, formatBytes(raised), raised, [
+          'pod.oom-killed',
+          'service.no-endpoints',
+        ]),
+      );
     }
     const crashing = hits.some((h) => h.status.state?.waiting?.reason === 'CrashLoopBackOff');
     return [
@@ -197,7 +253,9 @@ export const oomKilled: Check = {
         detail:
           `The kernel killed the container for using more memory than its limit (${limit ?? 'no limit: node memory pressure'}); ` +
           `it restarted ${first.status.restartCount} time(s)${crashing ? ' and is now in CrashLoopBackOff' : ''}. ` +
-          (limit ? 'Raise the limit above the working set, or fix the leak.' : 'Set a memory request and limit that fit the working set.'),
+          (limit
+            ? 'Raise the limit above the working set, or fix the leak.'
+            : 'Set a memory request and limit that fit the working set.'),
         evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations,
@@ -206,7 +264,12 @@ export const oomKilled: Check = {
   },
 };
 
-const PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull']);
+const PULL_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
 
 export const imagePull: Check = {
   id: 'pod.image-pull',
@@ -222,7 +285,10 @@ export const imagePull: Check = {
         detail: `${first.status.state?.waiting?.message ?? 'The kubelet cannot pull the image.'} Check the image name and tag, and the registry credentials (imagePullSecrets).`,
         evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
-        remediations: undoPlan(ctx, ownerOfHits(ctx, hits), ['pod.image-pull', 'service.no-endpoints']),
+        remediations: undoPlan(ctx, ownerOfHits(ctx, hits), [
+          'pod.image-pull',
+          'service.no-endpoints',
+        ]),
       }),
     ];
   },
@@ -233,7 +299,9 @@ export const configError: Check = {
   reads: ['pods'],
   run(ctx) {
     const hits = containerHits(ctx, (s) =>
-      ['CreateContainerConfigError', 'CreateContainerError'].includes(s.state?.waiting?.reason ?? ''),
+      ['CreateContainerConfigError', 'CreateContainerError'].includes(
+        s.state?.waiting?.reason ?? '',
+      ),
     );
     if (hits.length === 0) return [];
     const first = hits[0] as Hit;
@@ -244,11 +312,16 @@ export const configError: Check = {
         title: `Container ${first.container.name} cannot be created: ${first.status.state?.waiting?.message ?? first.status.state?.waiting?.reason}`,
         detail:
           `${first.status.state?.waiting?.reason}: ${first.status.state?.waiting?.message ?? 'no message'}. ` +
-          (missing.length ? `Not found in ${first.pod.metadata.namespace}: ${missing.join(', ')}. ` : '') +
+          (missing.length
+            ? `Not found in ${first.pod.metadata.namespace}: ${missing.join(', ')}. `
+            : '') +
           'Create the missing object or key, or fix the reference in the pod template.',
         evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
-        remediations: undoPlan(ctx, ownerOfHits(ctx, hits), ['pod.config-error', 'service.no-endpoints']),
+        remediations: undoPlan(ctx, ownerOfHits(ctx, hits), [
+          'pod.config-error',
+          'service.no-endpoints',
+        ]),
       }),
     ];
   },
@@ -264,12 +337,16 @@ function missingReferences(ctx: DiagnosisContext, pod: Pod, c: Container): strin
   for (const e of c.env ?? []) {
     const cm = e.valueFrom?.configMapKeyRef;
     const sec = e.valueFrom?.secretKeyRef;
-    if (cm && !cm.optional && !has(ctx.snapshot.configMaps, cm.name)) refs.add(`ConfigMap ${cm.name}`);
-    if (sec && !sec.optional && !has(ctx.snapshot.secrets, sec.name)) refs.add(`Secret ${sec.name}`);
+    if (cm && !cm.optional && !has(ctx.snapshot.configMaps, cm.name))
+      refs.add(`ConfigMap ${cm.name}`);
+    if (sec && !sec.optional && !has(ctx.snapshot.secrets, sec.name))
+      refs.add(`Secret ${sec.name}`);
   }
   for (const e of c.envFrom ?? []) {
-    if (e.configMapRef && !has(ctx.snapshot.configMaps, e.configMapRef.name)) refs.add(`ConfigMap ${e.configMapRef.name}`);
-    if (e.secretRef && !has(ctx.snapshot.secrets, e.secretRef.name)) refs.add(`Secret ${e.secretRef.name}`);
+    if (e.configMapRef && !has(ctx.snapshot.configMaps, e.configMapRef.name))
+      refs.add(`ConfigMap ${e.configMapRef.name}`);
+    if (e.secretRef && !has(ctx.snapshot.secrets, e.secretRef.name))
+      refs.add(`Secret ${e.secretRef.name}`);
   }
   return [...refs];
 }
@@ -285,7 +362,9 @@ export const unschedulable: Check = {
     if (pending.length === 0) return [];
     const first = pending[0] as Pod;
     const message = condition(first, 'PodScheduled')?.message ?? 'no message';
-    const events = ctx.eventsFor('Pod', first.metadata.name, first.metadata.namespace).filter((e) => e.reason === 'FailedScheduling');
+    const events = ctx
+      .eventsFor('Pod', first.metadata.name, first.metadata.namespace)
+      .filter((e) => e.reason === 'FailedScheduling');
     return [
       finding('pod.unschedulable', {
         severity: ctx.podImpact,
@@ -294,7 +373,10 @@ export const unschedulable: Check = {
         evidence: [
           {
             command: `kubectl describe pod ${first.metadata.name} -n ${first.metadata.namespace}`,
-            output: [`PodScheduled=False Unschedulable: ${message}`, ...events.map((e) => `Warning  FailedScheduling  ${e.message ?? ''}`)].join('\n'),
+            output: [
+              `PodScheduled=False Unschedulable: ${message}`,
+              ...events.map((e) => `Warning  FailedScheduling  ${e.message ?? ''}`),
+            ].join('\n'),
           },
         ],
         objects: pending.slice(0, 5).map((p) => ref('Pod', p)),
@@ -320,15 +402,23 @@ export const probeMisconfigured: Check = {
         const key = `${w ? w.object.metadata.name : pod.metadata.name}/${c.name}`;
         if (seen.has(key)) return;
         const declared = c.ports ?? [];
-        for (const [kind, probe] of [['readiness', c.readinessProbe], ['liveness', c.livenessProbe], ['startup', c.startupProbe]] as const) {
+        for (const [kind, probe] of [
+          ['readiness', c.readinessProbe],
+          ['liveness', c.livenessProbe],
+          ['startup', c.startupProbe],
+        ] as const) {
           if (!probe) continue;
           const port = probePort(probe);
           if (port === undefined) continue;
           const named = typeof port === 'string' && !/^\d+$/.test(port);
-          const ok = named ? declared.some((p) => p.name === port) : declared.length === 0 || declared.some((p) => p.containerPort === Number(port));
+          const ok = named
+            ? declared.some((p) => p.name === port)
+            : declared.length === 0 || declared.some((p) => p.containerPort === Number(port));
           if (ok) continue;
           seen.add(key);
-          const affected = ctx.allBackends.filter((p) => (w ? ctx.ownerOf(p)?.object === w.object : p === pod));
+          const affected = ctx.allBackends.filter((p) =>
+            w ? ctx.ownerOf(p)?.object === w.object : p === pod,
+          );
           const failing = affected.some((p) => !isPodReady(p));
           out.push(
             finding('pod.probe-misconfigured', {
@@ -351,9 +441,14 @@ export const probeMisconfigured: Check = {
         // A liveness probe that kills the app before it can start: restarts with "Liveness probe failed".
         const live = c.livenessProbe;
         if (live && !c.startupProbe) {
-          const budget = (live.initialDelaySeconds ?? 0) + (live.periodSeconds ?? 10) * (live.failureThreshold ?? 3);
-          const killed = ctx.eventsFor('Pod', pod.metadata.name, pod.metadata.namespace).some((e) => /Liveness probe failed/i.test(e.message ?? e.note ?? ''));
-          const restarts = pod.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0;
+          const budget =
+            (live.initialDelaySeconds ?? 0) +
+            (live.periodSeconds ?? 10) * (live.failureThreshold ?? 3);
+          const killed = ctx
+            .eventsFor('Pod', pod.metadata.name, pod.metadata.namespace)
+            .some((e) => /Liveness probe failed/i.test(e.message ?? e.note ?? ''));
+          const restarts =
+            pod.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0;
           if (killed && restarts >= 2 && w) {
             seen.add(key);
             out.push(
@@ -361,9 +456,26 @@ export const probeMisconfigured: Check = {
                 severity: ctx.podImpact,
                 title: `The liveness probe of ${c.name} kills it before it starts (budget ${budget}s, ${restarts} restarts)`,
                 detail: `The liveness probe gives the app ${budget}s (initialDelay + period × failureThreshold) and there is no startupProbe; the kubelet restarts it while it is still starting. A startupProbe holds liveness off until the app is up.`,
-                evidence: [describeEvidence({ pod, container: c, index, status: pod.status?.containerStatuses?.find((s) => s.name === c.name) as ContainerStatus }, ctx)],
+                evidence: [
+                  describeEvidence(
+                    {
+                      pod,
+                      container: c,
+                      index,
+                      status: pod.status?.containerStatuses?.find(
+                        (s) => s.name === c.name,
+                      ) as ContainerStatus,
+                    },
+                    ctx,
+                  ),
+                ],
                 objects: [ref(w.kind, w.object)],
-                remediations: [addStartupProbe(w.kind, w.object, index, ['pod.probe-misconfigured', 'service.no-endpoints'])],
+                remediations: [
+                  addStartupProbe(w.kind, w.object, index, [
+                    'pod.probe-misconfigured',
+                    'service.no-endpoints',
+                  ]),
+                ],
               }),
             );
           }
@@ -380,7 +492,10 @@ export const resourceStarvation: Check = {
   run(ctx) {
     const out: Finding[] = [];
     for (const pod of ctx.allBackends) {
-      const m = ctx.snapshot.podMetrics.find((x) => x.metadata.name === pod.metadata.name && x.metadata.namespace === pod.metadata.namespace);
+      const m = ctx.snapshot.podMetrics.find(
+        (x) =>
+          x.metadata.name === pod.metadata.name && x.metadata.namespace === pod.metadata.namespace,
+      );
       if (!m) continue;
       for (const usage of m.containers) {
         const index = pod.spec.containers.findIndex((c) => c.name === usage.name);
@@ -397,18 +512,31 @@ export const resourceStarvation: Check = {
         const remediations: RemediationPlan[] = [];
         if (w && memRatio >= 0.9 && memLimit) {
           const raised = Math.ceil((memLimit * 1.5) / 1024 ** 2) * 1024 ** 2;
-          remediations.push(patchResources(w.kind, w.object, index, formatBytes(raised), raised, ['pod.resource-starvation']));
+          remediations.push(
+            patchResources(w.kind, w.object, index, formatBytes(raised), raised, [
+              'pod.resource-starvation',
+            ]),
+          );
         }
         if (w && w.kind !== 'DaemonSet') {
           const replicas = w.object.spec.replicas ?? 1;
-          remediations.push(scaleWorkload(w.kind, w.object, replicas + Math.max(1, Math.ceil(replicas / 2)), ['pod.resource-starvation']));
+          remediations.push(
+            scaleWorkload(w.kind, w.object, replicas + Math.max(1, Math.ceil(replicas / 2)), [
+              'pod.resource-starvation',
+            ]),
+          );
         }
         out.push(
           finding('pod.resource-starvation', {
             severity: 'warning',
             title: `${c.name} in ${pod.metadata.name} runs at ${Math.round(Math.max(memRatio, cpuRatio) * 100)}% of its ${memRatio >= cpuRatio ? 'memory' : 'CPU'} limit`,
             detail: `Usage: memory ${usage.usage.memory ?? '?'} of ${c.resources?.limits?.memory ?? 'no limit'}, CPU ${usage.usage.cpu ?? '?'} of ${c.resources?.limits?.cpu ?? 'no limit'}. Starved pods fail probes intermittently and flap out of the endpoints.`,
-            evidence: [{ command: `kubectl top pod ${pod.metadata.name} -n ${pod.metadata.namespace} --containers`, output: `${c.name}  cpu=${usage.usage.cpu ?? '?'}  memory=${usage.usage.memory ?? '?'}` }],
+            evidence: [
+              {
+                command: `kubectl top pod ${pod.metadata.name} -n ${pod.metadata.namespace} --containers`,
+                output: `${c.name}  cpu=${usage.usage.cpu ?? '?'}  memory=${usage.usage.memory ?? '?'}`,
+              },
+            ],
             objects: [ref('Pod', pod)],
             remediations,
           }),
@@ -436,7 +564,9 @@ export const noPods: Check = {
       const replicas = w && w.kind !== 'DaemonSet' ? (w.object.spec.replicas ?? 1) : undefined;
       const scaledToZero = replicas === 0;
       const remediations =
-        w && w.kind !== 'DaemonSet' && scaledToZero ? [scaleWorkload(w.kind, w.object, 2, ['pod.no-pods', 'service.no-endpoints'])] : [];
+        w && w.kind !== 'DaemonSet' && scaledToZero
+          ? [scaleWorkload(w.kind, w.object, 2, ['pod.no-pods', 'service.no-endpoints'])]
+          : [];
       const why = !w
         ? `no pod in ${ns} and no workload whose pod template carries ${formatSelector(svc.spec.selector)}`
         : scaledToZero
@@ -448,8 +578,18 @@ export const noPods: Check = {
           title: `Service ${svc.metadata.name} has no pods: ${why}`,
           detail: `Nothing runs behind ${svc.metadata.name} (selector ${formatSelector(svc.spec.selector)}): ${why}.`,
           evidence: [
-            { command: `kubectl get pods -n ${ns} -l ${formatSelector(svc.spec.selector)}`, output: 'No resources found' },
-            ...(w ? [{ command: `kubectl get ${w.kind.toLowerCase()} ${w.object.metadata.name} -n ${ns}`, output: `replicas: ${replicas ?? 'n/a'}` }] : []),
+            {
+              command: `kubectl get pods -n ${ns} -l ${formatSelector(svc.spec.selector)}`,
+              output: 'No resources found',
+            },
+            ...(w
+              ? [
+                  {
+                    command: `kubectl get ${w.kind.toLowerCase()} ${w.object.metadata.name} -n ${ns}`,
+                    output: `replicas: ${replicas ?? 'n/a'}`,
+                  },
+                ]
+              : []),
           ],
           objects: [ref('Service', svc), ...(w ? [ref(w.kind, w.object)] : [])],
           remediations,
@@ -463,7 +603,11 @@ export const noPods: Check = {
 function replicaFailure(ctx: DiagnosisContext, w: Workload): string | undefined {
   if (w.kind !== 'Deployment') return undefined;
   const rs = ctx.replicaSetsOf(w.object)[0];
-  const c = rs ? (rs as { status?: { conditions?: { type: string; message?: string }[] } }).status?.conditions?.find((x) => x.type === 'ReplicaFailure') : undefined;
+  const c = rs
+    ? (
+        rs as { status?: { conditions?: { type: string; message?: string }[] } }
+      ).status?.conditions?.find((x) => x.type === 'ReplicaFailure')
+    : undefined;
   return c?.message;
 }
 

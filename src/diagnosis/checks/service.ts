@@ -11,13 +11,20 @@ export const serviceNotFound: Check = {
   run(ctx) {
     const m = ctx.missing;
     if (!m || m.kind !== 'Service') return [];
-    const near = m.nearest.length ? `Nearest names: ${m.nearest.join(', ')}.` : 'The namespace has no Services.';
+    const near = m.nearest.length
+      ? `Nearest names: ${m.nearest.join(', ')}.`
+      : 'The namespace has no Services.';
     return [
       finding('service.not-found', {
         severity: 'critical',
         title: `Service ${m.name} does not exist in namespace ${m.namespace}`,
         detail: `No Service named ${m.name} in ${m.namespace}. ${near}`,
-        evidence: [{ command: kubectl('get services', m.namespace), output: m.nearest.join('\n') || '(none)' }],
+        evidence: [
+          {
+            command: kubectl('get services', m.namespace),
+            output: m.nearest.join('\n') || '(none)',
+          },
+        ],
         objects: [{ kind: 'Service', namespace: m.namespace, name: m.name }],
       }),
     ];
@@ -46,7 +53,8 @@ function diffSelector(selector: Record<string, string>, labels: Record<string, s
 function diffScore(d: KeyDiff[]): number {
   return d.reduce((n, k) => {
     if (k.kind === 'same') return n;
-    if (k.kind === 'key-case') return n + 1 + (k.podValue === k.want ? 0 : editDistance(k.want, k.podValue ?? ''));
+    if (k.kind === 'key-case')
+      return n + 1 + (k.podValue === k.want ? 0 : editDistance(k.want, k.podValue ?? ''));
     if (k.kind === 'value') return n + 1 + Math.min(editDistance(k.want, k.podValue ?? ''), 10);
     return n + 12;
   }, 0);
@@ -66,11 +74,16 @@ function describeDiff(d: KeyDiff): string {
 }
 
 /** The pods of one owner (or one label set) stand as one candidate. */
-function candidates(pods: Pod[], ctx: DiagnosisContext): { pods: Pod[]; labels: Record<string, string> }[] {
+function candidates(
+  pods: Pod[],
+  ctx: DiagnosisContext,
+): { pods: Pod[]; labels: Record<string, string> }[] {
   const groups = new Map<string, Pod[]>();
   for (const p of pods) {
     const owner = ctx.ownerOf(p);
-    const k = owner ? `${owner.kind}/${owner.object.metadata.name}` : JSON.stringify(stableLabels(p));
+    const k = owner
+      ? `${owner.kind}/${owner.object.metadata.name}`
+      : JSON.stringify(stableLabels(p));
     groups.set(k, [...(groups.get(k) ?? []), p]);
   }
   return [...groups.values()].map((g) => ({ pods: g, labels: stableLabels(g[0] as Pod) }));
@@ -79,7 +92,12 @@ function candidates(pods: Pod[], ctx: DiagnosisContext): { pods: Pod[]; labels: 
 /** Pod labels without the per-revision hash labels controllers add. */
 function stableLabels(p: Pod): Record<string, string> {
   const l = { ...(p.metadata.labels ?? {}) };
-  for (const k of ['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'pod-template-generation'])
+  for (const k of [
+    'pod-template-hash',
+    'controller-revision-hash',
+    'statefulset.kubernetes.io/pod-name',
+    'pod-template-generation',
+  ])
     delete l[k];
   return l;
 }
@@ -97,7 +115,10 @@ export const selectorMismatch: Check = {
       if (ctx.workloads.some((w) => w.object.metadata.namespace === ns)) continue;
       const live = ctx.podsIn(ns).filter(isLive);
       const elsewhere = ctx.snapshot.pods.filter(
-        (p) => p.metadata.namespace !== ns && isLive(p) && matchesServiceSelector(selector, p.metadata.labels),
+        (p) =>
+          p.metadata.namespace !== ns &&
+          isLive(p) &&
+          matchesServiceSelector(selector, p.metadata.labels),
       );
       const ranked = candidates(live, ctx)
         .map((c) => ({ ...c, diff: diffSelector(selector, c.labels) }))
@@ -130,7 +151,16 @@ export const selectorMismatch: Check = {
               ? `Pods labelled ${formatSelector(selector)} exist only in namespace ${other.join(', ')}; a Service selects pods in its own namespace (${ns}) only.`
               : `No pod in ${ns} carries labels close to ${formatSelector(selector)}.`,
             evidence: other.length
-              ? [...evidence, { command: `kubectl get pods -A -l ${formatSelector(selector)}`, output: elsewhere.slice(0, 5).map((p) => `${p.metadata.namespace}/${p.metadata.name}`).join('\n') }]
+              ? [
+                  ...evidence,
+                  {
+                    command: `kubectl get pods -A -l ${formatSelector(selector)}`,
+                    output: elsewhere
+                      .slice(0, 5)
+                      .map((p) => `${p.metadata.namespace}/${p.metadata.name}`)
+                      .join('\n'),
+                  },
+                ]
               : evidence,
             objects: [ref('Service', svc)],
           }),
@@ -139,7 +169,9 @@ export const selectorMismatch: Check = {
       }
       const wanted = wantedSelector(selector, best.diff, best.pods, live, ctx);
       const owner = ctx.ownerOf(best.pods[0] as Pod);
-      const who = owner ? `${owner.kind} ${owner.object.metadata.name}` : `pod ${best.pods[0]?.metadata.name}`;
+      const who = owner
+        ? `${owner.kind} ${owner.object.metadata.name}`
+        : `pod ${best.pods[0]?.metadata.name}`;
       const wrong = best.diff.filter((d) => d.kind !== 'same');
       out.push(
         finding('service.selector-mismatch', {
@@ -152,7 +184,14 @@ export const selectorMismatch: Check = {
             '.',
           evidence,
           objects: [ref('Service', svc), ...(owner ? [ref(owner.kind, owner.object)] : [])],
-          remediations: wanted ? [patchServiceSelector(svc, wanted, ['service.selector-mismatch', 'service.no-endpoints'])] : [],
+          remediations: wanted
+            ? [
+                patchServiceSelector(svc, wanted, [
+                  'service.selector-mismatch',
+                  'service.no-endpoints',
+                ]),
+              ]
+            : [],
         }),
       );
     }
@@ -179,7 +218,8 @@ function wantedSelector(
   for (const d of diff) if (d.podKey && d.podValue !== undefined) fixed[d.podKey] = d.podValue;
   const owner = ctx.ownerOf(pods[0] as Pod);
   const ownerSelector = owner?.object.spec.selector.matchLabels;
-  const selects = (sel: Record<string, string>) => live.filter((p) => matchesServiceSelector(sel, p.metadata.labels));
+  const selects = (sel: Record<string, string>) =>
+    live.filter((p) => matchesServiceSelector(sel, p.metadata.labels));
   const onlyThese = (sel: Record<string, string>) => {
     const hit = selects(sel);
     return hit.length > 0 && hit.every((p) => pods.includes(p));
@@ -232,12 +272,17 @@ function resolveTargetPort(port: ServicePort, pod: Pod): number | undefined | 'u
 }
 
 function bestContainerPort(port: ServicePort, pod: Pod): number | string | undefined {
-  const declared = pod.spec.containers.flatMap((c) => c.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
+  const declared = pod.spec.containers
+    .flatMap((c) => c.ports ?? [])
+    .filter((p) => (p.protocol ?? 'TCP') === (port.protocol ?? 'TCP'));
   if (declared.length === 1) return declared[0]?.containerPort;
-  const byName = declared.find((p) => p.name && (p.name === port.name || p.name === port.targetPort));
+  const byName = declared.find(
+    (p) => p.name && (p.name === port.name || p.name === port.targetPort),
+  );
   if (byName) return byName.containerPort;
   const t = Number(port.targetPort ?? port.port);
-  return declared.sort((a, b) => Math.abs(a.containerPort - t) - Math.abs(b.containerPort - t))[0]?.containerPort;
+  return declared.sort((a, b) => Math.abs(a.containerPort - t) - Math.abs(b.containerPort - t))[0]
+    ?.containerPort;
 }
 
 export const portMismatch: Check = {
@@ -250,12 +295,21 @@ export const portMismatch: Check = {
       if (backends.length === 0) continue;
       const ports = svc.spec.ports ?? [];
       const broken = ports
-        .map((port, index) => ({ port, index, missing: backends.filter((p) => resolveTargetPort(port, p) === undefined) }))
+        .map((port, index) => ({
+          port,
+          index,
+          missing: backends.filter((p) => resolveTargetPort(port, p) === undefined),
+        }))
         .filter((b) => b.missing.length > 0);
       for (const b of broken) {
         const ns = svc.metadata.namespace as string;
         const sample = b.missing[0] as Pod;
-        const declared = sample.spec.containers.flatMap((c) => (c.ports ?? []).map((p) => `${c.name}:${p.name ? p.name + '=' : ''}${p.containerPort}/${p.protocol ?? 'TCP'}`));
+        const declared = sample.spec.containers.flatMap((c) =>
+          (c.ports ?? []).map(
+            (p) =>
+              `${c.name}:${p.name ? p.name + '=' : ''}${p.containerPort}/${p.protocol ?? 'TCP'}`,
+          ),
+        );
         const wanted = bestContainerPort(b.port, sample);
         const allPortsBroken = broken.length === ports.length;
         const target = b.port.targetPort ?? b.port.port;
@@ -265,7 +319,9 @@ export const portMismatch: Check = {
             title: `Service ${svc.metadata.name} port ${b.port.name ?? b.port.port} targets ${target}, which ${b.missing.length === backends.length ? 'no' : `${b.missing.length} of ${backends.length}`} backing pod(s) expose`,
             detail:
               `Port ${b.port.port} forwards to targetPort ${JSON.stringify(target)}, but the pods declare ${declared.join(', ') || 'no ports'}. ` +
-              (typeof target === 'string' ? 'A named targetPort must match a named containerPort.' : 'Connections to that port are refused.'),
+              (typeof target === 'string'
+                ? 'A named targetPort must match a named containerPort.'
+                : 'Connections to that port are refused.'),
             evidence: [
               {
                 command: `kubectl get service ${svc.metadata.name} -n ${ns} -o jsonpath='{.spec.ports}'`,
@@ -278,7 +334,9 @@ export const portMismatch: Check = {
             ],
             objects: [ref('Service', svc), ...b.missing.slice(0, 5).map((p) => ref('Pod', p))],
             remediations:
-              wanted !== undefined ? [patchServiceTargetPort(svc, b.index, wanted, ['service.port-mismatch'])] : [],
+              wanted !== undefined
+                ? [patchServiceTargetPort(svc, b.index, wanted, ['service.port-mismatch'])]
+                : [],
           }),
         );
       }
@@ -287,5 +345,9 @@ export const portMismatch: Check = {
   },
 };
 
-
-export const serviceChecks: Check[] = [serviceNotFound, selectorMismatch, noEndpoints, portMismatch];
+export const serviceChecks: Check[] = [
+  serviceNotFound,
+  selectorMismatch,
+  noEndpoints,
+  portMismatch,
+];

@@ -9,7 +9,12 @@ function deployments(ctx: DiagnosisContext): Deployment[] {
 }
 
 /** Resolves maxUnavailable/maxSurge as the deployment controller does (unavailable rounds down, surge up). */
-export function resolveIntOrPercent(v: IntOrString | undefined, total: number, roundUp: boolean, dflt: string): number {
+export function resolveIntOrPercent(
+  v: IntOrString | undefined,
+  total: number,
+  roundUp: boolean,
+  dflt: string,
+): number {
   const value = v ?? dflt;
   if (typeof value === 'number') return value;
   if (/^\d+$/.test(value)) return Number(value);
@@ -20,7 +25,11 @@ export function resolveIntOrPercent(v: IntOrString | undefined, total: number, r
 function rollingOut(d: Deployment): boolean {
   const s = d.status ?? {};
   const desired = d.spec.replicas ?? 1;
-  return (s.updatedReplicas ?? 0) < desired || (s.replicas ?? 0) > (s.updatedReplicas ?? 0) || (s.observedGeneration ?? 0) < (d.metadata.generation ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) < desired ||
+    (s.replicas ?? 0) > (s.updatedReplicas ?? 0) ||
+    (s.observedGeneration ?? 0) < (d.metadata.generation ?? 0)
+  );
 }
 
 export const rolloutStalled: Check = {
@@ -30,7 +39,8 @@ export const rolloutStalled: Check = {
     const out: Finding[] = [];
     for (const d of deployments(ctx)) {
       const progressing = condition(d, 'Progressing');
-      const deadline = progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
+      const deadline =
+        progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded';
       const desired = d.spec.replicas ?? 1;
       const available = d.status?.availableReplicas ?? 0;
       if (!deadline && !(rollingOut(d) && available < desired)) continue;
@@ -45,13 +55,26 @@ export const rolloutStalled: Check = {
             (deadline
               ? `The Deployment made no progress for ${d.spec.progressDeadlineSeconds ?? 600}s (${progressing?.message ?? 'ProgressDeadlineExceeded'}). `
               : 'New pods are not becoming available, so the rollout cannot finish. ') +
-            (current ? `The new ReplicaSet ${current.metadata.name} (revision ${revision(current)}) has ${current.status?.readyReplicas ?? 0}/${current.spec.replicas ?? 0} ready.` : ''),
+            (current
+              ? `The new ReplicaSet ${current.metadata.name} (revision ${revision(current)}) has ${current.status?.readyReplicas ?? 0}/${current.spec.replicas ?? 0} ready.`
+              : ''),
           evidence: [
-            { command: `kubectl rollout status deployment/${d.metadata.name} -n ${ns}`, output: deadline ? `error: deployment "${d.metadata.name}" exceeded its progress deadline` : `Waiting for deployment "${d.metadata.name}" rollout to finish: ${d.status?.updatedReplicas ?? 0} of ${desired} updated replicas are available...` },
-            { command: `kubectl get deployment ${d.metadata.name} -n ${ns} -o jsonpath='{.status.conditions}'`, output: JSON.stringify(d.status?.conditions ?? []) },
+            {
+              command: `kubectl rollout status deployment/${d.metadata.name} -n ${ns}`,
+              output: deadline
+                ? `error: deployment "${d.metadata.name}" exceeded its progress deadline`
+                : `Waiting for deployment "${d.metadata.name}" rollout to finish: ${d.status?.updatedReplicas ?? 0} of ${desired} updated replicas are available...`,
+            },
+            {
+              command: `kubectl get deployment ${d.metadata.name} -n ${ns} -o jsonpath='{.status.conditions}'`,
+              output: JSON.stringify(d.status?.conditions ?? []),
+            },
           ],
           objects: [ref('Deployment', d)],
-          remediations: current && previous ? [rolloutUndo(d, current, previous, ['rollout.stalled', 'service.no-endpoints'])] : [],
+          remediations:
+            current && previous
+              ? [rolloutUndo(d, current, previous, ['rollout.stalled', 'service.no-endpoints'])]
+              : [],
         }),
       );
     }
@@ -85,7 +108,10 @@ export const unsafeStrategy: Check = {
             `With ${replicas} replica(s) the strategy lets Kubernetes remove old pods before new ones are ready, so the Service can drop to zero endpoints during every rollout${draining ? ' — which is happening now' : ''}. ` +
             'maxUnavailable 0 with maxSurge 25% keeps capacity while new pods start.',
           evidence: [
-            { command: `kubectl get deploy ${d.metadata.name} -n ${d.metadata.namespace} -o jsonpath='{.spec.strategy}'`, output: JSON.stringify(d.spec.strategy ?? {}) },
+            {
+              command: `kubectl get deploy ${d.metadata.name} -n ${d.metadata.namespace} -o jsonpath='{.spec.strategy}'`,
+              output: JSON.stringify(d.spec.strategy ?? {}),
+            },
           ],
           objects: [ref('Deployment', d)],
           remediations: [patchRolloutStrategy(d, ['rollout.unsafe-strategy'])],
@@ -111,17 +137,27 @@ export const recentChange: Check = {
       if (!created || ctx.now.getTime() - Date.parse(created) > RECENT_MS) continue;
       const diff = templateDiff(previous.spec.template, current.spec.template);
       if (diff.length === 0) continue;
-      const unhealthy = ctx.allBackends.length === 0 || ctx.nothingServes || ctx.allBackends.some((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True');
+      const unhealthy =
+        ctx.allBackends.length === 0 ||
+        ctx.nothingServes ||
+        ctx.allBackends.some(
+          (p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
+        );
       out.push(
         finding('rollout.recent-change', {
           severity: unhealthy ? 'warning' : 'info',
           title: `Deployment ${d.metadata.name} rolled out revision ${revision(current)} ${ago(created, ctx.now)}: ${diff.map((x) => x.split(':')[0]).join(', ')} changed`,
           detail: `Revision ${revision(previous)} → ${revision(current)} (ReplicaSet ${current.metadata.name}, created ${created}). Changes:\n${diff.map((x) => `• ${x}`).join('\n')}`,
           evidence: [
-            { command: `kubectl rollout history deployment/${d.metadata.name} -n ${d.metadata.namespace} --revision=${revision(current)}`, output: diff.join('\n') },
+            {
+              command: `kubectl rollout history deployment/${d.metadata.name} -n ${d.metadata.namespace} --revision=${revision(current)}`,
+              output: diff.join('\n'),
+            },
           ],
           objects: [ref('Deployment', d), ref('ReplicaSet', current)],
-          remediations: unhealthy ? [rolloutUndo(d, current, previous, ['rollout.recent-change', 'service.no-endpoints'])] : [],
+          remediations: unhealthy
+            ? [rolloutUndo(d, current, previous, ['rollout.recent-change', 'service.no-endpoints'])]
+            : [],
         }),
       );
     }
@@ -175,11 +211,18 @@ export const hpaMaxed: Check = {
   reads: ['hpas'],
   run(ctx) {
     const out: Finding[] = [];
-    const failing = ctx.nothingServes || ctx.allBackends.some((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True');
+    const failing =
+      ctx.nothingServes ||
+      ctx.allBackends.some(
+        (p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True',
+      );
     if (!failing) return out;
     for (const w of ctx.workloads) {
       const hpa = ctx.snapshot.hpas.find(
-        (h) => h.metadata.namespace === w.object.metadata.namespace && h.spec.scaleTargetRef.kind === w.kind && h.spec.scaleTargetRef.name === w.object.metadata.name,
+        (h) =>
+          h.metadata.namespace === w.object.metadata.namespace &&
+          h.spec.scaleTargetRef.kind === w.kind &&
+          h.spec.scaleTargetRef.name === w.object.metadata.name,
       );
       if (!hpa) continue;
       const current = hpa.status?.currentReplicas ?? 0;
@@ -189,7 +232,12 @@ export const hpaMaxed: Check = {
           severity: 'warning',
           title: `HPA ${hpa.metadata.name} is at its maximum of ${hpa.spec.maxReplicas} replicas while ${w.object.metadata.name} fails`,
           detail: `The autoscaler wants ${hpa.status?.desiredReplicas ?? current} and cannot add more: load exceeds what ${hpa.spec.maxReplicas} pods serve. Raise maxReplicas (kubectl patch hpa ${hpa.metadata.name} -n ${hpa.metadata.namespace} -p '{"spec":{"maxReplicas":N}}') or cut per-pod cost.`,
-          evidence: [{ command: `kubectl get hpa ${hpa.metadata.name} -n ${hpa.metadata.namespace}`, output: `min=${hpa.spec.minReplicas ?? 1} max=${hpa.spec.maxReplicas} current=${current} desired=${hpa.status?.desiredReplicas ?? '?'}` }],
+          evidence: [
+            {
+              command: `kubectl get hpa ${hpa.metadata.name} -n ${hpa.metadata.namespace}`,
+              output: `min=${hpa.spec.minReplicas ?? 1} max=${hpa.spec.maxReplicas} current=${current} desired=${hpa.status?.desiredReplicas ?? '?'}`,
+            },
+          ],
           objects: [ref('HorizontalPodAutoscaler', hpa)],
         }),
       );

@@ -51,7 +51,9 @@ function ingressTo(svcName: string, port: number): Ingress {
       rules: [
         {
           host: 'shop.example.com',
-          http: { paths: [{ path: '/', backend: { service: { name: svcName, port: { number: port } } } }] },
+          http: {
+            paths: [{ path: '/', backend: { service: { name: svcName, port: { number: port } } } }],
+          },
         },
       ],
     },
@@ -107,7 +109,11 @@ describe('netpol.ingress-blocked', () => {
     expect(f.detail).toContain('no rule');
     expect(f.evidence[0]?.command).toBe('kubectl get networkpolicy -n prod -o yaml');
     expect(f.evidence[0]?.output).toContain('default-deny (selects all pods): ingress no rules');
-    expect(f.objects).toContainEqual({ kind: 'NetworkPolicy', namespace: NS, name: 'default-deny' });
+    expect(f.objects).toContainEqual({
+      kind: 'NetworkPolicy',
+      namespace: NS,
+      name: 'default-deny',
+    });
     const plan = f.remediations[0]!;
     expect(plan.id).toBe('allow-netpol-port');
     expect(plan.verify.checks).toEqual(['netpol.ingress-blocked']);
@@ -181,7 +187,10 @@ describe('netpol.ingress-blocked', () => {
     );
     expect(run(range.snapshot, range.svc)).toEqual([]);
     const udp = apiSnapshot(
-      policy('allow-udp', { podSelector: {}, ingress: [{ ports: [{ protocol: 'UDP', port: 8080 }] }] }),
+      policy('allow-udp', {
+        podSelector: {},
+        ingress: [{ ports: [{ protocol: 'UDP', port: 8080 }] }],
+      }),
     );
     expect(run(udp.snapshot, udp.svc)[0]?.severity).toBe('critical');
   });
@@ -192,7 +201,9 @@ describe('netpol.ingress-blocked', () => {
       policyTypes: ['Ingress'],
       ingress: [
         {
-          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          from: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+          ],
           ports: [{ port: 8080 }],
         },
       ],
@@ -234,7 +245,9 @@ describe('netpol.ingress-blocked', () => {
             {
               from: [
                 {
-                  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+                  namespaceSelector: {
+                    matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+                  },
                   podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
                 },
               ],
@@ -326,12 +339,16 @@ describe('netpol.dns-egress-blocked', () => {
     expect(f.title).toContain('DNS (UDP 53)');
     expect(f.detail).toContain('kube-system');
     expect(f.detail).toContain('protocol: UDP, port: 53');
-    expect(f.evidence[0]?.output).toContain('egress to pods app=db of the same namespace on 5432/TCP');
+    expect(f.evidence[0]?.output).toContain(
+      'egress to pods app=db of the same namespace on 5432/TCP',
+    );
     expect(f.remediations).toEqual([]);
   });
 
   it('warns on an egress default-deny and notes when only TCP 53 is admitted', () => {
-    expect(runDns(policy('deny-egress', { podSelector: {}, policyTypes: ['Egress'] }))).toHaveLength(1);
+    expect(
+      runDns(policy('deny-egress', { podSelector: {}, policyTypes: ['Egress'] })),
+    ).toHaveLength(1);
     const [f] = runDns(egress([{ ports: [{ protocol: 'TCP', port: 53 }] }]));
     expect(f?.detail).toContain('TCP 53 is admitted');
   });
@@ -341,7 +358,13 @@ describe('netpol.dns-egress-blocked', () => {
       runDns(
         egress([
           {
-            to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } } }],
+            to: [
+              {
+                namespaceSelector: {
+                  matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' },
+                },
+              },
+            ],
             ports: [
               { protocol: 'UDP', port: 53 },
               { protocol: 'TCP', port: 53 },
@@ -355,9 +378,11 @@ describe('netpol.dns-egress-blocked', () => {
   it('is quiet for rules that admit everything or every address', () => {
     expect(runDns(egress([{}]))).toEqual([]);
     expect(runDns(egress([{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }]))).toEqual([]);
-    expect(runDns(egress([{ to: [{ namespaceSelector: {} }], ports: [{ protocol: 'UDP', port: 'dns' }] }]))).toEqual(
-      [],
-    );
+    expect(
+      runDns(
+        egress([{ to: [{ namespaceSelector: {} }], ports: [{ protocol: 'UDP', port: 'dns' }] }]),
+      ),
+    ).toEqual([]);
   });
 
   it('is quiet when no policy restricts egress', () => {

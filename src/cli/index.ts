@@ -1,0 +1,130 @@
+// The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot.
+import { parseArgs } from 'node:util';
+import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
+import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
+import { gatherSnapshot } from '../cluster/gather.js';
+import { diagnose } from '../diagnosis/diagnose.js';
+import { TargetError, parseTarget } from '../diagnosis/target.js';
+import type { Report } from '../diagnosis/types.js';
+import { COLOR, PLAIN, renderText } from './render-text.js';
+
+export const USAGE = `Usage:
+  kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
+                              [--from-file DUMP.json ...] [--output text|json]
+
+Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, pod/NAME, namespace/NAME.
+--from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
+for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.`;
+
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIO: CliIO = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  isTTY: Boolean(process.stdout.isTTY),
+};
+
+export class UsageError extends Error {}
+
+export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'diagnose':
+        return await diagnoseCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`kubemedic: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (
+      err instanceof TargetError ||
+      err instanceof DumpError ||
+      err instanceof ClusterUnreachableError
+    ) {
+      io.err(`kubemedic: ${err.message}`);
+      return 2;
+    }
+    io.err(`kubemedic: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  }
+}
+
+async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        namespace: { type: 'string', short: 'n' },
+        context: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        cluster: { type: 'string' },
+        'from-file': { type: 'string', short: 'f', multiple: true },
+        output: { type: 'string', short: 'o', default: 'text' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `one target expected, got ${positionals.join(' ')}` : 'no target given',
+    );
+  if (values.output !== 'text' && values.output !== 'json')
+    throw new UsageError(`--output must be text or json, not "${values.output}"`);
+  const report = await produceReport(positionals[0] as string, values);
+  io.out(
+    values.output === 'json'
+      ? JSON.stringify(report, null, 2)
+      : renderText(report, io.isTTY ? COLOR : PLAIN),
+  );
+  return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
+}
+
+async function produceReport(
+  targetText: string,
+  o: {
+    namespace?: string;
+    context?: string;
+    kubeconfig?: string;
+    cluster?: string;
+    'from-file'?: string[];
+  },
+): Promise<Report> {
+  const started = Date.now();
+  if (o['from-file']?.length) {
+    const target = parseTarget(targetText, o.namespace, o.cluster ?? 'from-file');
+    const snapshot = await snapshotFromFiles(o['from-file']);
+    return diagnose(snapshot, target, { startedAt: started });
+  }
+  const api = KubeApi.fromOptions({ kubeconfig: o.kubeconfig, context: o.context });
+  try {
+    const namespace = o.namespace ?? api.defaultNamespace;
+    const target = parseTarget(targetText, namespace, o.cluster ?? api.contextName);
+    const resolved = { ...target, namespace: target.namespace ?? namespace };
+    const snapshot = await gatherSnapshot(api, resolved);
+    return diagnose(snapshot, resolved, {
+      startedAt: started,
+      apiRequests: api.requestCount,
+      now: new Date(),
+    });
+  } finally {
+    api.close();
+  }
+}
