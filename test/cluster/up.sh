@@ -87,8 +87,9 @@ start kube-controller-manager --kubeconfig "$dir/kubeconfig" --leader-elect=fals
   --service-account-private-key-file "$dir/certs/sa.key" --root-ca-file "$dir/certs/apiserver.crt" \
   --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller' --concurrent-deployment-syncs 10 \
   --concurrent-replicaset-syncs 10 --concurrent-service-endpoint-syncs 10 \
-  --node-monitor-grace-period 20s --node-monitor-period 2s --v 0
-start kube-scheduler --kubeconfig "$dir/kubeconfig" --leader-elect=false --secure-port 0 --v 0
+  --node-monitor-grace-period 20s --node-monitor-period 2s --kube-api-qps 200 --kube-api-burst 400 --v 0
+start kube-scheduler --kubeconfig "$dir/kubeconfig" --leader-elect=false --secure-port 0 \
+  --kube-api-qps 200 --kube-api-burst 400 --v 0
 start kwok --kubeconfig "$dir/kubeconfig" --config "$here/kwok-stages.yaml" \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.240.0.1/16 \
   --node-ip 10.239.0.1 --server-address "127.0.0.1:$kwok_port" --v INFO

@@ -60,6 +60,21 @@ function diffScore(d: KeyDiff[]): number {
   }, 0);
 }
 
+/** Close enough to be the pods the selector was meant for: every differing key is a near miss
+ * (a typo, a case change) and at least one key is right or near. */
+function isNear(diff: KeyDiff[]): boolean {
+  const near = (d: KeyDiff) => {
+    if (d.kind === 'same' || d.kind === 'key-case') return true;
+    if (d.kind === 'missing' || d.podValue === undefined) return false;
+    const a = d.want.toLowerCase();
+    const b = d.podValue.toLowerCase();
+    const budget = Math.max(2, Math.floor(Math.max(a.length, b.length) / 2));
+    return editDistance(a, b) <= budget || a.includes(b) || b.includes(a);
+  };
+  const wrong = diff.filter((d) => d.kind !== 'same');
+  return diff.some(near) && wrong.every((d) => near(d) || diff.some((x) => x.kind === 'same'));
+}
+
 function describeDiff(d: KeyDiff): string {
   switch (d.kind) {
     case 'same':
@@ -140,7 +155,7 @@ export const selectorMismatch: Check = {
               .join('\n') || 'No resources found',
         },
       ];
-      if (!best || best.score >= 12 * Object.keys(selector).length) {
+      if (!best || !isNear(best.diff)) {
         if (elsewhere.length === 0 && live.length === 0) continue; // nothing to compare: pod.no-pods says it
         const other = [...new Set(elsewhere.map((p) => p.metadata.namespace))];
         out.push(
