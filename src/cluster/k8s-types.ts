@@ -303,7 +303,7 @@ export interface PodMetrics extends KubeObject {
   containers: { name: string; usage: { cpu?: string; memory?: string } }[];
 }
 
-export interface Namespace extends KubeObject {}
+export type Namespace = KubeObject;
 
 // Istio networking objects: only the routing fields the mesh checks read.
 export interface IstioDestination {
