@@ -70,7 +70,54 @@ build_kwok() {
   mv "$work/kwok-gobin/kwok" "$BIN_DIR/kwok"
 }
 
+build_helm() {
+  local dir="$work/helm-$HELM_VERSION"
+  mkdir -p "$dir" "$(dirname "$HELM_BIN")"
+  log "building helm $HELM_VERSION"
+  GOBIN="$dir" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION -X helm.sh/helm/v4/internal/version.metadata=" \
+    "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+  mv "$dir/helm" "$HELM_BIN"
+}
+
+build_promtool() {
+  # Prometheus' go.mod has a replace directive (cloud.google.com/go), so `go install pkg@version`
+  # refuses it; a wrapper module that repeats the replace builds the upstream main instead.
+  local dir="$work/prometheus-$PROMETHEUS_VERSION"
+  local v="${PROMETHEUS_VERSION#v0.}" # v0.315.0 is Prometheus 3.15.0
+  local release="$((${v%%.*} / 100)).$((${v%%.*} % 100)).${v#*.}"
+  mkdir -p "$dir" "$(dirname "$PROMTOOL_BIN")"
+  local replaces
+  replaces="$(go mod download -json "github.com/prometheus/prometheus@$PROMETHEUS_VERSION" |
+    sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' |
+    xargs awk '/^replace \(/ { b = 1 } b { print; if (/^\)/) b = 0; next } /^replace / { print }')"
+  printf 'module kubemedic.test/promtoolbuild\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus %s\n\n%s\n' \
+    "$PROMETHEUS_VERSION" "$replaces" >"$dir/go.mod"
+  (
+    cd "$dir"
+    log "building promtool (prometheus $PROMETHEUS_VERSION)"
+    go get "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+    go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release" \
+      -o "$PROMTOOL_BIN.tmp" github.com/prometheus/prometheus/cmd/promtool
+    mv "$PROMTOOL_BIN.tmp" "$PROMTOOL_BIN"
+  )
+}
+
+build_amtool() {
+  local dir="$work/amtool-$ALERTMANAGER_VERSION"
+  mkdir -p "$dir" "$(dirname "$AMTOOL_BIN")"
+  log "building amtool (alertmanager $ALERTMANAGER_VERSION)"
+  GOBIN="$dir" go install -trimpath \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" \
+    "github.com/prometheus/alertmanager/cmd/amtool@$ALERTMANAGER_VERSION"
+  mv "$dir/amtool" "$AMTOOL_BIN"
+}
+
 have etcd || build_etcd
 have kwok || build_kwok
 { have kube-apiserver && have kube-controller-manager && have kube-scheduler && have kubectl; } || build_kubernetes
 log "control plane binaries ready in $BIN_DIR"
+[ -x "$HELM_BIN" ] || build_helm
+[ -x "$PROMTOOL_BIN" ] || build_promtool
+[ -x "$AMTOOL_BIN" ] || build_amtool
+log "infra test tools ready: $HELM_BIN $PROMTOOL_BIN $AMTOOL_BIN"
