@@ -119,9 +119,10 @@ export function resolveTarget(s: Snapshot, target: Target): Resolution {
     ? named.filter((o) => o.metadata.namespace === target.namespace)
     : named;
   if (inNs.length === 0) {
-    const ns = target.namespace ?? 'default';
+    const scope = target.namespace ?? soleNamespace(all);
+    const ns = scope ?? 'default';
     const candidates = all
-      .filter((o) => !target.namespace || o.metadata.namespace === target.namespace)
+      .filter((o) => scope === undefined || (o.metadata.namespace ?? 'default') === scope)
       .map((o) => o.metadata.name);
     const elsewhere = named.map((o) => `${o.metadata.name} (namespace ${o.metadata.namespace})`);
     return {
@@ -181,6 +182,15 @@ export function resolveTarget(s: Snapshot, target: Target): Resolution {
     }
   }
   return { ok: true, namespace, services: [] };
+}
+
+/** Without -n, a dump of one application namespace (plus the kube-system objects read with it)
+ * is about that namespace, as `kubectl get -n NS -o json` printed it. */
+function soleNamespace(objects: { metadata: { namespace?: string } }[]): string | undefined {
+  const namespaces = new Set(
+    objects.map((o) => o.metadata.namespace ?? 'default').filter((n) => n !== 'kube-system'),
+  );
+  return namespaces.size === 1 ? [...namespaces][0] : undefined;
 }
 
 export function ingressServiceNames(ing: Snapshot['ingresses'][number] | undefined): string[] {

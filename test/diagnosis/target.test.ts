@@ -54,6 +54,26 @@ describe('targets', () => {
     expect(!missing.ok && 'missing' in missing && missing.missing.nearest[0]).toBe('api');
   });
 
+  it('reports a missing target in the one namespace a dump holds when no namespace was given', () => {
+    const dns = { ...service('kube-dns', { 'k8s-app': 'kube-dns' }) };
+    dns.metadata = { name: 'kube-dns', namespace: 'kube-system' };
+    const snap = snapshotOf({ services: [service('api-svc', { app: 'api' }), dns] });
+    const missing = resolveTarget(snap, { kind: 'Service', name: 'api-service', cluster: 'c' });
+    expect(!missing.ok && 'missing' in missing && missing.missing).toMatchObject({
+      namespace: 'prod',
+      nearest: ['api-svc'],
+    });
+    // Several application namespaces: no guess, and the nearest names come from all of them.
+    const staging = service('api-sv', { app: 'api' });
+    staging.metadata = { name: 'api-sv', namespace: 'staging' };
+    const both = snapshotOf({ services: [service('api-svc', { app: 'api' }), staging, dns] });
+    const spread = resolveTarget(both, { kind: 'Service', name: 'api-service', cluster: 'c' });
+    expect(!spread.ok && 'missing' in spread && spread.missing).toMatchObject({
+      namespace: 'default',
+      nearest: ['api-svc', 'api-sv', 'kube-dns'],
+    });
+  });
+
   it('orders nearest names by closeness and matches metav1 label selectors', () => {
     expect(nearestNames('api-svc', ['web', 'api-service', 'payments'])[0]).toBe('api-service');
     expect(

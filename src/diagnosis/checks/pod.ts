@@ -369,7 +369,7 @@ export const unschedulable: Check = {
       finding('pod.unschedulable', {
         severity: ctx.podImpact,
         title: `${pending.length} pod(s) cannot be scheduled: ${message.slice(0, 160)}`,
-        detail: `The scheduler found no node for ${first.metadata.name}: ${message}. Free capacity, relax requests, tolerate the taints, or fix the affinity rules.`,
+        detail: `The scheduler found no node for ${first.metadata.name}: ${message.replace(/\.+$/, '')}. Free capacity, relax requests, tolerate the taints, or fix the affinity rules.`,
         evidence: [
           {
             command: `kubectl describe pod ${first.metadata.name} -n ${first.metadata.namespace}`,

@@ -92,29 +92,44 @@ function describeDiff(d: KeyDiff): string {
 function candidates(
   pods: Pod[],
   ctx: DiagnosisContext,
+  selector: Record<string, string>,
 ): { pods: Pod[]; labels: Record<string, string> }[] {
   const groups = new Map<string, Pod[]>();
   for (const p of pods) {
     const owner = ctx.ownerOf(p);
     const k = owner
       ? `${owner.kind}/${owner.object.metadata.name}`
-      : JSON.stringify(stableLabels(p));
+      : JSON.stringify(stableLabels(p, selector));
     groups.set(k, [...(groups.get(k) ?? []), p]);
   }
-  return [...groups.values()].map((g) => ({ pods: g, labels: stableLabels(g[0] as Pod) }));
+  return [...groups.values()].map((g) => ({ pods: g, labels: commonLabels(g, selector) }));
 }
 
-/** Pod labels without the per-revision hash labels controllers add. */
-function stableLabels(p: Pod): Record<string, string> {
+/** Labels the system sets per pod: revision hashes from controllers, and (Kubernetes 1.35+) the
+ * node's topology labels copied onto each pod at binding. They never name a workload. */
+const PER_POD_LABELS = [
+  'pod-template-hash',
+  'controller-revision-hash',
+  'statefulset.kubernetes.io/pod-name',
+  'apps.kubernetes.io/pod-index',
+  'pod-template-generation',
+  'topology.kubernetes.io/zone',
+  'topology.kubernetes.io/region',
+];
+
+/** A pod's labels without the per-pod ones, unless the selector itself names them. */
+function stableLabels(p: Pod, selector: Record<string, string>): Record<string, string> {
   const l = { ...(p.metadata.labels ?? {}) };
-  for (const k of [
-    'pod-template-hash',
-    'controller-revision-hash',
-    'statefulset.kubernetes.io/pod-name',
-    'pod-template-generation',
-  ])
-    delete l[k];
+  for (const k of PER_POD_LABELS) if (!(k in selector)) delete l[k];
   return l;
+}
+
+/** The stable labels every pod of a group carries: what the group as a whole is labelled. */
+function commonLabels(pods: Pod[], selector: Record<string, string>): Record<string, string> {
+  const [first, ...rest] = pods.map((p) => stableLabels(p, selector));
+  return Object.fromEntries(
+    Object.entries(first ?? {}).filter(([k, v]) => rest.every((l) => l[k] === v)),
+  );
 }
 
 export const selectorMismatch: Check = {
@@ -135,7 +150,7 @@ export const selectorMismatch: Check = {
           isLive(p) &&
           matchesServiceSelector(selector, p.metadata.labels),
       );
-      const ranked = candidates(live, ctx)
+      const ranked = candidates(live, ctx, selector)
         .map((c) => ({ ...c, diff: diffSelector(selector, c.labels) }))
         .map((c) => ({ ...c, score: diffScore(c.diff) }))
         .sort((a, b) => a.score - b.score);

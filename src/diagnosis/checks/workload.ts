@@ -32,6 +32,20 @@ function rollingOut(d: Deployment): boolean {
   );
 }
 
+/** A rollout not finished yet, as `kubectl rollout status` waits on it: also when every pod is
+ * updated but not yet available, which is how a maxUnavailable-100% rollout looks while it has
+ * drained the Service. Pods lost after the controller declared the rollout complete
+ * (NewReplicaSetAvailable) are not a rollout. */
+function rolloutUnfinished(d: Deployment): boolean {
+  const s = d.status ?? {};
+  const progressing = condition(d, 'Progressing');
+  const awaitingAvailability =
+    progressing !== undefined &&
+    progressing.reason !== 'NewReplicaSetAvailable' &&
+    (s.availableReplicas ?? 0) < (s.updatedReplicas ?? 0);
+  return rollingOut(d) || awaitingAvailability;
+}
+
 export const rolloutStalled: Check = {
   id: 'rollout.stalled',
   reads: ['deployments'],
@@ -96,7 +110,7 @@ export const unsafeStrategy: Check = {
       const maxSurge = resolveIntOrPercent(ru?.maxSurge, replicas, true, '25%');
       const unsafe = type === 'Recreate' || replicas - maxUnavailable <= 0;
       if (!unsafe) continue;
-      const draining = rollingOut(d) && ctx.nothingServes;
+      const draining = rolloutUnfinished(d) && ctx.nothingServes;
       out.push(
         finding('rollout.unsafe-strategy', {
           severity: draining ? 'critical' : 'warning',

@@ -35,6 +35,28 @@ describe('service.selector-mismatch', () => {
     expect(plan?.kubectl).toMatch(/^kubectl patch service api-service -n prod --type=json/);
   });
 
+  it('describes the nearest pods by the labels they share, not per-pod topology labels', () => {
+    // Kubernetes 1.35+ copies the node's zone onto each pod at binding.
+    const zoned = pods.map((p, i) => ({
+      ...p,
+      metadata: {
+        ...p.metadata,
+        labels: { ...p.metadata.labels, 'topology.kubernetes.io/zone': `zone-${i}` },
+      },
+    }));
+    const svc = service('api-service', { app: 'api-svc' });
+    const [f] = selectorMismatch.run(
+      contextFor(
+        snapshotOf({ services: [svc], pods: zoned, deployments: [d], replicaSets: [rs] }),
+        [svc],
+      ),
+    );
+    expect(f?.detail).toContain('(3 pod(s)), labelled app=api-service.');
+    expect(f?.remediations[0]?.mutation).toMatchObject({
+      ops: [expect.anything(), { value: { app: 'api-service' } }],
+    });
+  });
+
   it('explains a key whose case differs (App vs app)', () => {
     const svc = service('api-service', { App: 'api-service' });
     const [f] = selectorMismatch.run(
@@ -91,6 +113,7 @@ describe('service.port-mismatch', () => {
     expect(f?.remediations[0]?.id).toBe('patch-service-target-port');
     expect(f?.remediations[0]?.mutation).toMatchObject({
       ops: [
+        { op: 'test', path: '/spec/ports/0/port', value: 80 },
         { op: 'test', path: '/spec/ports/0/targetPort', value: 9090 },
         { op: 'replace', value: 8080 },
       ],

@@ -52,6 +52,38 @@ describe('workload checks', () => {
     ).toEqual([]);
   });
 
+  it('rollout.unsafe-strategy is critical while the rollout it allowed has drained the Service', () => {
+    // As the API serves it mid-rollout: every pod updated, none available yet, not complete.
+    const draining = (reason: string) =>
+      deployment(
+        'api',
+        labels,
+        {
+          strategy: {
+            type: 'RollingUpdate',
+            rollingUpdate: { maxUnavailable: '100%', maxSurge: 0 },
+          },
+        },
+        {
+          updatedReplicas: 3,
+          readyReplicas: 0,
+          availableReplicas: undefined,
+          unavailableReplicas: 3,
+          conditions: [{ type: 'Progressing', status: 'True', reason }],
+        },
+      );
+    const unready = [1, 2, 3].map((i) => pod(`api-b-${i}`, labels, { ready: false }));
+    const run = (d: ReturnType<typeof deployment>) =>
+      unsafeStrategy.run(
+        contextFor(snapshotOf({ services: [svc], pods: unready, deployments: [d] }), [svc]),
+      )[0];
+    const now = run(draining('ReplicaSetUpdated'));
+    expect(now?.severity).toBe('critical');
+    expect(now?.detail).toContain('which is happening now');
+    // Pods lost after the rollout completed are another check's business: the risk stays a warning.
+    expect(run(draining('NewReplicaSetAvailable'))?.severity).toBe('warning');
+  });
+
   it('rollout.stalled reads ProgressDeadlineExceeded and offers a rollback', () => {
     const d = deployment(
       'api',

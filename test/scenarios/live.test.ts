@@ -1,0 +1,55 @@
+// Every shared-scope scenario, applied live to the shared test control plane in a namespace of
+// its own and diagnosed by the real gatherer. Scenarios are prepared in parallel (they touch
+// nothing outside their namespace); each test waits for its own and asserts its expectations.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCluster } from './support/cluster.js';
+import { expectReport, summarise } from './support/expect.js';
+import { diagnoseLive } from './support/live.js';
+import { type PreparedScenario, limiter, prepareScenario } from './support/prepare.js';
+import { type Scenario, loadScenarios } from './support/schema.js';
+
+const scenarios = loadScenarios().filter((s) => s.scope === 'shared');
+// Enough to overlap the waiting (rollouts, deadlines) without starving two cores of kubectl runs.
+const PARALLEL = 12;
+
+describe('scenarios diagnosed live on the shared test cluster', () => {
+  let cluster: TestCluster;
+  const prepared = new Map<string, Promise<PreparedScenario>>();
+  const cleaned = new Set<string>();
+
+  beforeAll(() => {
+    cluster = TestCluster.shared();
+    const limit = limiter(PARALLEL);
+    for (const sc of scenarios) {
+      const p = limit(() => prepareScenario(cluster, sc));
+      p.catch(() => undefined); // the scenario's own test reports the failure
+      prepared.set(sc.name, p);
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.allSettled(
+      [...prepared].map(async ([name, p]) => {
+        if (!cleaned.has(name)) await (await p).cleanup();
+      }),
+    );
+    cluster.close();
+  });
+
+  async function run(sc: Scenario): Promise<void> {
+    const setup = prepared.get(sc.name);
+    if (!setup) throw new Error(`${sc.name} was not prepared`);
+    const { namespace, cleanup } = await setup;
+    try {
+      const report = await diagnoseLive(cluster.kubeconfig, sc, namespace);
+      expect(report.target.namespace).toBe(namespace);
+      expect(report.apiRequests, summarise(report)).toBeGreaterThan(0);
+      expectReport(report, sc.expected);
+    } finally {
+      cleaned.add(sc.name);
+      await cleanup();
+    }
+  }
+
+  it.each(scenarios.map((s) => [s.name, s] as const))('%s', (_name, sc) => run(sc), 240_000);
+});
