@@ -6,15 +6,18 @@ import { gatherSnapshot } from '../cluster/gather.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
+import { auditCommand } from './audit.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
                               [--from-file DUMP.json ...] [--output text|json]
+  kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
-for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.`;
+for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.
+\`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).`;
 
 export interface CliIO {
   out: (s: string) => void;
@@ -36,6 +39,8 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     switch (command) {
       case 'diagnose':
         return await diagnoseCommand(rest, io);
+      case 'audit':
+        return await auditCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

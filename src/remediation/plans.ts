@@ -10,6 +10,7 @@ import type {
   ReplicaSet,
   Service,
 } from '../cluster/k8s-types.js';
+import { formatBytes, parseQuantity } from '../diagnosis/context.js';
 import type { CheckId } from '../diagnosis/types.js';
 import type { JsonPatchOp, Mutation, ObjectAddress, RemediationPlan } from './plan-types.js';
 
@@ -99,10 +100,16 @@ export function patchServiceTargetPort(
   const port = svc.spec.ports?.[portIndex];
   const path = pointer('spec', 'ports', portIndex, 'targetPort');
   const old = port?.targetPort ?? port?.port;
-  const ops: JsonPatchOp[] = [
-    { op: 'test', path, value: old },
-    { op: 'replace', path, value: wanted },
-  ];
+  // The port number pins which entry the index names; a missing targetPort (only in hand-written
+  // dumps: the API server defaults it) is added rather than tested.
+  const identity: JsonPatchOp[] =
+    port !== undefined
+      ? [{ op: 'test', path: pointer('spec', 'ports', portIndex, 'port'), value: port.port }]
+      : [];
+  const ops: JsonPatchOp[] =
+    port?.targetPort === undefined
+      ? [...identity, { op: 'add', path, value: wanted }]
+      : [...identity, { op: 'test', path, value: old }, { op: 'replace', path, value: wanted }];
   return {
     id: 'patch-service-target-port',
     title: `Point port ${port?.name ?? port?.port} of Service ${svc.metadata.name} at container port ${wanted}`,
@@ -113,6 +120,7 @@ export function patchServiceTargetPort(
     expectedEffect: `traffic to port ${port?.port} reaches the pods on ${wanted}, where they listen.`,
     precondition: `targetPort is still ${String(old)}`,
     inverse: jsonPatch([
+      ...identity,
       { op: 'test', path, value: wanted },
       { op: 'replace', path, value: old },
     ]),
@@ -132,22 +140,34 @@ interface TemplatedWorkload extends KubeObject {
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-/** The restartedAt template annotation, as `kubectl rollout restart` sets it. */
+/** The restartedAt value as kubectl writes it: RFC 3339 to the second. */
+export function restartStamp(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * The restartedAt template annotation, as `kubectl rollout restart` sets it. JSON patch cannot test
+ * that a member is absent, so when the map holding the annotation must be created, the op is
+ * preceded by a test of its parent as the diagnosis saw it: an `add` never clobbers annotations
+ * (or labels) written since.
+ */
 function restartOps(w: TemplatedWorkload, at: string): JsonPatchOp[] {
-  const annotations = w.spec.template.metadata?.annotations;
+  const meta = w.spec.template.metadata;
   const ops = sameObject(w);
-  if (!w.spec.template.metadata)
-    ops.push({
-      op: 'add',
-      path: '/spec/template/metadata',
-      value: { annotations: { [RESTARTED_AT]: at } },
-    });
-  else if (!annotations)
-    ops.push({
-      op: 'add',
-      path: '/spec/template/metadata/annotations',
-      value: { [RESTARTED_AT]: at },
-    });
+  if (!meta)
+    ops.push(
+      { op: 'test', path: '/spec/template', value: w.spec.template },
+      {
+        op: 'add',
+        path: '/spec/template/metadata',
+        value: { annotations: { [RESTARTED_AT]: at } },
+      },
+    );
+  else if (!meta.annotations)
+    ops.push(
+      { op: 'test', path: '/spec/template/metadata', value: meta },
+      { op: 'add', path: '/spec/template/metadata/annotations', value: { [RESTARTED_AT]: at } },
+    );
   else
     ops.push({
       op: 'add',
@@ -157,13 +177,31 @@ function restartOps(w: TemplatedWorkload, at: string): JsonPatchOp[] {
   return ops;
 }
 
+/** The same restart, stamped with the time it is applied (kubectl stamps the time it runs). */
+export function restamp(plan: RemediationPlan, at: Date): RemediationPlan {
+  if (plan.id !== 'rollout-restart' && plan.id !== 'restart-coredns') return plan;
+  if (plan.mutation.type !== 'json-patch') return plan;
+  const stamp = restartStamp(at);
+  const annotationPath = pointer('spec', 'template', 'metadata', 'annotations', RESTARTED_AT);
+  const ops = plan.mutation.ops.map((op): JsonPatchOp => {
+    if (op.op !== 'add') return op;
+    if (op.path === annotationPath) return { ...op, value: stamp };
+    if (op.path === '/spec/template/metadata/annotations')
+      return { ...op, value: { ...(op.value as object), [RESTARTED_AT]: stamp } };
+    if (op.path === '/spec/template/metadata')
+      return { ...op, value: { annotations: { [RESTARTED_AT]: stamp } } };
+    return op;
+  });
+  return { ...plan, mutation: jsonPatch(ops) };
+}
+
 export function rolloutRestart(
   kind: WorkloadKind,
   w: TemplatedWorkload,
   at: Date,
   checks: CheckId[],
 ): RemediationPlan {
-  const ops = restartOps(w, at.toISOString());
+  const ops = restartOps(w, restartStamp(at));
   const coredns = w.metadata.namespace === 'kube-system' && w.metadata.name === 'coredns';
   return {
     id: coredns ? 'restart-coredns' : 'rollout-restart',
@@ -178,7 +216,33 @@ export function rolloutRestart(
   };
 }
 
-/** Rolls a Deployment back to the previous ReplicaSet's pod template, as `kubectl rollout undo` does. */
+/** Deployment annotations `kubectl rollout undo` neither copies from the ReplicaSet nor drops. */
+const UNDO_SKIPPED_ANNOTATIONS = new Set([
+  'kubectl.kubernetes.io/last-applied-configuration',
+  'deployment.kubernetes.io/revision',
+  'deployment.kubernetes.io/revision-history',
+  'deployment.kubernetes.io/desired-replicas',
+  'deployment.kubernetes.io/max-replicas',
+  'deprecated.deployment.rollback.to',
+]);
+
+/** Per-key ops that make `from`'s annotations carry `to`'s (skipped keys untouched). */
+function annotationOps(from: Record<string, string>, to: Record<string, string>): JsonPatchOp[] {
+  const ops: JsonPatchOp[] = [];
+  const keys = new Set([...Object.keys(from), ...Object.keys(to)]);
+  for (const k of [...keys].sort()) {
+    if (UNDO_SKIPPED_ANNOTATIONS.has(k) || from[k] === to[k]) continue;
+    const path = pointer('metadata', 'annotations', k);
+    ops.push(to[k] === undefined ? { op: 'remove', path } : { op: 'add', path, value: to[k] });
+  }
+  return ops;
+}
+
+/**
+ * Rolls a Deployment back to the previous ReplicaSet's pod template, as `kubectl rollout undo`
+ * does: the template without its pod-template-hash label, and the ReplicaSet's annotations
+ * (change-cause and the like) on the Deployment.
+ */
 export function rolloutUndo(
   d: Deployment,
   current: ReplicaSet,
@@ -192,9 +256,21 @@ export function rolloutUndo(
   };
   const wanted = strip(previous.spec.template);
   const now = d.spec.template;
+  // A Deployment read from the API always carries its revision annotation, so the map exists.
+  const deployAnnotations = d.metadata.annotations;
+  const rsAnnotations = previous.metadata.annotations ?? {};
+  const restore = deployAnnotations ? annotationOps(deployAnnotations, rsAnnotations) : [];
+  const rolledBack = deployAnnotations && {
+    ...Object.fromEntries(
+      Object.entries(deployAnnotations).filter(([k]) => UNDO_SKIPPED_ANNOTATIONS.has(k)),
+    ),
+    ...pickOwn(rsAnnotations),
+  };
+  const back = deployAnnotations && rolledBack ? annotationOps(rolledBack, deployAnnotations) : [];
   const ops: JsonPatchOp[] = [
     { op: 'test', path: '/spec/template', value: now },
     { op: 'replace', path: '/spec/template', value: wanted },
+    ...restore,
   ];
   return {
     id: 'rollout-undo',
@@ -208,9 +284,17 @@ export function rolloutUndo(
     inverse: jsonPatch([
       { op: 'test', path: '/spec/template', value: wanted },
       { op: 'replace', path: '/spec/template', value: now },
+      ...back,
     ]),
     verify: { waitFor: 'rollout-complete', checks },
   };
+}
+
+/** The annotations a rollback copies from a ReplicaSet (everything but the skipped keys). */
+function pickOwn(annotations: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(annotations).filter(([k]) => !UNDO_SKIPPED_ANNOTATIONS.has(k)),
+  );
 }
 
 export function scaleWorkload(
@@ -244,16 +328,18 @@ export function scaleWorkload(
 export function patchRolloutStrategy(d: Deployment, checks: CheckId[]): RemediationPlan {
   const old = d.spec.strategy ?? {};
   const wanted = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: '25%' } };
+  // The whole strategy is replaced (a merge patch cannot turn Recreate into RollingUpdate).
+  const ops: JsonPatchOp[] = [
+    { op: 'test', path: '/spec/strategy', value: old },
+    { op: 'replace', path: '/spec/strategy', value: wanted },
+  ];
   return {
     id: 'patch-rollout-strategy',
     title: `Make Deployment ${d.metadata.name} keep every pod until its replacement is ready (maxUnavailable 0, maxSurge 25%)`,
     risk: 'low',
     object: address('Deployment', d),
-    mutation: jsonPatch([
-      { op: 'test', path: '/spec/strategy', value: old },
-      { op: 'replace', path: '/spec/strategy', value: wanted },
-    ]),
-    kubectl: `kubectl patch deployment ${d.metadata.name} -n ${d.metadata.namespace} -p '{"spec":{"strategy":{"rollingUpdate":{"maxUnavailable":0,"maxSurge":"25%"}}}}'`,
+    mutation: jsonPatch(ops),
+    kubectl: patchCommand('Deployment', d, ops),
     expectedEffect:
       'later rollouts add new pods before removing old ones, so ready endpoints never drop to zero.',
     precondition: `the strategy is still ${JSON.stringify(old)}`,
@@ -261,7 +347,8 @@ export function patchRolloutStrategy(d: Deployment, checks: CheckId[]): Remediat
       { op: 'test', path: '/spec/strategy', value: wanted },
       { op: 'replace', path: '/spec/strategy', value: old },
     ]),
-    verify: { waitFor: 'rollout-complete', checks },
+    // The strategy governs the next rollout; it starts none, so there is no rollout to wait for.
+    verify: { waitFor: 'none', checks },
   };
 }
 
@@ -275,15 +362,13 @@ export function addStartupProbe(
   const c = w.spec.template.spec.containers[containerIndex] as Container;
   const handler = pickHandler(c.livenessProbe ?? c.readinessProbe);
   const probe: Probe = { ...handler, periodSeconds: 10, failureThreshold: 30 };
-  const path = pointer('spec', 'template', 'spec', 'containers', containerIndex, 'startupProbe');
+  const containerPath = pointer('spec', 'template', 'spec', 'containers', containerIndex);
+  const path = `${containerPath}/startupProbe`;
   const had = c.startupProbe !== undefined;
+  // The whole container is pinned: JSON patch cannot test that startupProbe is still absent.
   const ops: JsonPatchOp[] = [
     ...sameObject(w),
-    {
-      op: 'test',
-      path: pointer('spec', 'template', 'spec', 'containers', containerIndex, 'name'),
-      value: c.name,
-    },
+    { op: 'test', path: containerPath, value: c },
     had ? { op: 'replace', path, value: probe } : { op: 'add', path, value: probe },
   ];
   const inverse: JsonPatchOp[] = [
@@ -299,7 +384,7 @@ export function addStartupProbe(
     kubectl: patchCommand(kind, w, ops),
     expectedEffect:
       'slow starts are no longer killed or marked unready before the app is up; a new rollout starts.',
-    precondition: `container ${containerIndex} is still ${c.name}`,
+    precondition: `container ${containerIndex} (${c.name}) is unchanged since the diagnosis`,
     inverse: jsonPatch(inverse),
     verify: { waitFor: 'rollout-complete', checks },
   };
@@ -382,7 +467,7 @@ export function allowNetpolPort(
     risk: 'medium',
     object: address('NetworkPolicy', manifest),
     mutation: { type: 'create', manifest },
-    kubectl: `kubectl apply -n ${svc.metadata.namespace} -f - <<'EOF'\n${JSON.stringify(manifest, null, 2)}\nEOF`,
+    kubectl: `kubectl create -n ${svc.metadata.namespace} -f - <<'EOF'\n${JSON.stringify(manifest, null, 2)}\nEOF`,
     expectedEffect: `connections to port ${port} of the backends are admitted again.`,
     precondition: `no NetworkPolicy named ${name} exists yet`,
     inverse: { type: 'delete' },
@@ -417,6 +502,96 @@ export function patchIngressBackend(
     ]),
     verify: { waitFor: 'none', checks },
   };
+}
+
+/** The policy's bounds on scale and resource plans. */
+export interface PlanBounds {
+  maxReplicas: number;
+  /** As written in the policy ("4Gi"), and in bytes. */
+  maxMemory: string;
+  maxMemoryBytes: number;
+}
+
+export type BoundedPlan =
+  { ok: true; plan: RemediationPlan; clamped?: string } | { ok: false; reason: string };
+
+function testValue(plan: RemediationPlan, path: string | RegExp): unknown {
+  if (plan.mutation.type !== 'json-patch') return undefined;
+  return plan.mutation.ops.find(
+    (o) => o.op === 'test' && (typeof path === 'string' ? o.path === path : path.test(o.path)),
+  )?.value;
+}
+
+/**
+ * Clamps a scale or resource plan to the policy's bounds, rebuilt with the same builder so its
+ * patch, inverse, title and kubectl line agree. Refuses when the bound allows no increase at all.
+ */
+export function clampToBounds(plan: RemediationPlan, bounds: PlanBounds): BoundedPlan {
+  const { object } = plan;
+  if (plan.id === 'scale-workload' && plan.bounds?.replicas !== undefined) {
+    const wanted = plan.bounds.replicas;
+    if (wanted <= bounds.maxReplicas) return { ok: true, plan };
+    const old = Number(testValue(plan, '/spec/replicas') ?? 0);
+    if (bounds.maxReplicas <= old)
+      return {
+        ok: false,
+        reason: `the approval policy allows at most ${bounds.maxReplicas} replica(s) and ${object.kind} ${object.name} already has ${old}; raise maxReplicas in the policy to scale it further`,
+      };
+    const kind = object.kind === 'StatefulSet' ? 'StatefulSet' : 'Deployment';
+    const w = {
+      metadata: { name: object.name, namespace: object.namespace },
+      spec: { replicas: old },
+    };
+    return {
+      ok: true,
+      plan: scaleWorkload(kind, w, bounds.maxReplicas, plan.verify.checks),
+      clamped: `clamped from ${wanted} to ${bounds.maxReplicas} replicas by the policy's maxReplicas`,
+    };
+  }
+  if (plan.id === 'patch-resources' && plan.bounds?.memoryBytes !== undefined) {
+    const wanted = plan.bounds.memoryBytes;
+    if (wanted <= bounds.maxMemoryBytes) return { ok: true, plan };
+    const resourcesTest =
+      plan.mutation.type === 'json-patch'
+        ? plan.mutation.ops.find(
+            (o) => o.op === 'test' && /\/containers\/\d+\/resources$/.test(o.path),
+          )
+        : undefined;
+    const index = Number(/\/containers\/(\d+)\/resources$/.exec(resourcesTest?.path ?? '')?.[1]);
+    const name = testValue(plan, /\/containers\/\d+\/name$/);
+    const old = (resourcesTest?.value ?? {}) as NonNullable<Container['resources']>;
+    const current = parseQuantity(old.limits?.memory) ?? 0;
+    if (bounds.maxMemoryBytes <= current)
+      return {
+        ok: false,
+        reason: `the approval policy allows a memory limit of at most ${bounds.maxMemory} and ${String(name)} in ${object.kind} ${object.name} already has ${old.limits?.memory ?? 'more'}; raise maxMemory in the policy to allow more`,
+      };
+    if (typeof name !== 'string' || !Number.isInteger(index))
+      return { ok: false, reason: 'the resource plan is malformed (no container to patch)' };
+    const containers: Container[] = [];
+    containers[index] = { name, resources: old };
+    const kind = (['Deployment', 'StatefulSet', 'DaemonSet'] as const).find(
+      (k) => k === object.kind,
+    );
+    if (!kind) return { ok: false, reason: `cannot patch resources of a ${object.kind}` };
+    const w = {
+      metadata: { name: object.name, namespace: object.namespace },
+      spec: { template: { spec: { containers } } },
+    };
+    return {
+      ok: true,
+      plan: patchResources(
+        kind,
+        w,
+        index,
+        bounds.maxMemory,
+        bounds.maxMemoryBytes,
+        plan.verify.checks,
+      ),
+      clamped: `clamped from ${formatBytes(wanted)} to ${bounds.maxMemory} by the policy's maxMemory`,
+    };
+  }
+  return { ok: true, plan };
 }
 
 function fmt(labels: Record<string, string>): string {

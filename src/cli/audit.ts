@@ -1,0 +1,71 @@
+// `kubemedic audit`: the newest entries of the remediation audit log (a Redis stream), one line
+// each, or as JSON. Exit codes: 0 listed (possibly nothing), 2 usage or connection error.
+import { parseArgs } from 'node:util';
+import { setLogLevel } from '../log.js';
+import { connectRedis, openRedis } from '../queue/redis.js';
+import { type AuditEntry, AuditLog } from '../remediation/audit.js';
+import type { CliIO } from './index.js';
+
+export const AUDIT_USAGE = `Usage:
+  kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
+
+Lists the newest remediation audit entries first (who approved, rejected or undid which fix,
+the dry-run diff, the outcome). --redis defaults to REDIS_URL or redis://127.0.0.1:6379,
+--prefix to KUBEMEDIC_QUEUE_PREFIX or kubemedic, --limit to 20.`;
+
+function firstLine(s: string, max = 200): string {
+  const line = s.split('\n')[0] ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+export function renderAuditEntry(e: AuditEntry): string {
+  const who = e.actorName ? `${e.actor} (${e.actorName})` : e.actor;
+  const what = [e.remediation, e.object].filter(Boolean).join(' ');
+  return `${e.at}  ${e.step.padEnd(17)} ${what || '-'}  by ${who}  plan ${e.planId}\n    ${firstLine(e.outcome)}`;
+}
+
+export async function auditCommand(args: string[], io: CliIO): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        limit: { type: 'string', default: '20' },
+        redis: { type: 'string' },
+        prefix: { type: 'string' },
+        output: { type: 'string', short: 'o', default: 'text' },
+      },
+    }));
+  } catch (err) {
+    io.err(`kubemedic: ${(err as Error).message}\n\n${AUDIT_USAGE}`);
+    return 2;
+  }
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
+    io.err(`kubemedic: --limit must be a whole number from 1 to 10000\n\n${AUDIT_USAGE}`);
+    return 2;
+  }
+  if (values.output !== 'text' && values.output !== 'json') {
+    io.err(`kubemedic: --output must be text or json, not "${values.output}"\n\n${AUDIT_USAGE}`);
+    return 2;
+  }
+  const url = values.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = values.prefix ?? process.env.KUBEMEDIC_QUEUE_PREFIX ?? 'kubemedic';
+  // The terminal gets one line on failure, not the bot's structured reconnect logs.
+  setLogLevel('silent');
+  const redis = openRedis(url, 'command');
+  try {
+    await connectRedis(redis, url, 5000);
+    const entries = await new AuditLog(redis, prefix).recent(limit);
+    if (values.output === 'json') io.out(JSON.stringify(entries, null, 2));
+    else if (entries.length === 0) io.out(`no audit entries under ${prefix}:audit`);
+    else io.out(entries.map(renderAuditEntry).join('\n'));
+    return 0;
+  } catch (err) {
+    io.err(`kubemedic: ${err instanceof Error ? err.message : String(err)}`);
+    return 2;
+  } finally {
+    redis.disconnect();
+  }
+}
