@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/cluster.js';
 import { benchDiagnosis } from './diagnosis.js';
+import { benchSlack } from './slack.js';
 
 const out = join(repoRoot, 'bench-results', 'bench.json');
 const only = process.argv.slice(2);
@@ -23,6 +24,10 @@ const save = () =>
 
 if (want('diagnosis')) {
   figures.diagnosis = await benchDiagnosis();
+  save();
+}
+if (want('slack')) {
+  figures.slack = await benchSlack();
   save();
 }
 console.log(`[bench] figures written to ${out}`);

@@ -1,0 +1,167 @@
+// Wires kubemedic together: config -> Redis, queues, workers, the Slack app (or the console),
+// the HTTP server. startApp returns a handle whose stop() shuts down without losing work.
+import { loadKubeConfig, KubeApi } from './cluster/client.js';
+import type { Config } from './config/env.js';
+import { handleAlertmanager, ALERTMANAGER_PATH } from './alerts/webhook.js';
+import { type Handler, createHttpServer, sendJson } from './http.js';
+import { log, reasonOf, setLogLevel } from './log.js';
+import { addQueueDepthSource, registry } from './metrics.js';
+import { Conversations } from './queue/conversations.js';
+import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
+import { SlackPacer } from './queue/pacer.js';
+import { WorkQueues } from './queue/queues.js';
+import { connectRedis, openRedis, redactUrl } from './queue/redis.js';
+import { processRemediation } from './queue/remediate.js';
+import { processSlackPost } from './queue/slack-post.js';
+import { startWorkers } from './queue/workers.js';
+import { loadPolicy } from './config/policy.js';
+import { PlanStore } from './remediation/plan-store.js';
+import { SlackUsergroupDirectory } from './remediation/usergroups.js';
+import { SLACK_EVENTS_PATH, createSlackApp } from './slack/app.js';
+import { SlackQueueNotifier } from './slack/notifier.js';
+import { ConsolePoster } from './slack/poster.js';
+
+export interface AppOptions {
+  /** Console mode: where what would be posted is printed (default: stdout). */
+  consoleOut?: (text: string) => void;
+}
+
+export interface RunningApp {
+  url: string;
+  mode: Config['slack']['mode'];
+  clusterName: string;
+  stop(): Promise<void>;
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function startApp(config: Config, opts: AppOptions = {}): Promise<RunningApp> {
+  setLogLevel(config.logLevel);
+  const kubeConfig = loadKubeConfig(config.kube);
+  // Who may approve what (KUBEMEDIC_POLICY or KUBEMEDIC_APPROVERS); absent, nobody may apply.
+  const policy = await loadPolicy({ approvers: config.approvers, policyFile: config.policyFile });
+  const clusterName = config.clusterName ?? (kubeConfig.getCurrentContext() || 'in-cluster');
+  const timeoutMs = config.kube.requestTimeoutMs;
+
+  const redis = openRedis(config.redisUrl, 'command');
+  await connectRedis(redis, config.redisUrl);
+  const prefix = config.queuePrefix;
+  const queues = new WorkQueues(redis, prefix);
+  const conversations = new Conversations(redis, prefix);
+  const plans = new PlanStore(redis, prefix);
+  const pacer = new SlackPacer(redis, prefix, config.slack.channelIntervalMs);
+
+  const slack =
+    config.slack.mode === 'console'
+      ? undefined
+      : await createSlackApp(config, { queues, clusterName });
+  const poster = slack?.poster ?? new ConsolePoster(opts.consoleOut);
+  const reader = new KubeApi(kubeConfig, { timeoutMs });
+  const writer = KubeApi.fromOptions({ ...config.remediationKube, timeoutMs });
+  const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
+  const notify = new SlackQueueNotifier(queues, conversations);
+  const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
+  const diagnoseTarget = liveDiagnosis(kubeConfig, timeoutMs);
+
+  // Refuse new requests and report not ready once shutdown begins; hand back Slack work once
+  // the workers stop.
+  let stopping = false;
+  let handingBack = false;
+  const workers = startWorkers({
+    redisUrl: config.redisUrl,
+    prefix,
+    concurrency: {
+      diagnose: config.concurrency.diagnose,
+      'slack-post': config.concurrency.slackPost,
+      remediate: config.concurrency.remediate,
+    },
+    processors: {
+      diagnose: (job) => processDiagnosis(job, { queues, conversations, diagnoseTarget }),
+      'slack-post': (job, token) =>
+        processSlackPost(job, token, {
+          poster,
+          conversations,
+          pacer,
+          plans,
+          stopping: () => handingBack,
+        }),
+      remediate: (job) =>
+        processRemediation(job, {
+          store: plans,
+          writer,
+          reader,
+          notify,
+          policy,
+          usergroups,
+          logger: log,
+        }),
+    },
+  });
+
+  const readyz: Handler = async (_req, res) => {
+    const problems: Record<string, string> = {};
+    if (stopping) problems.shutdown = 'shutting down';
+    await withTimeout(redis.ping(), 1000, 'Redis').catch((err: unknown) => {
+      problems.redis = `${redactUrl(config.redisUrl)}: ${reasonOf(err)}`;
+    });
+    await readiness.get('/version').catch((err: unknown) => {
+      problems.kubernetes = reasonOf(err);
+    });
+    const ok = Object.keys(problems).length === 0;
+    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready' } : { status: 'not ready', problems });
+  };
+  const routes: Record<string, Handler> = {
+    '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+    '/readyz': readyz,
+    '/metrics': async (_req, res) => {
+      const body = await registry.metrics();
+      res.writeHead(200, { 'content-type': registry.contentType }).end(body);
+    },
+    [ALERTMANAGER_PATH]: (req, res) =>
+      handleAlertmanager(req, res, { config, redis, prefix, queues, conversations, clusterName }),
+  };
+  if (slack?.listener) routes[SLACK_EVENTS_PATH] = slack.listener;
+  const http = createHttpServer(routes);
+  const url = await http.listen(config.http.port, config.http.host);
+  await slack?.start();
+  const unregister = addQueueDepthSource(() => queues.depths());
+
+  log.info({ url, mode: config.slack.mode, cluster: clusterName, prefix }, 'kubemedic is running');
+  if (config.slack.mode === 'console')
+    log.info(
+      `console mode (no Slack credentials): what would be posted is printed here; POST an Alertmanager notification to ${url}${ALERTMANAGER_PATH} to try it`,
+    );
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      const deadline = Date.now() + config.shutdownTimeoutMs;
+      const left = () => Math.max(1000, deadline - Date.now());
+      log.info('shutting down: no new requests or jobs; finishing those in hand');
+      stopping = true;
+      await http.close(Math.min(5000, left()));
+      await slack
+        ?.stop()
+        .catch((err: unknown) => log.warn({ err: reasonOf(err) }, 'Slack disconnect failed'));
+      handingBack = true;
+      await workers.close(left());
+      unregister();
+      await queues.close();
+      await redis.quit().catch(() => redis.disconnect());
+      for (const api of [reader, writer, readiness]) api.close();
+      log.info('stopped');
+    })());
+  return { url, mode: config.slack.mode, clusterName, stop };
+}

@@ -1,0 +1,270 @@
+// Every environment variable kubemedic reads, validated once at start-up into one typed Config.
+// A bad value stops start-up with one line naming the variable (ConfigError).
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import { z } from 'zod';
+
+export class ConfigError extends Error {}
+
+export type SlackMode = 'http' | 'socket' | 'console';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface AlertChannelRule {
+  label: string;
+  value: string;
+  channel: string;
+}
+
+export interface KubeIdentity {
+  /** A kubeconfig file; absent: KubeConfig's defaults (KUBECONFIG list, ~/.kube/config, in-cluster). */
+  kubeconfig?: string;
+  context?: string;
+}
+
+export interface Config {
+  slack: {
+    mode: SlackMode;
+    botToken?: string;
+    signingSecret?: string;
+    appToken?: string;
+    /** Web API base URL (WebClient's slackApiUrl), e.g. for a proxy or a test double. */
+    apiUrl?: string;
+    defaultChannel?: string;
+    /** Minimum gap between two messages posted in one channel (Slack asks for about 1/s). */
+    channelIntervalMs: number;
+  };
+  alertmanager: {
+    token?: string;
+    basic?: { username: string; password: string };
+    channels: AlertChannelRule[];
+  };
+  redisUrl: string;
+  queuePrefix: string;
+  concurrency: { diagnose: number; slackPost: number; remediate: number };
+  http: { port: number; host: string };
+  logLevel: LogLevel;
+  kube: KubeIdentity & { requestTimeoutMs: number };
+  /** The write identity for remediations; defaults to the diagnosis identity. */
+  remediationKube: KubeIdentity;
+  /** Cluster name shown in reports; defaults to the kubeconfig context name. */
+  clusterName?: string;
+  approvers: { users: string[]; groups: string[] };
+  policyFile?: string;
+  shutdownTimeoutMs: number;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const int = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === '') return fallback;
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const existingFile = optionalText.refine((p) => p === undefined || existsSync(p), {
+  message: 'no such file',
+});
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const CHANNEL = /^(#[a-z0-9][a-z0-9._-]{0,79}|[CGD][A-Z0-9]{2,})$/;
+
+/** `label=value:channel` pairs, comma separated: `team=payments:#payments-oncall,namespace=prod:C123`. */
+export function parseAlertChannels(text: string): AlertChannelRule[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((rule) => {
+      const eq = rule.indexOf('=');
+      const colon = rule.lastIndexOf(':');
+      const label = rule.slice(0, eq).trim();
+      const value = rule.slice(eq + 1, colon).trim();
+      const channel = rule.slice(colon + 1).trim();
+      if (eq <= 0 || colon < eq + 2 || !LABEL_NAME.test(label) || !CHANNEL.test(channel))
+        throw new Error(
+          `"${rule}" is not label=value:channel (e.g. team=payments:#payments-oncall or namespace=prod:C0123ABC)`,
+        );
+      return { label, value, channel };
+    });
+}
+
+const approverList = optionalText.transform((s, ctx) => {
+  const users: string[] = [];
+  const groups: string[] = [];
+  for (const item of (s ?? '').split(/[\s,]+/).filter(Boolean)) {
+    if (/^[UW][A-Z0-9]{2,}$/.test(item)) users.push(item);
+    else if (/^@[a-z0-9._-]+$/i.test(item)) groups.push(item.slice(1));
+    else if (/^S[A-Z0-9]{2,}$/.test(item)) groups.push(item);
+    else {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${item}" is neither a Slack user id (U…/W…), a user group id (S…) nor an @handle`,
+      });
+      return z.NEVER;
+    }
+  }
+  return { users, groups };
+});
+
+const EnvSchema = z.object({
+  SLACK_BOT_TOKEN: optionalText.refine((s) => s === undefined || s.startsWith('xoxb-'), {
+    message: 'must be a bot token (xoxb-…)',
+  }),
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine((s) => s === undefined || s.startsWith('xapp-'), {
+    message: 'must be an app-level token (xapp-…)',
+  }),
+  SLACK_API_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  SLACK_DEFAULT_CHANNEL: optionalText.refine((s) => s === undefined || CHANNEL.test(s), {
+    message: 'must be a channel id (C0123ABC) or #name',
+  }),
+  KUBEMEDIC_SLACK_CHANNEL_INTERVAL_MS: int(0, 60_000, 1000),
+  ALERTMANAGER_TOKEN: optionalText.refine((s) => s === undefined || s.length >= 16, {
+    message: 'must be at least 16 characters',
+  }),
+  ALERTMANAGER_USERNAME: optionalText,
+  ALERTMANAGER_PASSWORD: optionalText,
+  KUBEMEDIC_ALERT_CHANNELS: optionalText.transform((s, ctx) => {
+    try {
+      return parseAlertChannels(s ?? '');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  REDIS_URL: optionalText
+    .transform((s) => s ?? 'redis://127.0.0.1:6379')
+    .pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  KUBEMEDIC_QUEUE_PREFIX: optionalText
+    .transform((s) => s ?? 'kubemedic')
+    .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (max 64)')),
+  KUBEMEDIC_DIAGNOSE_CONCURRENCY: int(1, 64, 4),
+  KUBEMEDIC_SLACK_CONCURRENCY: int(1, 64, 8),
+  KUBEMEDIC_REMEDIATE_CONCURRENCY: int(1, 16, 2),
+  PORT: int(0, 65535, 3000),
+  HOST: optionalText.transform((s) => s ?? '0.0.0.0'),
+  LOG_LEVEL: optionalText
+    .transform((s) => s?.toLowerCase() ?? 'info')
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
+  KUBECONFIG: optionalText.refine(
+    (s) => s === undefined || s.includes(delimiter) || existsSync(s),
+    { message: 'no such file' },
+  ),
+  KUBE_CONTEXT: optionalText,
+  KUBEMEDIC_KUBE_TIMEOUT_MS: int(500, 120_000, 10_000),
+  KUBEMEDIC_CLUSTER: optionalText.refine(
+    (s) => s === undefined || /^[a-z0-9][-a-z0-9.]*$/i.test(s),
+    {
+      message: 'letters, digits, - and . only',
+    },
+  ),
+  KUBEMEDIC_APPROVERS: approverList,
+  KUBEMEDIC_POLICY: existingFile,
+  KUBEMEDIC_REMEDIATION_KUBECONFIG: existingFile,
+  KUBEMEDIC_REMEDIATION_CONTEXT: optionalText,
+  KUBEMEDIC_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000, 25_000),
+});
+
+type Env = z.infer<typeof EnvSchema>;
+
+/** Every variable kubemedic reads (.env.example lists each, with its default). */
+export const ENV_VARIABLES = Object.keys(EnvSchema.shape);
+
+function slackMode(e: Env): SlackMode {
+  if (e.SLACK_APP_TOKEN) return 'socket';
+  if (e.SLACK_BOT_TOKEN || e.SLACK_SIGNING_SECRET) return 'http';
+  return 'console';
+}
+
+/** Rules that span variables; each names the variable to fix. */
+function crossChecks(e: Env): string[] {
+  const problems: string[] = [];
+  const mode = slackMode(e);
+  if (mode !== 'console' && !e.SLACK_BOT_TOKEN)
+    problems.push(
+      `SLACK_BOT_TOKEN: required when ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'} is set`,
+    );
+  if (mode === 'http' && !e.SLACK_SIGNING_SECRET)
+    problems.push(
+      'SLACK_SIGNING_SECRET: required in HTTP mode (set SLACK_APP_TOKEN for Socket Mode)',
+    );
+  if (Boolean(e.ALERTMANAGER_USERNAME) !== Boolean(e.ALERTMANAGER_PASSWORD))
+    problems.push(
+      `${e.ALERTMANAGER_USERNAME ? 'ALERTMANAGER_PASSWORD' : 'ALERTMANAGER_USERNAME'}: basic auth needs both ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD`,
+    );
+  const webhookOn = Boolean(e.ALERTMANAGER_TOKEN || e.ALERTMANAGER_USERNAME);
+  if (mode !== 'console' && webhookOn && !e.SLACK_DEFAULT_CHANNEL)
+    problems.push(
+      'SLACK_DEFAULT_CHANNEL: required when the Alertmanager webhook is enabled (alerts no KUBEMEDIC_ALERT_CHANNELS rule matches go there)',
+    );
+  return problems;
+}
+
+/** Reads the environment; throws ConfigError with one line naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const problems = crossChecks(e);
+  if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  // A KUBECONFIG list (a:b) is left to KubeConfig's own loader, which merges the files.
+  const kubeconfig = e.KUBECONFIG && !e.KUBECONFIG.includes(delimiter) ? e.KUBECONFIG : undefined;
+  return {
+    slack: {
+      mode: slackMode(e),
+      botToken: e.SLACK_BOT_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      appToken: e.SLACK_APP_TOKEN,
+      apiUrl: e.SLACK_API_URL,
+      defaultChannel: e.SLACK_DEFAULT_CHANNEL,
+      channelIntervalMs: e.KUBEMEDIC_SLACK_CHANNEL_INTERVAL_MS,
+    },
+    alertmanager: {
+      token: e.ALERTMANAGER_TOKEN,
+      basic:
+        e.ALERTMANAGER_USERNAME && e.ALERTMANAGER_PASSWORD
+          ? { username: e.ALERTMANAGER_USERNAME, password: e.ALERTMANAGER_PASSWORD }
+          : undefined,
+      channels: e.KUBEMEDIC_ALERT_CHANNELS,
+    },
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.KUBEMEDIC_QUEUE_PREFIX,
+    concurrency: {
+      diagnose: e.KUBEMEDIC_DIAGNOSE_CONCURRENCY,
+      slackPost: e.KUBEMEDIC_SLACK_CONCURRENCY,
+      remediate: e.KUBEMEDIC_REMEDIATE_CONCURRENCY,
+    },
+    http: { port: e.PORT, host: e.HOST },
+    logLevel: e.LOG_LEVEL,
+    kube: { kubeconfig, context: e.KUBE_CONTEXT, requestTimeoutMs: e.KUBEMEDIC_KUBE_TIMEOUT_MS },
+    remediationKube: {
+      kubeconfig: e.KUBEMEDIC_REMEDIATION_KUBECONFIG ?? kubeconfig,
+      // A separate kubeconfig brings its own current context unless one is named.
+      context:
+        e.KUBEMEDIC_REMEDIATION_CONTEXT ??
+        (e.KUBEMEDIC_REMEDIATION_KUBECONFIG ? undefined : e.KUBE_CONTEXT),
+    },
+    clusterName: e.KUBEMEDIC_CLUSTER,
+    approvers: e.KUBEMEDIC_APPROVERS ?? { users: [], groups: [] },
+    policyFile: e.KUBEMEDIC_POLICY,
+    shutdownTimeoutMs: e.KUBEMEDIC_SHUTDOWN_TIMEOUT_MS,
+  };
+}

@@ -1,0 +1,177 @@
+// A conversation is one Slack thread kubemedic writes to: its channel, its parent's ts, what the
+// parent shows (ThreadState), and how far each slack-post job got. All of it lives in one Redis
+// hash, so a restarted bot (or another replica) carries on the same thread.
+import type { Redis } from 'ioredis';
+import {
+  AlertStateSchema,
+  STAGE_RANK,
+  type AlertState,
+  type TargetSummary,
+  TargetSummarySchema,
+  type ThreadKind,
+  type ThreadState,
+} from '../slack/thread-state.js';
+
+const TTL_SECONDS = 30 * 86_400;
+
+export interface Conversation extends ThreadState {
+  id: string;
+  channel?: string;
+  /** The channel id Slack answered with when the parent was posted. */
+  channelId?: string;
+  parentTs?: string;
+  /** Set when the parent could not be posted for good (channel_not_found, ...). */
+  error?: string;
+  /** An op that opens the thread is queued: others wait for it, so "Diagnosing…" comes first. */
+  opening: boolean;
+}
+
+// KEYS[1] lock key; ARGV: token, ttl ms. Re-entrant for the same token (a retried job).
+const LOCK = `
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+`;
+
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;
+
+function parseJson<T>(
+  raw: string | undefined,
+  parse: (v: unknown) => T | undefined,
+): T | undefined {
+  if (!raw) return undefined;
+  try {
+    return parse(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+export class Conversations {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:conv:${id}`;
+  }
+
+  private threadKey(channelId: string, ts: string): string {
+    return `${this.prefix}:thread:${channelId}:${ts}`;
+  }
+
+  async get(id: string): Promise<Conversation> {
+    const h = await this.redis.hgetall(this.key(id));
+    const targets: TargetSummary[] = [];
+    for (const [field, raw] of Object.entries(h))
+      if (field.startsWith('target:')) {
+        const t = parseJson(raw, (v) => TargetSummarySchema.safeParse(v).data);
+        if (t) targets.push(t);
+      }
+    targets.sort((a, b) => a.key.localeCompare(b.key));
+    return {
+      id,
+      kind: (h.kind as ThreadKind | undefined) ?? 'command',
+      channel: h.channel,
+      channelId: h.channelId,
+      parentTs: h.parentTs,
+      error: h.error,
+      opening: h.opening === '1',
+      requestedBy:
+        parseJson(h.requestedBy, (v) =>
+          Array.isArray(v) ? v.filter((u): u is string => typeof u === 'string') : undefined,
+        ) ?? [],
+      alert: parseJson(h.alert, (v) => AlertStateSchema.safeParse(v).data),
+      targets,
+    };
+  }
+
+  private async hset(id: string, fields: Record<string, string>): Promise<void> {
+    await this.redis.multi().hset(this.key(id), fields).expire(this.key(id), TTL_SECONDS).exec();
+  }
+
+  /** Creates the conversation's fixed fields once; later calls leave them as they are. */
+  async init(id: string, channel: string, kind: ThreadKind): Promise<void> {
+    await this.redis
+      .multi()
+      .hsetnx(this.key(id), 'channel', channel)
+      .hsetnx(this.key(id), 'kind', kind)
+      .expire(this.key(id), TTL_SECONDS)
+      .exec();
+  }
+
+  async setAlert(id: string, alert: AlertState): Promise<void> {
+    await this.hset(id, { alert: JSON.stringify(alert) });
+  }
+
+  /**
+   * Merges a target's summary unless the stored one is further along; says whether anything
+   * changed. Call under the lock.
+   */
+  async mergeSummary(id: string, summary: TargetSummary): Promise<boolean> {
+    const field = `target:${summary.key}`;
+    const raw = (await this.redis.hget(this.key(id), field)) ?? undefined;
+    const current = parseJson(raw, (v) => TargetSummarySchema.safeParse(v).data);
+    if (current && STAGE_RANK[current.stage] >= STAGE_RANK[summary.stage]) return false;
+    await this.hset(id, { [field]: JSON.stringify(summary) });
+    return true;
+  }
+
+  /** Adds users to "requested by"; says whether anyone was new. Call under the lock. */
+  async addRequesters(id: string, users: string[]): Promise<boolean> {
+    const current = (await this.get(id)).requestedBy;
+    const merged = [...new Set([...current, ...users])];
+    if (merged.length === current.length) return false;
+    await this.hset(id, { requestedBy: JSON.stringify(merged) });
+    return true;
+  }
+
+  async setParent(id: string, channelId: string, ts: string): Promise<void> {
+    await this.redis
+      .multi()
+      .hset(this.key(id), { channelId, parentTs: ts })
+      .expire(this.key(id), TTL_SECONDS)
+      .set(this.threadKey(channelId, ts), id, 'EX', TTL_SECONDS)
+      .exec();
+  }
+
+  async setError(id: string, error: string): Promise<void> {
+    await this.hset(id, { error });
+  }
+
+  /** The conversation a thread belongs to, for notices that only know the thread's ts. */
+  async ofThread(channelId: string, ts: string): Promise<string | undefined> {
+    return (await this.redis.get(this.threadKey(channelId, ts))) ?? undefined;
+  }
+
+  /** How many ops of a job are done (a retried job resumes after them). */
+  async progress(id: string, job: string): Promise<number> {
+    return Number((await this.redis.hget(this.key(id), `done:${job}`)) ?? 0);
+  }
+
+  async markDone(id: string, job: string, count: number): Promise<void> {
+    await this.hset(id, { [`done:${job}`]: String(count) });
+  }
+
+  async field(id: string, name: string): Promise<string | undefined> {
+    return (await this.redis.hget(this.key(id), name)) ?? undefined;
+  }
+
+  async setField(id: string, name: string, value: string): Promise<void> {
+    await this.hset(id, { [name]: value });
+  }
+
+  /** One job at a time per conversation, so its messages land in order. */
+  async lock(id: string, token: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(LOCK, 1, `${this.key(id)}:lock`, token, String(ttlMs))) === 1;
+  }
+
+  async unlock(id: string, token: string): Promise<void> {
+    await this.redis.eval(UNLOCK, 1, `${this.key(id)}:lock`, token);
+  }
+}

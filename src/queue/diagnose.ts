@@ -1,0 +1,233 @@
+// The diagnose worker: opens the requesters' threads at once ("Diagnosing…"), gathers and
+// analyses the target, then closes the job to newcomers and queues the answer for everyone who
+// asked: a parent update, one reply per layer, a card per fix, and a final parent update.
+import type { Job } from 'bullmq';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { KubeApi } from '../cluster/client.js';
+import { gatherSnapshot } from '../cluster/gather.js';
+import { diagnose } from '../diagnosis/diagnose.js';
+import { TargetError, describeTarget } from '../diagnosis/target.js';
+import type { Report } from '../diagnosis/types.js';
+import { log, reasonOf } from '../log.js';
+import { diagnosesTotal, diagnosisDuration } from '../metrics.js';
+import { renderReportThread } from '../slack/blocks/report.js';
+import { plainMessage } from '../slack/blocks/text.js';
+import { type TargetRef, type TargetSummary, targetKey } from '../slack/thread-state.js';
+import { DiagnoseJobSchema, type Requester, type SlackOp, jobId } from './jobs.js';
+import type { Conversations } from './conversations.js';
+import type { WorkQueues } from './queues.js';
+
+/** Gathers and analyses one target; throws TargetError or ClusterUnreachableError. */
+export type DiagnoseTarget = (target: TargetRef) => Promise<Report>;
+
+export interface DiagnoseDeps {
+  queues: WorkQueues;
+  conversations: Conversations;
+  diagnoseTarget: DiagnoseTarget;
+}
+
+/** A live diagnosis through the read-only identity; one client per diagnosis, so its request count is its own. */
+export function liveDiagnosis(kubeConfig: KubeConfig, timeoutMs: number): DiagnoseTarget {
+  return async (target) => {
+    const api = new KubeApi(kubeConfig, { timeoutMs });
+    const startedAt = Date.now();
+    try {
+      const resolved = { ...target, namespace: target.namespace ?? api.defaultNamespace };
+      const snapshot = await gatherSnapshot(api, resolved);
+      return diagnose(snapshot, resolved, {
+        startedAt,
+        apiRequests: api.requestCount,
+        now: new Date(),
+      });
+    } finally {
+      api.close();
+    }
+  };
+}
+
+interface Destination {
+  conversation: string;
+  channel: string;
+  kind: 'command' | 'alert';
+  users: string[];
+}
+
+/** Requesters grouped by thread: one thread per channel for commands, the group's for alerts. */
+function destinations(diagnosisId: string, requesters: Requester[]): Destination[] {
+  const byConversation = new Map<string, Destination>();
+  for (const r of requesters) {
+    const conversation = r.kind === 'alert' ? r.conversation : jobId('c', diagnosisId, r.channel);
+    const d = byConversation.get(conversation) ?? {
+      conversation,
+      channel: r.channel,
+      kind: r.kind,
+      users: [],
+    };
+    if (r.kind === 'command' && !d.users.includes(r.user)) d.users.push(r.user);
+    byConversation.set(conversation, d);
+  }
+  return [...byConversation.values()];
+}
+
+type Outcome =
+  | { kind: 'report'; report: Report }
+  | { kind: 'not-found'; reason: string }
+  | { kind: 'failed'; reason: string };
+
+function summaryOf(
+  target: TargetRef,
+  outcome: Outcome,
+  stage: TargetSummary['stage'],
+  plans = 0,
+): TargetSummary {
+  const key = targetKey(target);
+  if (outcome.kind === 'not-found')
+    return { key, target, stage: 'not-found', error: outcome.reason };
+  if (outcome.kind === 'failed') return { key, target, stage: 'failed', error: outcome.reason };
+  const r = outcome.report;
+  const root = r.findings.find((f) => f.check === r.rootCause);
+  return {
+    key,
+    target: { ...target, namespace: r.target.namespace },
+    stage,
+    verdict: r.verdict,
+    rootCause: r.rootCause,
+    headline: root?.title ?? r.summary,
+    findings: r.findings.length,
+    plans,
+    durationMs: r.durationMs,
+    apiRequests: r.apiRequests,
+  };
+}
+
+/** A missing Service is a report with one finding; for a person who typed it, it is a typo. */
+function asNotFound(report: Report): string | undefined {
+  if (report.rootCause !== 'service.not-found') return undefined;
+  const f = report.findings.find((x) => x.check === 'service.not-found');
+  return f
+    ? `${f.title}. ${f.detail.replace(/^No Service named \S+ in \S+\. /, '')}`
+    : report.summary;
+}
+
+function answerOps(d: Destination, target: TargetRef, outcome: Outcome): SlackOp[] {
+  const users = d.users;
+  if (outcome.kind === 'report') {
+    const notFound = d.kind === 'command' ? asNotFound(outcome.report) : undefined;
+    if (notFound) return answerOps(d, target, { kind: 'not-found', reason: notFound });
+    const report = outcome.report;
+    const requester = users[0];
+    const thread: SlackOp[] = renderReportThread(report).map((item) =>
+      item.kind === 'message'
+        ? { op: 'reply', ...item.message }
+        : { op: 'card', plan: item.plan, target: report.target, requester },
+    );
+    const plans = thread.filter((op) => op.op === 'card').length;
+    return [
+      {
+        op: 'parent',
+        kind: d.kind,
+        summaries: [summaryOf(target, outcome, 'ready', plans)],
+        requestedBy: users,
+      },
+      ...thread,
+      { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', plans)] },
+    ];
+  }
+  const ops: SlackOp[] = [
+    {
+      op: 'parent',
+      kind: d.kind,
+      summaries: [summaryOf(target, outcome, outcome.kind)],
+      requestedBy: users,
+    },
+  ];
+  const what = describeTarget(target);
+  const text =
+    outcome.kind === 'not-found'
+      ? `${outcome.reason}\nCheck the name and namespace: /diagnose ${what} -n NAMESPACE`
+      : `Could not diagnose ${what}: ${outcome.reason}. Ask again once the cluster answers.`;
+  // The person who typed it hears why; an alert thread keeps the reason for everyone.
+  if (d.kind === 'command')
+    for (const user of users) ops.push({ op: 'ephemeral', user, ...plainMessage(text) });
+  else ops.push({ op: 'reply', ...plainMessage(text) });
+  return ops;
+}
+
+export function diagnosing(target: TargetRef): TargetSummary {
+  return { key: targetKey(target), target, stage: 'diagnosing' };
+}
+
+function isLastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ outcome: string }> {
+  const { target } = DiagnoseJobSchema.parse(job.data);
+  const id = job.id ?? jobId('d', targetKey(target));
+  const { queues } = deps;
+
+  // Command threads open before the (slower) diagnosis; alert threads were opened by the
+  // webhook. Ids make a retried job open them once.
+  const early = destinations(id, await queues.requestersOf(id)).filter((d) => d.kind === 'command');
+  for (const d of early) {
+    await deps.conversations.setField(d.conversation, 'opening', '1');
+    await queues.postToSlack(
+      {
+        conversation: d.conversation,
+        channel: d.channel,
+        ops: [
+          {
+            op: 'parent',
+            kind: d.kind,
+            opens: true,
+            summaries: [diagnosing(target)],
+            requestedBy: d.users,
+          },
+        ],
+      },
+      jobId(d.conversation, 'open', id),
+    );
+  }
+
+  const started = performance.now();
+  let outcome: Outcome;
+  try {
+    outcome = { kind: 'report', report: await deps.diagnoseTarget(target) };
+  } catch (err) {
+    if (err instanceof TargetError) outcome = { kind: 'not-found', reason: err.message };
+    else if (isLastAttempt(job)) outcome = { kind: 'failed', reason: reasonOf(err) };
+    else {
+      log.warn(
+        { job: id, target: targetKey(target), err: reasonOf(err) },
+        'diagnosis failed; will retry',
+      );
+      throw err;
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  diagnosisDuration.observe({ outcome: outcome.kind }, seconds);
+  diagnosesTotal.inc(
+    outcome.kind === 'report'
+      ? { verdict: outcome.report.verdict, root_cause: outcome.report.rootCause ?? 'none' }
+      : { verdict: 'unknown', root_cause: outcome.kind === 'not-found' ? 'not-found' : 'error' },
+  );
+
+  for (const d of destinations(id, await queues.closeDiagnosis(id, target)))
+    await queues.postToSlack(
+      { conversation: d.conversation, channel: d.channel, ops: answerOps(d, target, outcome) },
+      jobId(d.conversation, 'answer', id),
+    );
+  log.info(
+    {
+      job: id,
+      target: targetKey(target),
+      outcome: outcome.kind,
+      rootCause: outcome.kind === 'report' ? outcome.report.rootCause : undefined,
+      ms: Math.round(seconds * 1000),
+    },
+    'diagnosis done',
+  );
+  return {
+    outcome: outcome.kind === 'report' ? (outcome.report.rootCause ?? 'healthy') : outcome.kind,
+  };
+}

@@ -1,0 +1,119 @@
+// One queue per kind of work, and the schema of each job's data. Workers parse job data with
+// these schemas before acting: a job is an edge like any HTTP body.
+import { z } from 'zod';
+import type { DefaultJobOptions } from 'bullmq';
+import { REMEDIATION_IDS } from '../remediation/plan-types.js';
+import type { RemediationPlan } from '../remediation/plan-types.js';
+import type { Block } from '../slack/blocks/text.js';
+import { TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
+
+export const QUEUES = {
+  diagnose: 'diagnose',
+  slackPost: 'slack-post',
+  remediate: 'remediate',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+/** Who asked for a diagnosis, and where the answer goes. */
+export const RequesterSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('command'),
+    channel: z.string().min(1),
+    user: z.string().min(1),
+    userName: z.string().optional(),
+  }),
+  z.object({
+    kind: z.literal('alert'),
+    channel: z.string().min(1),
+    /** The alert group's thread. */
+    conversation: z.string().min(1),
+  }),
+]);
+export type Requester = z.infer<typeof RequesterSchema>;
+
+export const DiagnoseJobSchema = z.object({
+  target: TargetRefSchema,
+  requestedAt: z.string(),
+});
+export type DiagnoseJob = z.infer<typeof DiagnoseJobSchema>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const BlocksSchema = z.array(z.custom<Block>((b) => isRecord(b) && typeof b.type === 'string'));
+const PlanSchema = z.custom<RemediationPlan>(
+  (p) =>
+    isRecord(p) &&
+    (REMEDIATION_IDS as readonly unknown[]).includes(p.id) &&
+    isRecord(p.object) &&
+    isRecord(p.mutation),
+  { message: 'not a remediation plan' },
+);
+const Text = z.string().min(1).max(40_000);
+
+/**
+ * One Slack operation. `parent` posts the thread's parent (or updates it) from the thread state
+ * after merging what it carries; `reply` posts in the thread; `card` saves a plan and posts its
+ * Approve / Reject card in the thread; `update` edits a message; `ephemeral` is seen by one user.
+ */
+export const SlackOpSchema = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('parent'),
+    kind: z.enum(['command', 'alert']).optional(),
+    /** This op opens the thread; other parent ops wait for it rather than post first. */
+    opens: z.boolean().optional(),
+    summaries: z.array(TargetSummarySchema).max(50).optional(),
+    requestedBy: z.array(z.string()).optional(),
+  }),
+  z.object({
+    op: z.literal('reply'),
+    text: Text,
+    blocks: BlocksSchema.optional(),
+    /** A thread other than the conversation's own (remediation notices). */
+    threadTs: z.string().optional(),
+  }),
+  z.object({
+    op: z.literal('card'),
+    plan: PlanSchema,
+    target: TargetRefSchema.extend({ namespace: z.string().min(1) }),
+    requester: z.string().optional(),
+  }),
+  z.object({
+    op: z.literal('update'),
+    ts: z.string().min(1),
+    text: Text,
+    blocks: BlocksSchema.optional(),
+  }),
+  z.object({
+    op: z.literal('ephemeral'),
+    user: z.string().min(1),
+    text: Text,
+    blocks: BlocksSchema.optional(),
+    threadTs: z.string().optional(),
+  }),
+]);
+export type SlackOp = z.infer<typeof SlackOpSchema>;
+
+export const SlackPostJobSchema = z.object({
+  /** Ops of one conversation (a thread) run one job at a time, in order. */
+  conversation: z.string().min(1),
+  channel: z.string().min(1),
+  ops: z.array(SlackOpSchema).min(1).max(200),
+});
+export type SlackPostJob = z.infer<typeof SlackPostJobSchema>;
+
+const KEEP = { removeOnComplete: { age: 3600, count: 5000 }, removeOnFail: { age: 7 * 86_400 } };
+
+export const JOB_OPTIONS: Record<QueueName, DefaultJobOptions> = {
+  // Reads only: retried when the API server hiccups.
+  diagnose: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
+  // Slack outages are retried for a few minutes; 429s are delays, not attempts.
+  'slack-post': { attempts: 8, backoff: { type: 'exponential', delay: 1000 }, ...KEEP },
+  // The flow is idempotent (a plan moves state atomically), so a retry cannot apply twice.
+  remediate: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, ...KEEP },
+};
+
+/** BullMQ job ids cannot contain ':'; ours are built from these safe parts. */
+export function jobId(...parts: string[]): string {
+  return parts.map((p) => p.replace(/[^A-Za-z0-9_.-]/g, '_')).join('.');
+}

@@ -1,0 +1,61 @@
+// Starts one BullMQ worker per queue. On close every worker stops taking jobs at once and waits
+// for those in hand: diagnoses and remediations finish (what they queue for Slack waits in Redis
+// for the next instance), slack-post jobs hand themselves back after the op in hand.
+import { type Job, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { log, reasonOf } from '../log.js';
+import { QUEUES, type QueueName } from './jobs.js';
+import { openRedis } from './redis.js';
+
+export type Processor = (job: Job, token: string | undefined) => Promise<unknown>;
+
+export interface WorkerSet {
+  close(timeoutMs: number): Promise<void>;
+}
+
+export function startWorkers(opts: {
+  redisUrl: string;
+  prefix: string;
+  concurrency: Record<QueueName, number>;
+  processors: Record<QueueName, Processor>;
+}): WorkerSet {
+  const connections: Redis[] = [];
+  const make = (name: QueueName) => {
+    const connection = openRedis(opts.redisUrl, 'worker');
+    connections.push(connection);
+    const worker = new Worker(name, opts.processors[name], {
+      connection,
+      prefix: opts.prefix,
+      concurrency: opts.concurrency[name],
+      // A job whose worker died is picked up again after this long.
+      lockDuration: 30_000,
+      maxStalledCount: 2,
+    });
+    worker.on('failed', (job, err) => {
+      const final = job ? job.attemptsMade >= (job.opts.attempts ?? 1) : true;
+      log[final ? 'error' : 'warn'](
+        { queue: name, job: job?.id, attempt: job?.attemptsMade, err: reasonOf(err) },
+        final ? 'job failed for good' : 'job failed; will retry',
+      );
+    });
+    worker.on('error', (err) => log.warn({ queue: name, err: reasonOf(err) }, 'worker error'));
+    return worker;
+  };
+  const workers = [make(QUEUES.diagnose), make(QUEUES.remediate), make(QUEUES.slackPost)];
+
+  return {
+    async close(timeoutMs) {
+      const graceful = Promise.all(workers.map((w) => w.close()));
+      const expired = new Promise<'timeout'>((r) => setTimeout(r, timeoutMs, 'timeout').unref());
+      if ((await Promise.race([graceful, expired])) === 'timeout') {
+        // Their jobs' locks lapse and another worker takes them over: late, not lost.
+        log.warn(
+          { timeoutMs },
+          'jobs still running at the shutdown deadline; leaving them to be retried',
+        );
+        await Promise.all(workers.map((w) => w.close(true)));
+      }
+      for (const c of connections) c.disconnect();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+// The Bolt app: HTTP mode (Slack posts to /slack/events on our server; Bolt verifies the
+// signature and refuses requests older than 5 minutes) or Socket Mode (SLACK_APP_TOKEN; no
+// public URL). Listeners are registered by surface; Block Kit lives in blocks/.
+import type { RequestListener } from 'node:http';
+import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
+import { ConfigError, type Config } from '../config/env.js';
+import { log, reasonOf } from '../log.js';
+import type { WorkQueues } from '../queue/queues.js';
+import { registerRemediationActions } from './actions/remediation.js';
+import { registerDiagnoseCommands } from './commands/diagnose.js';
+import { WebApiPoster } from './poster.js';
+
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+export interface SlackApp {
+  poster: WebApiPoster;
+  /** The one Slack Web API client (Bolt's), for what is not posting (user groups). */
+  client: webApi.WebClient;
+  /** HTTP mode: serves POST /slack/events. */
+  listener?: RequestListener;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Bolt's logger interface over the one pino logger. */
+function boltLogger(): BoltLogger {
+  const child = log.child({ component: 'bolt' });
+  const text = (msg: unknown[]) =>
+    msg.map((m) => (typeof m === 'string' ? m : reasonOf(m))).join(' ');
+  return {
+    debug: (...m: unknown[]) => child.debug(text(m)),
+    info: (...m: unknown[]) => child.info(text(m)),
+    warn: (...m: unknown[]) => child.warn(text(m)),
+    error: (...m: unknown[]) => child.error(text(m)),
+    setLevel: () => undefined,
+    getLevel: () => LogLevel.DEBUG,
+    setName: () => undefined,
+  };
+}
+
+const AUTH_ERRORS = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked']);
+
+/** Checks the bot token once; a token Slack refuses stops start-up with one clear line. */
+async function whoAmI(
+  token: string,
+  clientOptions: webApi.WebClientOptions,
+): Promise<{ botId?: string; botUserId?: string }> {
+  const client = new webApi.WebClient(token, { ...clientOptions, timeout: 5000 });
+  try {
+    const res = await client.auth.test();
+    return { botId: res.bot_id, botUserId: res.user_id };
+  } catch (err) {
+    const code = (err as { data?: { error?: string } }).data?.error;
+    if (code && AUTH_ERRORS.has(code))
+      throw new ConfigError(`invalid configuration: SLACK_BOT_TOKEN: Slack refused it (${code})`);
+    log.warn({ err: reasonOf(err) }, 'could not reach Slack to check the bot token; going on');
+    return {};
+  }
+}
+
+export async function createSlackApp(
+  config: Config,
+  deps: { queues: WorkQueues; clusterName: string },
+): Promise<SlackApp> {
+  const s = config.slack;
+  if (s.mode === 'console' || !s.botToken)
+    throw new Error('createSlackApp needs Slack credentials');
+  const logger = boltLogger();
+  const clientOptions: webApi.WebClientOptions = {
+    ...(s.apiUrl ? { slackApiUrl: s.apiUrl } : {}),
+    // The slack-post queue paces and retries; the client must report 429s, not sleep on them.
+    rejectRateLimitedCalls: true,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+    logger,
+  };
+  const identity = await whoAmI(s.botToken, clientOptions);
+  const verified = Boolean(identity.botId && identity.botUserId);
+
+  let receiver: HTTPReceiver | SocketModeReceiver;
+  if (s.mode === 'socket') {
+    receiver = new SocketModeReceiver({
+      appToken: s.appToken ?? '',
+      logger,
+      // The Socket Mode client opens its connection through apps.connections.open at this URL.
+      installerOptions: { clientOptions: s.apiUrl ? { slackApiUrl: s.apiUrl } : {} },
+    });
+  } else {
+    receiver = new HTTPReceiver({
+      signingSecret: s.signingSecret ?? '',
+      endpoints: SLACK_EVENTS_PATH,
+      logger,
+      processBeforeResponse: false,
+    });
+  }
+  const app = new App({
+    receiver,
+    token: s.botToken,
+    ...(verified ? identity : {}),
+    // Without a verified identity, auth.test waits for the first event instead of start-up.
+    tokenVerificationEnabled: verified,
+    // kubemedic keeps its state in Redis; Bolt's in-memory conversation store is not used.
+    convoStore: false,
+    clientOptions,
+    logger,
+  });
+  const poster = new WebApiPoster(app.client);
+  registerDiagnoseCommands(app, { queues: deps.queues, poster, clusterName: deps.clusterName });
+  registerRemediationActions(app, { queues: deps.queues, poster });
+  app.error(async (err) => {
+    log.error({ err: reasonOf(err) }, 'Slack listener failed');
+  });
+
+  return {
+    poster,
+    client: app.client,
+    listener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
+    async start() {
+      if (receiver instanceof SocketModeReceiver) await app.start();
+    },
+    async stop() {
+      if (receiver instanceof SocketModeReceiver) await app.stop();
+    },
+  };
+}

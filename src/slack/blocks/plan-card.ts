@@ -1,0 +1,99 @@
+// A remediation card: what the fix does, its risk, the kubectl that does the same, and the
+// buttons its state allows. Buttons carry only the plan's opaque id.
+import type { types } from '@slack/bolt';
+import type { PlanRecord, PlanState } from '../../remediation/plan-store.js';
+import {
+  type Block,
+  type SlackMessage,
+  button,
+  code,
+  codeBlock,
+  context,
+  fallback,
+  fitEscaped,
+  section,
+} from './text.js';
+
+export const ACTION_IDS = {
+  approve: 'kubemedic_approve',
+  reject: 'kubemedic_reject',
+  undo: 'kubemedic_undo',
+} as const;
+
+const STATE_LINE: Record<PlanState, (r: PlanRecord) => string> = {
+  pending: (r) =>
+    r.approvals.length
+      ? `:hourglass_flowing_sand: Approved so far by ${r.approvals.map((u) => `<@${u}>`).join(', ')}; more approvals needed`
+      : `:hourglass_flowing_sand: Awaiting approval · expires ${clock(r.expiresAt)}`,
+  applying: (r) => `:gear: Applying${by(r, 'approved by')}…`,
+  applied: (r) =>
+    `:white_check_mark: Applied${by(r, 'by')}${r.applied?.verified === false ? ' · not verified yet' : ''}`,
+  rejected: (r) => `:no_entry_sign: Rejected${by(r, 'by')}`,
+  failed: (r) => `:x: Failed${r.note ? `: ${fitEscaped(r.note, 500)}` : ''}`,
+  undoing: (r) => `:leftwards_arrow_with_hook: Undoing${by(r, 'requested by')}…`,
+  undone: (r) => `:leftwards_arrow_with_hook: Undone${by(r, 'by')}`,
+};
+
+function by(r: PlanRecord, verb: string): string {
+  const when = r.decidedAt ? ` at ${clock(r.decidedAt)}` : '';
+  return r.decidedBy ? ` ${verb} <@${r.decidedBy}>${when}` : when;
+}
+
+function clock(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime())
+    ? iso
+    : d
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+}
+
+/** Undo is offered once applied, when the plan (or what the apply recorded) has an inverse. */
+export function canUndo(r: PlanRecord): boolean {
+  return r.state === 'applied' && Boolean(r.applied?.inverse ?? r.plan.inverse);
+}
+
+function buttons(r: PlanRecord): types.Button[] {
+  if (r.state === 'pending') {
+    const confirm: types.ConfirmationDialog | undefined =
+      r.plan.risk === 'low'
+        ? undefined
+        : {
+            title: { type: 'plain_text', text: 'Apply this fix?' },
+            text: {
+              type: 'mrkdwn',
+              text: `${fitEscaped(r.plan.title, 250)} (risk ${r.plan.risk}). It is dry-run first and applied only if the object is unchanged.`,
+            },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Cancel' },
+          };
+    return [
+      button('Approve', ACTION_IDS.approve, r.id, 'primary', confirm),
+      button('Reject', ACTION_IDS.reject, r.id, 'danger'),
+    ];
+  }
+  if (canUndo(r)) return [button('Undo', ACTION_IDS.undo, r.id)];
+  return [];
+}
+
+/** The card for a plan record in its current state; `statusText` adds the latest step. */
+export function renderPlanCard(r: PlanRecord, statusText?: string): SlackMessage {
+  const p = r.plan;
+  const obj = `${p.object.kind} ${p.object.namespace ? `${p.object.namespace}/` : ''}${p.object.name}`;
+  const blocks: Block[] = [
+    section(
+      `:hammer_and_wrench: *Fix:* ${fitEscaped(p.title, 500)}\n${code(p.id)} · risk *${p.risk}* · ${fitEscaped(obj, 300)}\n${fitEscaped(p.expectedEffect, 1200)}`,
+    ),
+    section(codeBlock(p.kubectl, `precondition: ${p.precondition}`, 2500)),
+  ];
+  if (r.applied?.diff && r.state !== 'pending')
+    blocks.push(section(codeBlock('diff (server-side dry run)', r.applied.diff, 2500)));
+  const lines = [STATE_LINE[r.state](r)];
+  if (r.applied?.clamped) lines.push(fitEscaped(r.applied.clamped, 300));
+  if (statusText) lines.push(fitEscaped(statusText, 1500));
+  blocks.push(context(lines.join(' · ')));
+  const actions = buttons(r);
+  if (actions.length) blocks.push({ type: 'actions', block_id: `plan-${r.id}`, elements: actions });
+  return { text: fallback(`Fix ${p.id} (${r.state}): ${p.title}`), blocks };
+}

@@ -1,0 +1,175 @@
+// How kubemedic speaks: a SlackPoster posts, updates and sends ephemeral messages. The Slack
+// implementation wraps Bolt's WebClient and reports failures as SlackCallError (rate limited,
+// transient, or permanent) so the slack-post queue can pace, retry or give up; the console
+// implementation prints what would have been posted.
+import type { webApi } from '@slack/bolt';
+import { slackApiErrorsTotal } from '../metrics.js';
+import { blocksToPlainText } from './blocks/plain.js';
+import type { Block } from './blocks/text.js';
+
+export interface OutgoingMessage {
+  channel: string;
+  text: string;
+  blocks?: Block[];
+  threadTs?: string;
+}
+
+export interface PostResult {
+  /** The channel id Slack answered with (a #name is resolved to its id). */
+  channel: string;
+  ts: string;
+}
+
+export interface SlackPoster {
+  readonly kind: 'slack' | 'console';
+  postMessage(m: OutgoingMessage): Promise<PostResult>;
+  update(m: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<void>;
+  postEphemeral(m: OutgoingMessage & { user: string }): Promise<void>;
+}
+
+export type SlackFailure = 'rate-limited' | 'transient' | 'permanent';
+
+export class SlackCallError extends Error {
+  constructor(
+    readonly method: string,
+    readonly error: string,
+    readonly failure: SlackFailure,
+    readonly retryAfterMs = 0,
+  ) {
+    super(`Slack ${method} failed: ${error}`);
+  }
+}
+
+// Slack errors worth retrying; anything else (channel_not_found, invalid_blocks, ...) will fail
+// the same way again.
+const TRANSIENT = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+  'team_added_to_org',
+]);
+
+interface WebError {
+  code?: string;
+  retryAfter?: number;
+  statusCode?: number;
+  data?: { error?: string };
+  message?: string;
+}
+
+export function classifySlackError(method: string, err: unknown): SlackCallError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as WebError;
+  switch (e.code) {
+    case 'slack_webapi_rate_limited_error':
+      return new SlackCallError(method, 'ratelimited', 'rate-limited', (e.retryAfter ?? 1) * 1000);
+    case 'slack_webapi_platform_error': {
+      const code = e.data?.error ?? 'unknown_error';
+      return new SlackCallError(method, code, TRANSIENT.has(code) ? 'transient' : 'permanent');
+    }
+    case 'slack_webapi_http_error': {
+      const status = e.statusCode ?? 0;
+      return new SlackCallError(
+        method,
+        `http_${status}`,
+        status >= 500 || status === 408 ? 'transient' : 'permanent',
+      );
+    }
+    default:
+      return new SlackCallError(method, e.message ?? 'request_error', 'transient');
+  }
+}
+
+export class WebApiPoster implements SlackPoster {
+  readonly kind = 'slack' as const;
+
+  constructor(private readonly client: webApi.WebClient) {}
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const failure = classifySlackError(method, err);
+      slackApiErrorsTotal.inc({ method, error: failure.error });
+      throw failure;
+    }
+  }
+
+  async postMessage(m: OutgoingMessage): Promise<PostResult> {
+    const res = await this.call('chat.postMessage', () =>
+      this.client.chat.postMessage({
+        channel: m.channel,
+        text: m.text,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      }),
+    );
+    if (!res.ts) throw new SlackCallError('chat.postMessage', 'no_ts_in_response', 'transient');
+    return { channel: res.channel ?? m.channel, ts: res.ts };
+  }
+
+  async update(m: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<void> {
+    await this.call('chat.update', () =>
+      this.client.chat.update({
+        channel: m.channel,
+        ts: m.ts,
+        text: m.text,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+      }),
+    );
+  }
+
+  async postEphemeral(m: OutgoingMessage & { user: string }): Promise<void> {
+    await this.call('chat.postEphemeral', () =>
+      this.client.chat.postEphemeral({
+        channel: m.channel,
+        user: m.user,
+        text: m.text,
+        ...(m.blocks ? { blocks: m.blocks } : {}),
+        ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+      }),
+    );
+  }
+}
+
+/** Console mode: prints what would be posted, as a person would read it in Slack. */
+export class ConsolePoster implements SlackPoster {
+  readonly kind = 'console' as const;
+  private seq = 0;
+
+  constructor(private readonly write: (text: string) => void = (t) => process.stdout.write(t)) {}
+
+  private nextTs(): string {
+    this.seq += 1;
+    return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
+  }
+
+  private print(title: string, m: { text: string; blocks?: Block[] }): void {
+    const body = m.blocks?.length ? blocksToPlainText(m.blocks) : m.text;
+    const indented = body
+      .split('\n')
+      .map((l) => `  ${l}`)
+      .join('\n');
+    this.write(`\n── ${title}\n${indented}\n`);
+  }
+
+  async postMessage(m: OutgoingMessage): Promise<PostResult> {
+    const ts = this.nextTs();
+    this.print(
+      m.threadTs ? `${m.channel} · reply in thread ${m.threadTs}` : `${m.channel} · message ${ts}`,
+      m,
+    );
+    return { channel: m.channel, ts };
+  }
+
+  async update(m: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<void> {
+    this.print(`${m.channel} · message ${m.ts} updated`, m);
+  }
+
+  async postEphemeral(m: OutgoingMessage & { user: string }): Promise<void> {
+    this.print(`${m.channel} · only @${m.user} sees`, m);
+  }
+}

@@ -1,0 +1,111 @@
+// The environment as kubemedic reads it: defaults, modes, and one clear line per bad variable.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  ENV_VARIABLES,
+  loadConfig,
+  parseAlertChannels,
+} from '../../src/config/env.js';
+import { kubeconfigPath, repoRoot } from '../support/cluster.js';
+
+const base = { KUBECONFIG: kubeconfigPath };
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig({ ...base, ...env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('runs in console mode with defaults when only KUBECONFIG is set', () => {
+    const c = loadConfig(base);
+    expect(c.slack.mode).toBe('console');
+    expect(c).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      queuePrefix: 'kubemedic',
+      http: { port: 3000, host: '0.0.0.0' },
+      logLevel: 'info',
+      kube: { kubeconfig: kubeconfigPath, requestTimeoutMs: 10_000 },
+      remediationKube: { kubeconfig: kubeconfigPath },
+      concurrency: { diagnose: 4, slackPost: 8, remediate: 2 },
+      approvers: { users: [], groups: [] },
+    });
+    expect(c.slack.channelIntervalMs).toBe(1000);
+  });
+
+  it('chooses HTTP mode with a bot token and signing secret, Socket Mode with an app token', () => {
+    const http = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
+    expect(http.slack.mode).toBe('http');
+    const socket = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' });
+    expect(socket.slack.mode).toBe('socket');
+  });
+
+  it('names the variable and what is wrong, in one line', () => {
+    expect(problem({ PORT: '70000' })).toBe(
+      'invalid configuration: PORT: must be a whole number from 0 to 65535',
+    );
+    expect(problem({ REDIS_URL: 'http://x' })).toBe(
+      'invalid configuration: REDIS_URL: must be a redis:// or rediss:// URL',
+    );
+    expect(problem({ SLACK_SIGNING_SECRET: 'abc' })).toBe(
+      'invalid configuration: SLACK_BOT_TOKEN: required when SLACK_SIGNING_SECRET is set',
+    );
+    expect(problem({ SLACK_BOT_TOKEN: 'xoxb-1' })).toContain(
+      'SLACK_SIGNING_SECRET: required in HTTP mode',
+    );
+    expect(problem({ SLACK_BOT_TOKEN: 'xoxp-user' })).toContain(
+      'SLACK_BOT_TOKEN: must be a bot token',
+    );
+    expect(problem({ LOG_LEVEL: 'loud' })).toContain('LOG_LEVEL: must be one of fatal, error');
+    expect(problem({ KUBECONFIG: '/nonexistent/kubeconfig' })).toBe(
+      'invalid configuration: KUBECONFIG: no such file',
+    );
+    expect(problem({ ALERTMANAGER_USERNAME: 'am' })).toContain(
+      'ALERTMANAGER_PASSWORD: basic auth needs both',
+    );
+    expect(problem({ KUBEMEDIC_APPROVERS: 'U01,bob' })).toContain(
+      'KUBEMEDIC_APPROVERS: "bob" is neither',
+    );
+    expect(
+      problem({
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 's',
+        ALERTMANAGER_TOKEN: 'a-long-enough-token-here',
+      }),
+    ).toContain('SLACK_DEFAULT_CHANNEL: required when the Alertmanager webhook is enabled');
+    expect(problem({ PORT: 'x', LOG_LEVEL: 'y' }).split('\n')).toHaveLength(1);
+  });
+
+  it('parses approvers, the remediation identity and alert channel rules', () => {
+    const c = loadConfig({
+      ...base,
+      KUBEMEDIC_APPROVERS: 'U0ALICE, @sre-oncall S0PLATFORM',
+      KUBEMEDIC_REMEDIATION_CONTEXT: 'writer',
+      KUBEMEDIC_ALERT_CHANNELS: 'team=payments:#payments-oncall,namespace=prod:C0123ABC',
+    });
+    expect(c.approvers).toEqual({ users: ['U0ALICE'], groups: ['sre-oncall', 'S0PLATFORM'] });
+    expect(c.remediationKube).toEqual({ kubeconfig: kubeconfigPath, context: 'writer' });
+    expect(c.alertmanager.channels).toEqual([
+      { label: 'team', value: 'payments', channel: '#payments-oncall' },
+      { label: 'namespace', value: 'prod', channel: 'C0123ABC' },
+    ]);
+    expect(() => parseAlertChannels('team:payments')).toThrow(/is not label=value:channel/);
+  });
+
+  it('has every variable, and only those, in .env.example', () => {
+    const example = readFileSync(join(repoRoot, '.env.example'), 'utf8');
+    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);
+    expect([...listed].sort()).toEqual([...ENV_VARIABLES].sort());
+    // The listed defaults are the defaults.
+    const defaults = Object.fromEntries(
+      [...example.matchAll(/^([A-Z_]+)=(.+)$/gm)].map((m) => [m[1], m[2]]),
+    );
+    expect(loadConfig({ ...base, ...defaults })).toEqual(loadConfig(base));
+  });
+});

@@ -1,0 +1,252 @@
+// Block Kit rendering kept within Slack's limits, checked with the fake Slack's own validator:
+// a huge report (many findings, long evidence full of &, < and >), the parent, and plan cards
+// in every state.
+import { describe, expect, it } from 'vitest';
+import type { Finding, Layer, Report } from '../../src/diagnosis/types.js';
+import type { PlanRecord, PlanState } from '../../src/remediation/plan-store.js';
+import type { RemediationPlan } from '../../src/remediation/plan-types.js';
+import { parseClick } from '../../src/slack/actions/remediation.js';
+import { renderParent } from '../../src/slack/blocks/parent.js';
+import { renderPlanCard } from '../../src/slack/blocks/plan-card.js';
+import { blocksToPlainText } from '../../src/slack/blocks/plain.js';
+import { MAX_CARDS, renderReportThread } from '../../src/slack/blocks/report.js';
+import { LIMITS, codeBlock } from '../../src/slack/blocks/text.js';
+import { UsageError, parseDiagnoseText } from '../../src/slack/commands/diagnose.js';
+import { TargetError } from '../../src/diagnosis/target.js';
+import { blockErrors } from '../support/fake-slack.js';
+import { blockActionsPayload } from '../support/slack-signing.js';
+
+const plan = (i: number): RemediationPlan => ({
+  id: 'patch-service-selector',
+  title: `Set the selector of Service svc-${i} to app=api-${i}`,
+  risk: i % 2 ? 'low' : 'medium',
+  object: { kind: 'Service', apiVersion: 'v1', namespace: 'prod', name: `svc-${i}` },
+  mutation: {
+    type: 'json-patch',
+    ops: [{ op: 'replace', path: '/spec/selector', value: { app: `api-${i}` } }],
+  },
+  kubectl: `kubectl patch service svc-${i} -n prod --type=json -p '[...]'`,
+  expectedEffect: 'the Service gets endpoints',
+  precondition: `the selector is still app=api-svc-${i}`,
+  inverse: {
+    type: 'json-patch',
+    ops: [{ op: 'replace', path: '/spec/selector', value: { app: 'x' } }],
+  },
+  verify: { waitFor: 'endpoints-ready', checks: ['service.selector-mismatch'] },
+});
+
+const noisy = (n: number) =>
+  Array.from({ length: n }, (_, i) => `line ${i} <tag> & "quoted" ${'x'.repeat(60)} > ok`).join(
+    '\n',
+  );
+
+function hugeReport(): Report {
+  const layers: Layer[] = ['service', 'pod', 'workload'];
+  const findings: Finding[] = Array.from({ length: 120 }, (_, i) => ({
+    check: 'service.selector-mismatch',
+    layer: layers[i % 3] as Layer,
+    severity: i % 5 ? 'warning' : 'critical',
+    title: `Finding ${i}: ${'a very long title & more <stuff> '.repeat(40)}`,
+    detail: 'detail & <b>not bold</b> '.repeat(300),
+    evidence: Array.from({ length: 6 }, (_, e) => ({
+      command: `kubectl get pods -n prod -l app=api-${i}-${e} ${'--flag '.repeat(200)}`,
+      output: noisy(400),
+    })),
+    objects: Array.from({ length: 12 }, (_, o) => ({
+      kind: 'Pod',
+      namespace: 'prod',
+      name: `p-${o}`,
+    })),
+    remediations: [plan(i)],
+  }));
+  return {
+    target: { kind: 'Namespace', name: 'prod', namespace: 'prod', cluster: 'test' },
+    verdict: 'unhealthy',
+    rootCause: 'service.selector-mismatch',
+    summary: 'prod is unhealthy: '.repeat(500),
+    findings,
+    skipped: Array.from({ length: 30 }, (_, i) => ({
+      check: 'netpol.ingress-blocked',
+      reason: `forbidden ${i} `.repeat(40),
+    })),
+    timeline: Array.from({ length: 40 }, (_, i) => ({
+      at: '2026-01-01T14:02:00.000Z',
+      what: `event ${i} <x> `.repeat(30),
+    })),
+    durationMs: 12,
+    apiRequests: 3,
+  };
+}
+
+describe('report thread rendering', () => {
+  it('keeps every message of a huge report within Slack limits and says what was left out', () => {
+    const items = renderReportThread(hugeReport());
+    const messages = items.flatMap((i) => (i.kind === 'message' ? [i.message] : []));
+    expect(messages).toHaveLength(4); // three layers and the notes
+    for (const m of messages) {
+      expect(blockErrors(m.blocks)).toEqual([]);
+      expect(m.text.length).toBeLessThanOrEqual(LIMITS.fallbackText);
+    }
+    const all = messages.map((m) => JSON.stringify(m.blocks)).join('');
+    expect(all).toContain('more characters not shown: run the command to see all');
+    expect(all).toMatch(/more findings in this layer not shown/);
+    expect(all).toContain('2 more pieces of evidence not shown');
+    expect(all).not.toMatch(/<tag>|<b>/);
+    expect(items.filter((i) => i.kind === 'card')).toHaveLength(MAX_CARDS);
+    expect(JSON.stringify(messages.at(-1))).toContain('110 more fixes are not offered here');
+  });
+
+  it('cuts a long code block at a line and keeps the fence closed', () => {
+    const text = codeBlock('kubectl logs api', noisy(200), 1000);
+    expect(text.length).toBeLessThanOrEqual(1000);
+    expect(text).toMatch(/^```\$ kubectl logs api\n/);
+    expect(text).toMatch(/ok```\n_… \d+ more characters not shown/);
+    expect(text).toContain('&lt;tag&gt; &amp;');
+  });
+
+  it('renders the parent for a command and an alert within limits, in plain text for the console', () => {
+    const target = {
+      kind: 'Service' as const,
+      name: 'api-service',
+      namespace: 'prod',
+      cluster: 'c',
+    };
+    const summary = {
+      key: 'k',
+      target,
+      stage: 'posted' as const,
+      verdict: 'unhealthy' as const,
+      rootCause: 'service.selector-mismatch',
+      headline: 'Service api-service selects no pods: app: api-svc vs api-service',
+      findings: 1,
+      plans: 1,
+      durationMs: 300,
+      apiRequests: 18,
+    };
+    const cmd = renderParent({ kind: 'command', requestedBy: ['U1'], targets: [summary] });
+    expect(blockErrors(cmd.blocks)).toEqual([]);
+    expect(cmd.text).toBe(
+      'api-service in prod is unhealthy — root cause service.selector-mismatch: Service api-service selects no pods: app: api-svc vs api-service',
+    );
+    expect(blocksToPlainText(cmd.blocks)).toContain('✖ UNHEALTHY `api-service` in `prod`');
+    const alert = renderParent({
+      kind: 'alert',
+      requestedBy: [],
+      alert: {
+        alertname: 'ServiceZeroEndpoints',
+        status: 'resolved',
+        firing: 0,
+        groupKey: '{}:{alertname="ServiceZeroEndpoints"}'.repeat(20),
+        notifications: 3,
+        summary: 's'.repeat(5000),
+        endsAt: '2026-01-01T14:30:00Z',
+      },
+      targets: Array.from({ length: 30 }, (_, i) => ({ ...summary, key: `k${i}` })),
+    });
+    expect(blockErrors(alert.blocks)).toEqual([]);
+    expect(JSON.stringify(alert.blocks)).toContain(
+      'ServiceZeroEndpoints* resolved at 2026-01-01 14:30 UTC',
+    );
+    expect(JSON.stringify(alert.blocks)).toContain('and 20 more targets');
+  });
+});
+
+describe('plan cards', () => {
+  const record = (state: PlanState, over: Partial<PlanRecord> = {}): PlanRecord => ({
+    id: 'AbCdEfGhIjKlMnOp',
+    plan: plan(1),
+    target: { kind: 'Service', name: 'svc-1', namespace: 'prod', cluster: 'c' },
+    createdAt: '2026-01-01T14:00:00Z',
+    expiresAt: '2026-01-01T15:00:00Z',
+    state,
+    approvals: [],
+    decidedBy: state === 'pending' ? undefined : 'U0BOB',
+    decidedAt: '2026-01-01T14:05:00Z',
+    ...over,
+  });
+  const buttons = (r: PlanRecord) =>
+    renderPlanCard(r).blocks.flatMap((b) =>
+      b.type === 'actions'
+        ? b.elements.map((e) => (e.type === 'button' ? [e.action_id, e.value] : []))
+        : [],
+    );
+
+  it('offers Approve / Reject while pending, Undo once applied when it can be undone, nothing otherwise', () => {
+    const id = 'AbCdEfGhIjKlMnOp';
+    expect(buttons(record('pending'))).toEqual([
+      ['kubemedic_approve', id],
+      ['kubemedic_reject', id],
+    ]);
+    expect(buttons(record('applied'))).toEqual([['kubemedic_undo', id]]);
+    expect(buttons(record('applied', { plan: { ...plan(1), inverse: undefined } }))).toEqual([]);
+    for (const state of ['applying', 'rejected', 'failed', 'undoing', 'undone'] as const)
+      expect(buttons(record(state))).toEqual([]);
+  });
+
+  it('says who did what, and stays within limits with a long diff', () => {
+    const applied = renderPlanCard(
+      record('applied', { applied: { at: 'x', by: 'U0BOB', diff: noisy(500), verified: true } }),
+      'Endpoints are back: 2 ready',
+    );
+    expect(blockErrors(applied.blocks)).toEqual([]);
+    const text = JSON.stringify(applied.blocks);
+    expect(text).toContain('Applied by <@U0BOB> at 2026-01-01 14:05 UTC');
+    expect(text).toContain('Endpoints are back: 2 ready');
+    expect(JSON.stringify(renderPlanCard(record('rejected')).blocks)).toContain(
+      'Rejected by <@U0BOB>',
+    );
+    expect(
+      JSON.stringify(renderPlanCard(record('failed', { note: 'precondition failed' })).blocks),
+    ).toContain('Failed: precondition failed');
+  });
+});
+
+describe('slash command text', () => {
+  it('parses a target with -n, --namespace=, --cluster; rejects the rest with what to fix', () => {
+    expect(parseDiagnoseText('api-service -n prod', 'c')).toEqual({
+      kind: 'diagnose',
+      target: { kind: 'Service', name: 'api-service', namespace: 'prod', cluster: 'c' },
+    });
+    expect(parseDiagnoseText('deploy/api --namespace=shop --cluster c', 'c')).toMatchObject({
+      target: { kind: 'Deployment', name: 'api', namespace: 'shop' },
+    });
+    expect(parseDiagnoseText('help', 'c')).toEqual({ kind: 'help' });
+    expect(() => parseDiagnoseText('api -n', 'c')).toThrow(UsageError);
+    expect(() => parseDiagnoseText('api --force', 'c')).toThrow('unknown option --force');
+    expect(() => parseDiagnoseText('a b', 'c')).toThrow('one target expected');
+    expect(() => parseDiagnoseText('api --cluster other', 'c')).toThrow('serves cluster "c"');
+    expect(() => parseDiagnoseText('api -n Prod_1', 'c')).toThrow(TargetError);
+  });
+});
+
+describe('button clicks', () => {
+  it('keeps only the plan id, the clicker and where the card is', () => {
+    const click = parseClick(
+      blockActionsPayload({
+        actionId: 'kubemedic_approve',
+        value: 'AbCdEfGhIjKlMnOp',
+        messageTs: '1.2',
+        userId: 'U0A',
+      }),
+    );
+    expect(click).toMatchObject({
+      ok: true,
+      action: {
+        action: 'approve',
+        planId: 'AbCdEfGhIjKlMnOp',
+        userId: 'U0A',
+        channel: 'C0INCIDENT',
+        messageTs: '1.2',
+      },
+    });
+    expect(parseClick({ type: 'view_submission' })).toMatchObject({ ok: false });
+    expect(
+      parseClick(
+        blockActionsPayload({ actionId: 'other', value: 'AbCdEfGhIjKlMnOp', messageTs: '1' }),
+      ),
+    ).toMatchObject({
+      ok: false,
+      reason: 'no kubemedic button in the payload',
+    });
+  });
+});
