@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/cluster.js';
 import { benchDiagnosis } from './diagnosis.js';
+import { benchRemediation } from './remediation.js';
 import { benchSlack } from './slack.js';
 
 const out = join(repoRoot, 'bench-results', 'bench.json');
@@ -28,6 +29,10 @@ if (want('diagnosis')) {
 }
 if (want('slack')) {
   figures.slack = await benchSlack();
+  save();
+}
+if (want('remediation')) {
+  figures.remediation = await benchRemediation();
   save();
 }
 console.log(`[bench] figures written to ${out}`);
