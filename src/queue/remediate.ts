@@ -1,6 +1,7 @@
 // The remediate worker: validates a button click queued by the Slack layer and hands it to the
 // remediation flow, which authorises, applies, verifies and reports through the notifier.
 import type { Job } from 'bullmq';
+import { remediationsTotal } from '../metrics.js';
 import {
   type RemediationDeps,
   type RemediationOutcome,
@@ -13,5 +14,8 @@ export async function processRemediation(
   deps: RemediationDeps,
 ): Promise<RemediationOutcome> {
   const action = RemediationActionSchema.parse(job.data);
-  return runRemediationAction(action, deps);
+  const outcome = await runRemediationAction(action, deps);
+  const record = await deps.store.get(action.planId).catch(() => undefined);
+  remediationsTotal.inc({ remediation: record?.plan.id ?? 'unknown', outcome: outcome.kind });
+  return outcome;
 }
