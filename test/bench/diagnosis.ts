@@ -5,6 +5,7 @@ import { KubeApi } from '../../src/cluster/client.js';
 import { gatherSnapshot } from '../../src/cluster/gather.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { apply, kubeconfigPath, kubectl, waitFor } from '../support/cluster.js';
+import { SEED_MANIFESTS } from '../support/seed.js';
 import { summary } from './stats.js';
 
 const PODS_PER_NAMESPACE = 100;
@@ -56,23 +57,6 @@ async function addBackgroundPods(api: KubeApi, from: number, to: number): Promis
   );
 }
 
-const TARGET = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: api}
-spec:
-  replicas: 3
-  selector: {matchLabels: {app: api-service}}
-  template:
-    metadata: {labels: {app: api-service}}
-    spec: {containers: [{name: app, image: api:1, ports: [{containerPort: 8080}]}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: api-service}
-spec: {selector: {app: api-svc}, ports: [{port: 80, targetPort: 8080}]}
-`;
-
 export interface DiagnosisBench {
   level: number;
   pods: number;
@@ -87,13 +71,13 @@ export async function benchDiagnosis(): Promise<DiagnosisBench[]> {
   const results: DiagnosisBench[] = [];
   try {
     await kubectl(['create', 'namespace', ns]).catch(() => undefined);
-    await apply(ns, TARGET);
+    await apply(ns, SEED_MANIFESTS);
     await waitFor(
-      'the bench target pods',
+      'the bench target (the seed incident) pods',
       async () =>
         (await kubectl(['get', 'pods', '-n', ns, '--no-headers']))
           .split('\n')
-          .filter((l) => l.includes('Running')).length === 3,
+          .filter((l) => l.includes('Running')).length === 2,
     );
     let created = 0;
     for (const level of LEVELS) {
