@@ -1,6 +1,6 @@
 import type { Service } from '../cluster/k8s-types.js';
 import type { Snapshot } from '../cluster/snapshot.js';
-import { nearestNames, matchesServiceSelector } from './selectors.js';
+import { editDistance, nearestNames, matchesServiceSelector } from './selectors.js';
 import type { Target, TargetKind } from './types.js';
 
 const KIND_ALIASES: Record<string, TargetKind> = {
@@ -151,23 +151,13 @@ export function resolveTarget(s: Snapshot, target: Target): Resolution {
         (x) => x.metadata.name === target.name && x.metadata.namespace === namespace,
       );
       const labels = d?.spec.template.metadata?.labels;
-      return {
-        ok: true,
-        namespace,
-        services: servicesInNs.filter((x) => matchesServiceSelector(x.spec.selector, labels)),
-      };
+      return { ok: true, namespace, services: servicesInFront(servicesInNs, labels) };
     }
     case 'Pod': {
       const p = s.pods.find(
         (x) => x.metadata.name === target.name && x.metadata.namespace === namespace,
       );
-      return {
-        ok: true,
-        namespace,
-        services: servicesInNs.filter((x) =>
-          matchesServiceSelector(x.spec.selector, p?.metadata.labels),
-        ),
-      };
+      return { ok: true, namespace, services: servicesInFront(servicesInNs, p?.metadata.labels) };
     }
     case 'Ingress': {
       const ing = s.ingresses.find(
@@ -191,6 +181,32 @@ function soleNamespace(objects: { metadata: { namespace?: string } }[]): string 
     objects.map((o) => o.metadata.namespace ?? 'default').filter((n) => n !== 'kube-system'),
   );
   return namespaces.size === 1 ? [...namespaces][0] : undefined;
+}
+
+/**
+ * The Services in front of a workload's pods: those whose selector matches the labels, or, when
+ * none does, those whose selector nearly does (a typo, a case change), so that a broken selector
+ * is diagnosed instead of the workload being reported healthy with nothing in front of it.
+ */
+function servicesInFront(
+  services: Service[],
+  labels: Record<string, string> | undefined,
+): Service[] {
+  const matching = services.filter((x) => matchesServiceSelector(x.spec.selector, labels));
+  if (matching.length > 0 || !labels) return matching;
+  const near = (want: string, have: string) =>
+    editDistance(want.toLowerCase(), have.toLowerCase()) <=
+    Math.max(2, Math.floor(Math.max(want.length, have.length) / 2));
+  return services.filter((x) => {
+    const entries = Object.entries(x.spec.selector ?? {});
+    return (
+      entries.length > 0 &&
+      entries.every(([k, v]) => {
+        const key = Object.keys(labels).find((l) => l.toLowerCase() === k.toLowerCase());
+        return key !== undefined && near(v, labels[key] as string);
+      })
+    );
+  });
 }
 
 export function ingressServiceNames(ing: Snapshot['ingresses'][number] | undefined): string[] {

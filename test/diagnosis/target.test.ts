@@ -4,7 +4,8 @@ import { parseDump } from '../../src/cluster/from-file.js';
 import { addObjects, emptySnapshot } from '../../src/cluster/snapshot.js';
 import { TargetError, parseTarget, resolveTarget } from '../../src/diagnosis/target.js';
 import { matchesLabelSelector, nearestNames } from '../../src/diagnosis/selectors.js';
-import { pod, service, snapshotOf } from './fixtures.js';
+import { deployment, pod, service, snapshotOf } from './fixtures.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
 
 describe('targets', () => {
   it('parses every target form and validates names as DNS-1123 before any API call', () => {
@@ -72,6 +73,30 @@ describe('targets', () => {
       namespace: 'default',
       nearest: ['api-svc', 'api-sv', 'kube-dns'],
     });
+  });
+
+  it('puts a Service whose selector nearly matches in front of a Deployment nothing selects, so the mismatch is found', () => {
+    const svc = service('api-service', { app: 'api-svc' });
+    const d = deployment('api', { app: 'api-service' });
+    const snap = snapshotOf({
+      services: [svc, service('db', { app: 'postgres' })],
+      deployments: [d],
+      pods: [pod('api-1', { app: 'api-service' })],
+    });
+    const r = resolveTarget(snap, {
+      kind: 'Deployment',
+      name: 'api',
+      namespace: 'prod',
+      cluster: 'c',
+    });
+    expect(r.ok && r.services.map((s) => s.metadata.name)).toEqual(['api-service']);
+    const report = diagnose(snap, {
+      kind: 'Deployment',
+      name: 'api',
+      namespace: 'prod',
+      cluster: 'c',
+    });
+    expect(report.rootCause).toBe('service.selector-mismatch');
   });
 
   it('orders nearest names by closeness and matches metav1 label selectors', () => {
