@@ -49,7 +49,9 @@ describe('slack-post queue', () => {
     expect(gaps[0]).toBeGreaterThanOrEqual(3000 - 20);
     expect(gaps[1]).toBeGreaterThanOrEqual(1000 - 20);
     expect(gaps[2]).toBeGreaterThanOrEqual(1000 - 20);
-    expect(Math.min(...gaps.slice(3))).toBeGreaterThanOrEqual(100 - 20);
+    // Slots are booked 100 ms apart; arrival at the fake can shift by scheduling jitter on a
+    // loaded machine, so allow half an interval (unpaced posts would be a few ms apart).
+    expect(Math.min(...gaps.slice(3))).toBeGreaterThanOrEqual(100 / 2);
     // Every message posted once: the parent, then its replies in order.
     expect(suite.fake.messages('C0LIMITED')).toHaveLength(1);
     expect(thread.length).toBe(posts.filter((c) => c.response.ok).length);
