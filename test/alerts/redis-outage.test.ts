@@ -51,7 +51,7 @@ describe('Redis outage', () => {
     const told = await fake.waitForCall(
       'chat.postEphemeral',
       (c) => c.args.user === 'U0DOWN',
-      10_000,
+      30_000,
     );
     expect(messageText(told.args)).toContain(
       'could not queue that diagnosis: its Redis is unreachable',

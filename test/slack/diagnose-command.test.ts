@@ -190,7 +190,7 @@ describe('/diagnose over HTTP', () => {
       const told = await suite.fake.waitForCall(
         'chat.postEphemeral',
         (c) => c.args.user === 'U0NOPLAN',
-        10_000,
+        30_000,
       );
       expect(messageText(told.args)).toContain('no valid plan id');
       const jobs = await queue.getJobs(['waiting', 'active', 'delayed', 'failed', 'completed']);

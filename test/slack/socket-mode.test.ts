@@ -12,7 +12,7 @@ describe('Socket Mode', () => {
   it('acks a slash command envelope over the socket and answers in a thread', async () => {
     const { app, fake } = suite;
     expect(app.mode).toBe('socket');
-    await fake.waitForSocketConnection(10_000);
+    await fake.waitForSocketConnection(30_000);
     const payload = Object.fromEntries(
       new URLSearchParams(
         slashCommandBody({
