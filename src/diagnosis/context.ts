@@ -1,5 +1,5 @@
 import type {
-  Container,
+  Condition,
   DaemonSet,
   Deployment,
   KubeEvent,
@@ -248,22 +248,14 @@ export function isLive(p: Pod): boolean {
 }
 
 export function condition(
-  o: { status?: { conditions?: { type: string; status: string }[] } },
+  o: { status?: { conditions?: Condition[] } },
   type: string,
-) {
-  return o.status?.conditions?.find((c) => c.type === type) as
-    import('../cluster/k8s-types.js').Condition | undefined;
+): Condition | undefined {
+  return o.status?.conditions?.find((c) => c.type === type);
 }
 
 export function isPodReady(p: Pod): boolean {
   return condition(p, 'Ready')?.status === 'True';
-}
-
-export function containerNamed(
-  p: { spec: { containers: Container[] } },
-  name: string,
-): Container | undefined {
-  return p.spec.containers.find((c) => c.name === name);
 }
 
 /** Parses a Kubernetes quantity ("512Mi", "1G", "250m", "2") to a number of base units. */
