@@ -15,7 +15,12 @@ import { type ApprovalPolicy, approversPolicy } from '../../src/config/policy.js
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { CheckId, Report, Target } from '../../src/diagnosis/types.js';
 import { AuditLog } from '../../src/remediation/audit.js';
-import type { RemediationDeps, RemediationNotifier } from '../../src/remediation/flow.js';
+import {
+  type RemediationDeps,
+  type RemediationNotifier,
+  type RemediationOutcome,
+  runRemediationAction,
+} from '../../src/remediation/flow.js';
 import { type PlanRecord, PlanStore } from '../../src/remediation/plan-store.js';
 import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-types.js';
 import { binDir, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
@@ -272,6 +277,29 @@ export function click(
 
 export function serviceTarget(namespace: string, name: string): Target & { namespace: string } {
   return { kind: 'Service', name, namespace, cluster: 'test' };
+}
+
+/** The common case of a fix test: diagnose a Service live, save the plan `check` proposes, and
+ * click Approve as the approver. */
+export async function approveFix(
+  ids: Identities,
+  fx: RedisFixture,
+  namespace: string,
+  service: string,
+  check: CheckId,
+  id: RemediationId,
+): Promise<{
+  target: Target & { namespace: string };
+  record: PlanRecord;
+  notify: RecordingNotifier;
+  outcome: RemediationOutcome;
+}> {
+  const target = serviceTarget(namespace, service);
+  const plan = await planFor(ids.reader, target, check, id);
+  const record = await savePlan(fx.store, plan, target);
+  const notify = new RecordingNotifier();
+  const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+  return { target, record, notify, outcome };
 }
 
 interface PodList {

@@ -16,6 +16,7 @@ import {
 } from '../support/cluster.js';
 import {
   APPROVER,
+  approveFix,
   type Identities,
   RecordingNotifier,
   type RedisFixture,
@@ -88,12 +89,14 @@ describe('rollout-restart (pods stuck unready; a restart starts them afresh)', (
       .trim()
       .split('\n');
     expect(await setPodsState(ns.name, 'app=web', 'not-ready')).toBe(3);
-    const target = serviceTarget(ns.name, 'web');
-    const plan = await planFor(ids.reader, target, 'pod.not-ready', 'rollout-restart');
-    const record = await savePlan(fx.store, plan, target);
-    const notify = new RecordingNotifier();
-
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const { record, notify, outcome } = await approveFix(
+      ids,
+      fx,
+      ns.name,
+      'web',
+      'pod.not-ready',
+      'rollout-restart',
+    );
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     const d = await get(ns.name, 'deployment/web');
     const stamp = d.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt'];
@@ -217,12 +220,14 @@ describe('rollout-undo (revision 2 crash-loops; revision 1 worked)', () => {
         annotations: { 'kubernetes.io/change-cause': 'deploy web:2' },
       }),
     );
-    const target = serviceTarget(ns.name, 'web');
-    const plan = await planFor(ids.reader, target, 'pod.crashloop', 'rollout-undo');
-    const record = await savePlan(fx.store, plan, target);
-    const notify = new RecordingNotifier();
-
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const { record, notify, outcome } = await approveFix(
+      ids,
+      fx,
+      ns.name,
+      'web',
+      'pod.crashloop',
+      'rollout-undo',
+    );
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     const d = await get(ns.name, 'deployment/web');
     expect(d.spec.template.spec.containers[0]?.image).toBe('registry.example/web:1');
@@ -256,12 +261,14 @@ describe('scale-workload (the Deployment is scaled to 0), bounded by the policy'
       ns.name,
       [deploymentYaml('web', { replicas: 0 }), serviceYaml('web', { app: 'web' })].join('\n---\n'),
     );
-    const target = serviceTarget(ns.name, 'web');
-    const plan = await planFor(ids.reader, target, 'pod.no-pods', 'scale-workload');
-    const record = await savePlan(fx.store, plan, target);
-    const notify = new RecordingNotifier();
-
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const { record, notify, outcome } = await approveFix(
+      ids,
+      fx,
+      ns.name,
+      'web',
+      'pod.no-pods',
+      'scale-workload',
+    );
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     expect((await get(ns.name, 'deployment/web')).spec.replicas).toBe(2);
     expect((await endpointReadiness(ns.name, 'web')).ready).toBe(2);
@@ -413,12 +420,14 @@ describe('add-startup-probe (a slow start fails its probes)', () => {
     );
     await readyEndpoints(ns.name, 'web', 2);
     await setPodsState(ns.name, 'app=web', 'not-ready');
-    const target = serviceTarget(ns.name, 'web');
-    const plan = await planFor(ids.reader, target, 'pod.not-ready', 'add-startup-probe');
-    const record = await savePlan(fx.store, plan, target);
-    const notify = new RecordingNotifier();
-
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const { record, notify, outcome } = await approveFix(
+      ids,
+      fx,
+      ns.name,
+      'web',
+      'pod.not-ready',
+      'add-startup-probe',
+    );
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     const probe = (await get(ns.name, 'deployment/web')).spec.template.spec.containers[0]
       ?.startupProbe;
@@ -464,12 +473,14 @@ describe('patch-resources (OOMKilled at a 128Mi limit), bounded by maxMemory', (
     );
     await readyEndpoints(ns.name, 'web', 2);
     await setPodsState(ns.name, 'app=web', 'oom-crashloop');
-    const target = serviceTarget(ns.name, 'web');
-    const plan = await planFor(ids.reader, target, 'pod.oom-killed', 'patch-resources');
-    const record = await savePlan(fx.store, plan, target);
-    const notify = new RecordingNotifier();
-
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const { target, record, notify, outcome } = await approveFix(
+      ids,
+      fx,
+      ns.name,
+      'web',
+      'pod.oom-killed',
+      'patch-resources',
+    );
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     expect(await limit()).toBe('256Mi');
     expect((await endpointReadiness(ns.name, 'web')).ready).toBe(2);
