@@ -4,13 +4,7 @@
 // the state the diagnosis saw.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRemediationAction } from '../../src/remediation/flow.js';
-import {
-  apply,
-  createNamespace,
-  endpointReadiness,
-  kubectlJson,
-  waitFor,
-} from '../support/cluster.js';
+import { apply, endpointReadiness, kubectlJson, waitFor } from '../support/cluster.js';
 import {
   APPROVER,
   type Identities,
@@ -26,6 +20,7 @@ import {
   savePlan,
   serviceTarget,
   serviceYaml,
+  useNamespace,
 } from './support.js';
 
 let ids: Identities;
@@ -38,17 +33,8 @@ afterAll(async () => {
   await Promise.all([ids?.cleanup(), fx?.cleanup()]);
 });
 
-async function namespace(prefix: string) {
-  const ns = await createNamespace(prefix);
-  return ns;
-}
-
 describe('patch-service-selector (seed: selector app=api-svc, pods app=api-service)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await namespace('fix-selector');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-selector');
 
   it('diagnoses, applies on Approve, gets ready endpoints, verifies, and Undo restores the selector', async () => {
     await apply(
@@ -127,11 +113,7 @@ describe('patch-service-selector (seed: selector app=api-svc, pods app=api-servi
 });
 
 describe('patch-service-target-port (targetPort 8081, the pods listen on 8080)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await namespace('fix-port');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-port');
 
   interface SliceList {
     items: { ports?: { port?: number }[]; endpoints?: { conditions?: { ready?: boolean } }[] }[];
@@ -185,11 +167,7 @@ describe('patch-service-target-port (targetPort 8081, the pods listen on 8080)',
 });
 
 describe('allow-netpol-port (a default-deny NetworkPolicy drops traffic to the backends)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await namespace('fix-netpol');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-netpol');
 
   it('creates a NetworkPolicy admitting the port, verifies, and Undo deletes exactly that one', async () => {
     await apply(
@@ -242,11 +220,7 @@ describe('allow-netpol-port (a default-deny NetworkPolicy drops traffic to the b
 });
 
 describe('patch-ingress-backend (the Ingress routes to api-svc; the Service is api-service)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await namespace('fix-ingress');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-ingress');
 
   const backend = async () =>
     (

@@ -23,7 +23,8 @@ import {
 } from '../../src/remediation/flow.js';
 import { type PlanRecord, PlanStore } from '../../src/remediation/plan-store.js';
 import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-types.js';
-import { binDir, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
+import { afterAll, beforeAll } from 'vitest';
+import { binDir, createNamespace, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
 
 const run = promisify(execFile);
 export const RBAC_DIR = join(repoRoot, 'infra/helm/kubemedic/files/rbac');
@@ -300,6 +301,21 @@ export async function approveFix(
   const notify = new RecordingNotifier();
   const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
   return { target, record, notify, outcome };
+}
+
+/** A namespace of its own for the enclosing describe: created before its tests, deleted after. */
+export function useNamespace(prefix: string): { readonly name: string } {
+  let ns: { name: string; cleanup: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    ns = await createNamespace(prefix);
+  });
+  afterAll(async () => ns?.cleanup());
+  return {
+    get name() {
+      if (!ns) throw new Error(`namespace ${prefix} is not ready: use it inside a test`);
+      return ns.name;
+    },
+  };
 }
 
 interface PodList {

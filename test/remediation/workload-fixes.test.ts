@@ -6,14 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/config/policy.js';
 import { runRemediationAction } from '../../src/remediation/flow.js';
 import type { Probe } from '../../src/cluster/k8s-types.js';
-import {
-  apply,
-  createNamespace,
-  endpointReadiness,
-  kubectl,
-  kubectlJson,
-  waitFor,
-} from '../support/cluster.js';
+import { apply, endpointReadiness, kubectl, kubectlJson, waitFor } from '../support/cluster.js';
 import {
   APPROVER,
   approveFix,
@@ -30,6 +23,7 @@ import {
   serviceTarget,
   serviceYaml,
   setPodsState,
+  useNamespace,
 } from './support.js';
 
 let ids: Identities;
@@ -68,16 +62,8 @@ const readyEndpoints = (ns: string, svc: string, n: number) =>
     (await endpointReadiness(ns, svc)).ready === n ? true : undefined,
   );
 
-async function withNamespace(prefix: string) {
-  return createNamespace(prefix);
-}
-
 describe('rollout-restart (pods stuck unready; a restart starts them afresh)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await withNamespace('fix-restart');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-restart');
 
   it('restarts a Deployment with the restartedAt annotation, completes the rollout, verifies; Undo is refused', async () => {
     await apply(
@@ -192,11 +178,7 @@ describe('rollout-restart (pods stuck unready; a restart starts them afresh)', (
 });
 
 describe('rollout-undo (revision 2 crash-loops; revision 1 worked)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await withNamespace('fix-undo');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-undo');
 
   it('rolls back to the previous template and change-cause as kubectl does, and Undo rolls forward again', async () => {
     const strategy = { type: 'Recreate' };
@@ -250,11 +232,7 @@ describe('rollout-undo (revision 2 crash-loops; revision 1 worked)', () => {
 });
 
 describe('scale-workload (the Deployment is scaled to 0), bounded by the policy', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await withNamespace('fix-scale');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-scale');
 
   it('scales up, gets ready endpoints, verifies, and Undo scales back to 0', async () => {
     await apply(
@@ -316,11 +294,7 @@ describe('scale-workload (the Deployment is scaled to 0), bounded by the policy'
 });
 
 describe('patch-rollout-strategy (maxUnavailable 100% drained every pod during a rollout)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await withNamespace('fix-strategy');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-strategy');
 
   it('keeps old pods through the next rollout once patched, and Undo restores the strategy', async () => {
     const unsafe = {
@@ -399,11 +373,7 @@ describe('patch-rollout-strategy (maxUnavailable 100% drained every pod during a
 });
 
 describe('add-startup-probe (a slow start fails its probes)', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await withNamespace('fix-probe');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-probe');
 
   it('adds a startupProbe, rolls out, verifies, and Undo removes it despite API defaults', async () => {
     await apply(
@@ -451,11 +421,7 @@ describe('add-startup-probe (a slow start fails its probes)', () => {
 });
 
 describe('patch-resources (OOMKilled at a 128Mi limit), bounded by maxMemory', () => {
-  let ns: { name: string; cleanup: () => Promise<void> };
-  beforeAll(async () => {
-    ns = await withNamespace('fix-memory');
-  });
-  afterAll(async () => ns.cleanup());
+  const ns = useNamespace('fix-memory');
 
   const limit = async () =>
     (await get(ns.name, 'deployment/web')).spec.template.spec.containers[0]?.resources?.limits
