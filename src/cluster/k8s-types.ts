@@ -59,6 +59,8 @@ export interface Container {
   resources?: ResourceRequirements;
   env?: {
     name: string;
+    /** A literal value: may be a secret, so never shown (see redact.ts). */
+    value?: string;
     valueFrom?: {
       configMapKeyRef?: { name: string; key: string; optional?: boolean };
       secretKeyRef?: { name: string; key: string; optional?: boolean };

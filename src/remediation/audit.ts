@@ -2,6 +2,7 @@
 // the dry-run diff, the outcome), appended to a Redis stream capped at roughly `maxLength`
 // entries, and read back newest first (`kubemedic audit`).
 import type { Redis } from 'ioredis';
+import { redactDeep } from '../redact.js';
 import type { Mutation } from './plan-types.js';
 
 export const AUDIT_STEPS = [
@@ -56,7 +57,8 @@ export class AuditLog {
   }
 
   async append(input: AuditInput): Promise<AuditEntry> {
-    const entry = { ...input, at: input.at ?? new Date().toISOString() };
+    // The stream is read by people and tools outside the bot: no secret and no env value in it.
+    const entry = redactDeep({ ...input, at: input.at ?? new Date().toISOString() });
     const id = await this.redis.xadd(
       this.key,
       'MAXLEN',

@@ -2,6 +2,7 @@
 // the live object and from the server-side dry run (so API-server defaulting is shown too). The
 // JSON-patch ops already name the paths; this walks below them to the leaves that differ.
 import type { KubeObject } from '../cluster/k8s-types.js';
+import { redactDeep } from '../redact.js';
 import type { JsonPatchOp, Mutation, ObjectAddress } from './plan-types.js';
 
 export interface FieldChange {
@@ -92,6 +93,13 @@ const isSelector = (base: string, v: unknown) =>
   isObject(v) &&
   Object.values(v).every((x) => typeof x === 'string');
 
+const isNamedList = (v: unknown): v is { name: string }[] | undefined =>
+  v === undefined ||
+  (Array.isArray(v) && v.every((x) => isObject(x) && typeof x.name === 'string'));
+
+const byName = (v: { name: string }[] | undefined) =>
+  v && Object.fromEntries(v.map((x) => [x.name, x]));
+
 /** Leaf-level differences between two values, below `base` (added and removed subtrees too). */
 export function diffValues(
   before: unknown,
@@ -100,6 +108,11 @@ export function diffValues(
   out: FieldChange[],
 ): void {
   if (jsonEqual(before, after)) return;
+  // Env vars read by name (`env["DB_PASSWORD"].value`), not by position.
+  if (/\/env$/.test(base) && isNamedList(before) && isNamedList(after)) {
+    diffValues(byName(before), byName(after), base, out);
+    return;
+  }
   const wholeSelector =
     (before === undefined || isSelector(base, before)) &&
     (after === undefined || isSelector(base, after));
@@ -144,11 +157,14 @@ export function mutationChanges(
   after: KubeObject | undefined,
 ): FieldChange[] {
   const out: FieldChange[] = [];
+  // Literal env values are compared as keyed hashes, so a diff says one changed, never its text.
+  before = redactDeep(before);
+  after = redactDeep(after);
   if (mutation.type === 'json-patch') {
     for (const p of writtenPaths(mutation.ops))
       diffValues(valueAt(before, p), valueAt(after, p), p, out);
   } else if (mutation.type === 'create') {
-    const created = after ?? mutation.manifest;
+    const created = after ?? redactDeep(mutation.manifest);
     diffValues(undefined, (created as { spec?: unknown }).spec, '/spec', out);
   }
   return out;

@@ -29,6 +29,15 @@ import { type AuditInput, AuditLog, type AuditStep } from './audit.js';
 import type { AppliedChange, PlanRecord, PlanStore } from './plan-store.js';
 import type { Mutation, RemediationPlan } from './plan-types.js';
 import { clampToBounds, restamp } from './plans.js';
+import {
+  type Mrkdwn,
+  md,
+  trustedMrkdwn,
+  userRef,
+  userRefs,
+  withMentions,
+} from '../slack/blocks/text.js';
+import { redactDeep } from '../redact.js';
 import { verifyPlan } from './verify.js';
 import { waitForEffect } from './wait.js';
 
@@ -45,12 +54,14 @@ export type RemediationAction = z.infer<typeof RemediationActionSchema>;
 
 /** How the flow speaks in Slack; implemented over the slack-post queue by the Slack layer. */
 export interface RemediationNotifier {
+  // Texts are Mrkdwn made with `md`: every value from outside (titles, API errors, diffs) is
+  // escaped and redacted there, and the flow's own mentions render.
   /** A reply only the clicker sees (refusals). */
-  ephemeral(channel: string, user: string, text: string): Promise<void>;
+  ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void>;
   /** A reply in the plan's thread (each step of the audit is echoed here). */
-  threadReply(channel: string, threadTs: string, text: string): Promise<void>;
+  threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void>;
   /** Re-renders the plan's card for its new state (Undo button when applied and undoable). */
-  updateCard(record: PlanRecord, statusText: string): Promise<void>;
+  updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void>;
 }
 
 /** Where the flow reports its own trouble (a notifier that failed); pino's signature. */
@@ -94,7 +105,7 @@ export const UNKNOWN_PLAN_REASON =
   'This fix is unknown here: it was made for another conversation or has been forgotten. Run the diagnosis again for a fresh plan.';
 
 const consoleLogger: FlowLogger = {
-  warn: (obj, msg) => console.error(JSON.stringify({ level: 'warn', msg, ...obj })),
+  warn: (obj, msg) => console.error(JSON.stringify(redactDeep({ level: 'warn', msg, ...obj }))),
 };
 
 /** One click being handled: its deps with defaults, the audit trail and the thread echo. */
@@ -138,7 +149,7 @@ class Click {
   /** Appends a step to the audit log and echoes it in the plan's thread. */
   async step(
     step: AuditStep,
-    outcome: string,
+    outcome: Mrkdwn,
     extra: Pick<AuditInput, 'patch' | 'dryRun'> = {},
     echo = true,
   ): Promise<void> {
@@ -155,7 +166,7 @@ class Click {
         object: r ? objectText(r.plan) : undefined,
         channel: this.action.channel,
         ...extra,
-        outcome,
+        outcome: outcome.text,
       });
     });
     const threadTs = r?.threadTs ?? r?.cardTs ?? this.action.messageTs;
@@ -166,20 +177,20 @@ class Click {
   }
 
   /** A refusal: audited, told only to the clicker, nothing changed. */
-  async refuse(reason: string): Promise<RemediationOutcome> {
+  async refuse(reason: Mrkdwn): Promise<RemediationOutcome> {
     await this.step('refused', reason, {}, false);
     await this.tell(reason);
-    return { kind: 'refused', reason };
+    return { kind: 'refused', reason: reason.text };
   }
 
   /** A reply only the clicker sees. */
-  async tell(text: string): Promise<void> {
+  async tell(text: Mrkdwn): Promise<void> {
     await this.safely('ephemeral reply', () =>
       this.deps.notify.ephemeral(this.action.channel, this.user, text),
     );
   }
 
-  async card(record: PlanRecord | undefined, status: string): Promise<void> {
+  async card(record: PlanRecord | undefined, status: Mrkdwn): Promise<void> {
     if (record) await this.safely('card update', () => this.deps.notify.updateCard(record, status));
   }
 }
@@ -189,23 +200,25 @@ function objectText(plan: RemediationPlan): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
 
-function describeState(r: PlanRecord): string {
-  const by = r.decidedBy ? ` by <@${r.decidedBy}>` : '';
+function describeState(r: PlanRecord): Mrkdwn {
+  const by = r.decidedBy ? md` by ${userRef(r.decidedBy)}` : md``;
   switch (r.state) {
     case 'applying':
-      return `This fix is already being applied${by}.`;
+      return md`This fix is already being applied${by}.`;
     case 'applied':
-      return `This fix was already applied${by}.`;
+      return md`This fix was already applied${by}.`;
     case 'rejected':
-      return `This fix was rejected${by}.`;
+      return md`This fix was rejected${by}.`;
     case 'failed':
-      return `This fix was not applied: ${r.note ?? 'it failed'}.`;
+      return md`This fix was not applied: ${r.note ?? 'it failed'}.`;
     case 'undoing':
-      return `This fix is being undone${by}.`;
+      return md`This fix is being undone${by}.`;
     case 'undone':
-      return `This fix was applied and then undone${by}.`;
+      return md`This fix was applied and then undone${by}.`;
     case 'pending':
-      return 'This fix has not been applied.';
+      return md`
+This fix has not been applied.
+      `;
   }
 }
 
@@ -218,12 +231,13 @@ function waitText(plan: RemediationPlan): string | undefined {
 /** Slack shows at most 3,000 characters of a section; the audit log keeps the whole diff. */
 const MAX_DIFF_CHARS = 2400;
 
-function codeBlock(text: string): string {
-  const shown =
-    text.length > MAX_DIFF_CHARS
-      ? `${text.slice(0, MAX_DIFF_CHARS)}\n… (truncated: \`kubemedic audit --output json\` has the whole diff)`
-      : text;
-  return '```\n' + shown.replace(/```/g, "'''") + '\n```';
+function codeBlock(text: string): Mrkdwn {
+  const cut = text.length > MAX_DIFF_CHARS;
+  const shown = (cut ? text.slice(0, MAX_DIFF_CHARS) : text).replace(/```/g, "'''");
+  const note = cut
+    ? trustedMrkdwn('\n… (truncated: `kubemedic audit --output json` has the whole diff)')
+    : md``;
+  return md`${trustedMrkdwn('```\n')}${shown}${note}${trustedMrkdwn('\n```')}`;
 }
 
 export async function runRemediationAction(
@@ -239,7 +253,7 @@ export async function runRemediationAction(
   // Only the id is taken from the payload; everything else comes from the stored plan.
   const record = await deps.store.get(action.planId);
   if (!record || (record.channel !== undefined && record.channel !== action.channel))
-    return click.refuse(UNKNOWN_PLAN_REASON);
+    return click.refuse(md`${UNKNOWN_PLAN_REASON}`);
   click.record = record;
 
   const auth = await authorise(
@@ -253,7 +267,7 @@ export async function runRemediationAction(
     },
     deps.usergroups,
   );
-  if (!auth.ok) return click.refuse(auth.reason);
+  if (!auth.ok) return click.refuse(withMentions(auth.reason));
 
   switch (action.action) {
     case 'reject':
@@ -272,14 +286,14 @@ async function reject(click: Click, record: PlanRecord): Promise<RemediationOutc
   });
   if (!moved) {
     const current = await click.deps.store.get(record.id);
-    return click.refuse(current ? describeState(current) : UNKNOWN_PLAN_REASON);
+    return click.refuse(current ? describeState(current) : md`${UNKNOWN_PLAN_REASON}`);
   }
   click.record = moved;
   await click.step(
     'rejected',
-    `<@${click.user}> rejected: ${record.plan.title}. Nothing was changed.`,
+    md`${userRef(click.user)} rejected: ${record.plan.title}. Nothing was changed.`,
   );
-  await click.card(moved, `Rejected by <@${click.user}>`);
+  await click.card(moved, md`Rejected by ${userRef(click.user)}`);
   return { kind: 'rejected' };
 }
 
@@ -293,34 +307,36 @@ async function approve(
   const now = click.now();
   if (Date.parse(record.expiresAt) <= now.getTime())
     return click.refuse(
-      `This fix expired at ${record.expiresAt} (a plan can be approved for ${Math.round(store.ttlSeconds / 60)} minutes after the diagnosis, while it still describes the cluster). Run the diagnosis again for a fresh plan.`,
+      md`This fix expired at ${record.expiresAt} (a plan can be approved for ${Math.round(store.ttlSeconds / 60)} minutes after the diagnosis, while it still describes the cluster). Run the diagnosis again for a fresh plan.`,
     );
   const bounded = clampToBounds(record.plan, auth.bounds);
-  if (!bounded.ok) return click.refuse(`Not applied: ${bounded.reason}.`);
+  if (!bounded.ok) return click.refuse(md`Not applied: ${bounded.reason}.`);
 
   const needed = auth.requiredApprovals;
   const claim = await store.claim(record.id, ['pending'], 'applying', click.user, needed, now);
   if (!claim.ok) {
     if (claim.reason === 'already-approved')
       return click.refuse(
-        `You already approved this fix; it needs ${needed} approvals from different people (${claim.record?.approvals.length ?? 1} so far).`,
+        md`You already approved this fix; it needs ${needed} approvals from different people (${claim.record?.approvals.length ?? 1} so far).`,
       );
     if (claim.reason === 'wrong-state' && claim.record)
       return click.refuse(describeState(claim.record));
-    return click.refuse(UNKNOWN_PLAN_REASON);
+    return click.refuse(md`${UNKNOWN_PLAN_REASON}`);
   }
   click.record = claim.record;
   if (claim.record.state === 'pending') {
     const have = claim.record.approvals.length;
     await click.step(
       'approval-recorded',
-      `<@${click.user}> approved: ${record.plan.title} (${have} of ${needed} approvals). Awaiting a second approver.`,
+      md`${userRef(click.user)} approved: ${record.plan.title} (${have} of ${needed} approvals). Awaiting a second approver.`,
     );
     await click.card(
       claim.record,
-      `Approved by ${claim.record.approvals.map((u) => `<@${u}>`).join(', ')}; awaiting a second approver`,
+      md`Approved by ${userRefs(claim.record.approvals)}; awaiting a second approver`,
     );
-    await click.tell('Your approval is recorded; awaiting a second approver.');
+    await click.tell(md`
+Your approval is recorded; awaiting a second approver.
+    `);
     return { kind: 'awaiting-approval', approvals: have, needed };
   }
   // Restarts carry the time they are applied, as kubectl's do.
@@ -343,7 +359,7 @@ async function mutate(
     const dry = await runMutation(writer, plan.object, mutation, { dryRun: true });
     await click.step(
       'dry-run',
-      `Server-side dry run of ${label} passed. The change:\n${codeBlock(dry.diff)}`,
+      md`Server-side dry run of ${label} passed. The change:\n${codeBlock(dry.diff)}`,
       { patch: mutation, dryRun: dry.diff },
     );
     const real = await runMutation(writer, plan.object, mutation, { dryRun: false });
@@ -362,10 +378,10 @@ async function applyClaimed(
   clamped: string | undefined,
 ): Promise<RemediationOutcome> {
   const { store, reader } = click.deps;
-  const approvers = record.approvals.map((u) => `<@${u}>`).join(' and ');
+  const approvers = userRefs(record.approvals, ' and ');
   await click.step(
     'approved',
-    `${approvers} approved: ${plan.title}${clamped ? ` (${clamped})` : ''}. Running a server-side dry run first.`,
+    md`${approvers} approved: ${plan.title}${clamped ? ` (${clamped})` : ''}. Running a server-side dry run first.`,
   );
   const done = await mutate(click, plan, plan.mutation, 'the fix');
   if (!done.ok) {
@@ -376,12 +392,12 @@ async function applyClaimed(
     });
     click.record = failed ?? record;
     if (done.stale) {
-      await click.step('stale', `Not applied: ${done.reason}`);
-      await click.card(failed, `Not applied: the plan went stale (${done.reason})`);
+      await click.step('stale', md`Not applied: ${done.reason}`);
+      await click.card(failed, md`Not applied: the plan went stale (${done.reason})`);
       return { kind: 'refused', reason: done.reason };
     }
-    await click.step('failed', `Failed, nothing was changed: ${done.reason}`);
-    await click.card(failed, `Failed: ${done.reason}`);
+    await click.step('failed', md`Failed, nothing was changed: ${done.reason}`);
+    await click.card(failed, md`Failed: ${done.reason}`);
     return { kind: 'failed', reason: done.reason };
   }
 
@@ -406,8 +422,7 @@ async function applyClaimed(
   const waiting = waitText(plan);
   await click.step(
     'applied',
-    `Applied (field manager kubemedic): ${plan.title}.` +
-      (waiting ? ` Waiting up to ${Math.round(click.waitTimeoutMs / 1000)} s for ${waiting}.` : ''),
+    md`Applied (field manager kubemedic): ${plan.title}.${waiting ? ` Waiting up to ${Math.round(click.waitTimeoutMs / 1000)} s for ${waiting}.` : ''}`,
     { patch: plan.mutation },
   );
 
@@ -428,10 +443,10 @@ async function applyClaimed(
   const summary = verified
     ? `Verified: ${effect.detail}; ${check.summary}.`
     : `Applied, but not verified: ${effect.ok ? check.summary : effect.detail}.`;
-  await click.step(verified ? 'verified' : 'not-verified', `${summary}${undoable}`);
+  await click.step(verified ? 'verified' : 'not-verified', md`${summary}${undoable}`);
   await click.card(
     final,
-    `${verified ? 'Applied and verified' : 'Applied, not verified'} (approved by ${approvers})`,
+    md`${verified ? 'Applied and verified' : 'Applied, not verified'} (approved by ${approvers})`,
   );
   return { kind: 'applied', verified, summary };
 }
@@ -442,7 +457,7 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
   const inverse = record.applied?.inverse ?? record.plan.inverse;
   if (!inverse)
     return click.refuse(
-      `${record.plan.title} cannot be undone: ${record.plan.id === 'rollout-restart' || record.plan.id === 'restart-coredns' ? 'a restart leaves no previous state to return to' : 'the plan has no inverse'}.`,
+      md`${record.plan.title} cannot be undone: ${record.plan.id === 'rollout-restart' || record.plan.id === 'restart-coredns' ? 'a restart leaves no previous state to return to' : 'the plan has no inverse'}.`,
     );
   const claimed = await store.move(record.id, 'applied', 'undoing', '', {
     user: click.user,
@@ -450,13 +465,13 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
   });
   if (!claimed) {
     const current = await store.get(record.id);
-    return click.refuse(current ? describeState(current) : UNKNOWN_PLAN_REASON);
+    return click.refuse(current ? describeState(current) : md`${UNKNOWN_PLAN_REASON}`);
   }
   click.record = claimed;
   const plan = record.plan;
   await click.step(
     'undo-requested',
-    `<@${click.user}> asked to undo: ${plan.title}. Running a server-side dry run first.`,
+    md`${userRef(click.user)} asked to undo: ${plan.title}. Running a server-side dry run first.`,
   );
   const done = await mutate(click, plan, inverse, 'the undo');
   if (!done.ok) {
@@ -467,8 +482,8 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
       `undo not applied: ${done.reason}`,
     );
     click.record = back ?? claimed;
-    await click.step(done.stale ? 'stale' : 'failed', `Undo not applied: ${done.reason}`);
-    await click.card(back, `Applied; the undo was not applied (${done.reason})`);
+    await click.step(done.stale ? 'stale' : 'failed', md`Undo not applied: ${done.reason}`);
+    await click.card(back, md`Applied; the undo was not applied (${done.reason})`);
     return done.stale
       ? { kind: 'refused', reason: done.reason }
       : { kind: 'failed', reason: done.reason };
@@ -498,7 +513,7 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
   const summary = restored.restored
     ? `Undone: ${restored.detail}${effect.ok ? '' : ` (${effect.detail})`}.`
     : `Undo applied, but ${restored.detail}.`;
-  await click.step('undone', summary, { patch: inverse });
-  await click.card(undone, `Undone by <@${click.user}>`);
+  await click.step('undone', md`${summary}`, { patch: inverse });
+  await click.card(undone, md`Undone by ${userRef(click.user)}`);
   return { kind: 'undone', summary };
 }

@@ -8,13 +8,10 @@ import type { WorkQueues } from '../queue/queues.js';
 import type { PlanRecord } from '../remediation/plan-store.js';
 import type { RemediationNotifier } from '../remediation/flow.js';
 import { renderPlanCard } from './blocks/plan-card.js';
-import { mrkdwnMessage } from './blocks/text.js';
+import { type Mrkdwn, mrkdwnMessage } from './blocks/text.js';
 import { log } from '../log.js';
 
-/**
- * Texts are Slack mrkdwn written by the flow (mentions and bold work): escape anything a user
- * typed with escapeMrkdwn from blocks/text.ts.
- */
+/** Texts are Mrkdwn built by the flow with `md`: outside values are already escaped. */
 export class SlackQueueNotifier implements RemediationNotifier {
   constructor(
     private readonly queues: WorkQueues,
@@ -26,7 +23,7 @@ export class SlackQueueNotifier implements RemediationNotifier {
     return (await this.conversations.ofThread(channel, threadTs)) ?? jobId('t', channel, threadTs);
   }
 
-  async ephemeral(channel: string, user: string, text: string): Promise<void> {
+  async ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void> {
     await this.queues.postToSlack({
       conversation: jobId('e', randomUUID()),
       channel,
@@ -34,7 +31,7 @@ export class SlackQueueNotifier implements RemediationNotifier {
     });
   }
 
-  async threadReply(channel: string, threadTs: string, text: string): Promise<void> {
+  async threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void> {
     await this.queues.postToSlack({
       conversation: await this.conversationOf(channel, threadTs),
       channel,
@@ -42,7 +39,7 @@ export class SlackQueueNotifier implements RemediationNotifier {
     });
   }
 
-  async updateCard(record: PlanRecord, statusText: string): Promise<void> {
+  async updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void> {
     if (!record.channel || !record.cardTs) {
       log.warn({ planId: record.id }, 'plan has no card to update');
       return;

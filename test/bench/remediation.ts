@@ -4,6 +4,7 @@
 // the shipped least-privilege ClusterRoles. Figures only: nothing here asserts a time.
 import { runRemediationAction } from '../../src/remediation/flow.js';
 import type { RemediationNotifier } from '../../src/remediation/flow.js';
+import type { Mrkdwn } from '../../src/slack/blocks/text.js';
 import type { PlanRecord } from '../../src/remediation/plan-store.js';
 import { apply, createNamespace, waitFor, endpointReadiness } from '../support/cluster.js';
 import {
@@ -31,8 +32,8 @@ const POLL_MS = Number(process.env.BENCH_REMEDIATION_POLL_MS ?? 250);
 class TimingNotifier implements RemediationNotifier {
   appliedAt?: number;
   async ephemeral(): Promise<void> {}
-  async threadReply(_c: string, _t: string, text: string): Promise<void> {
-    if (text.startsWith('Applied (field manager')) this.appliedAt ??= performance.now();
+  async threadReply(_c: string, _t: string, text: Mrkdwn): Promise<void> {
+    if (text.text.startsWith('Applied (field manager')) this.appliedAt ??= performance.now();
   }
   async updateCard(): Promise<void> {}
 }

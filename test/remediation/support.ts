@@ -23,6 +23,7 @@ import {
 } from '../../src/remediation/flow.js';
 import { type PlanRecord, PlanStore } from '../../src/remediation/plan-store.js';
 import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-types.js';
+import type { Mrkdwn } from '../../src/slack/blocks/text.js';
 import { afterAll, beforeAll } from 'vitest';
 import { binDir, createNamespace, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
 
@@ -130,16 +131,16 @@ export class RecordingNotifier implements RemediationNotifier {
   readonly replies: { channel: string; threadTs: string; text: string }[] = [];
   readonly cards: { record: PlanRecord; status: string }[] = [];
 
-  async ephemeral(channel: string, user: string, text: string): Promise<void> {
-    this.ephemerals.push({ channel, user, text });
+  async ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void> {
+    this.ephemerals.push({ channel, user, text: text.text });
   }
 
-  async threadReply(channel: string, threadTs: string, text: string): Promise<void> {
-    this.replies.push({ channel, threadTs, text });
+  async threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void> {
+    this.replies.push({ channel, threadTs, text: text.text });
   }
 
-  async updateCard(record: PlanRecord, status: string): Promise<void> {
-    this.cards.push({ record: structuredClone(record), status });
+  async updateCard(record: PlanRecord, status: Mrkdwn): Promise<void> {
+    this.cards.push({ record: structuredClone(record), status: status.text });
   }
 
   repliesText(): string {

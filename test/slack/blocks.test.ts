@@ -10,7 +10,7 @@ import { renderParent } from '../../src/slack/blocks/parent.js';
 import { renderPlanCard } from '../../src/slack/blocks/plan-card.js';
 import { blocksToPlainText } from '../../src/slack/blocks/plain.js';
 import { MAX_CARDS, renderReportThread } from '../../src/slack/blocks/report.js';
-import { LIMITS, codeBlock } from '../../src/slack/blocks/text.js';
+import { LIMITS, codeBlock, trustedMrkdwn } from '../../src/slack/blocks/text.js';
 import { UsageError, parseDiagnoseText } from '../../src/slack/commands/diagnose.js';
 import { TargetError } from '../../src/diagnosis/target.js';
 import { blockErrors } from '../support/fake-slack.js';
@@ -186,7 +186,7 @@ describe('plan cards', () => {
   it('says who did what, and stays within limits with a long diff', () => {
     const applied = renderPlanCard(
       record('applied', { applied: { at: 'x', by: 'U0BOB', diff: noisy(500), verified: true } }),
-      'Endpoints are back: 2 ready',
+      trustedMrkdwn('Endpoints are back: 2 ready'),
     );
     expect(blockErrors(applied.blocks)).toEqual([]);
     const text = JSON.stringify(applied.blocks);

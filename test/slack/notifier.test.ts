@@ -5,6 +5,7 @@ import { Conversations } from '../../src/queue/conversations.js';
 import { WorkQueues } from '../../src/queue/queues.js';
 import { PlanStore } from '../../src/remediation/plan-store.js';
 import { SlackQueueNotifier } from '../../src/slack/notifier.js';
+import { md, mention } from '../../src/slack/blocks/text.js';
 import { messageText, postCommand, useBotSuite } from '../support/app.js';
 import { waitFor } from '../support/cluster.js';
 
@@ -41,10 +42,21 @@ describe('SlackQueueNotifier', () => {
     await notify.threadReply(
       applied.channel ?? '',
       applied.threadTs ?? '',
-      'Applied by <@U0APPROVER>: 2 endpoints ready',
+      md`Applied by ${mention('U0APPROVER')}: 2 endpoints ready`,
     );
-    await notify.updateCard(applied, 'verified: the selector mismatch is gone');
-    await notify.ephemeral(CHANNEL, 'U0SOMEONE', 'You may not approve fixes in this namespace.');
+    await notify.updateCard(
+      applied,
+      md`
+verified: the selector mismatch is gone
+      `,
+    );
+    await notify.ephemeral(
+      CHANNEL,
+      'U0SOMEONE',
+      md`
+You may not approve fixes in this namespace.
+      `,
+    );
 
     const update = await fake.waitForCall(
       'chat.update',

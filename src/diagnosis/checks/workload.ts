@@ -204,14 +204,33 @@ export function templateDiff(before: PodTemplate, after: PodTemplate): string[] 
       ['livenessProbe', (x) => x.livenessProbe],
       ['startupProbe', (x) => x.startupProbe],
       ['resources', (x) => x.resources],
-      ['env', (x) => x.env],
       ['ports', (x) => x.ports],
     ];
+    out.push(...envDiff(c.name, b.env, c.env));
     for (const [name, get] of fields) {
       const x = JSON.stringify(get(b) ?? null);
       const y = JSON.stringify(get(c) ?? null);
       if (x !== y) out.push(`${name} (${c.name}): ${truncate(x)} → ${truncate(y)}`);
     }
+  }
+  return out;
+}
+
+type EnvVar = NonNullable<Container['env']>[number];
+
+/** Env changes by name; a literal value may be a secret, so only whether it changed is said. */
+function envDiff(container: string, before: EnvVar[] = [], after: EnvVar[] = []): string[] {
+  const b = new Map(before.map((e) => [e.name, e]));
+  const a = new Map(after.map((e) => [e.name, e]));
+  const out: string[] = [];
+  for (const name of new Set([...b.keys(), ...a.keys()])) {
+    const x = b.get(name);
+    const y = a.get(name);
+    if (!x) out.push(`env (${container}): ${name} added`);
+    else if (!y) out.push(`env (${container}): ${name} removed`);
+    else if (x.value !== y.value) out.push(`env (${container}): ${name} value changed`);
+    else if (JSON.stringify(x.valueFrom ?? null) !== JSON.stringify(y.valueFrom ?? null))
+      out.push(`env (${container}): ${name} source changed`);
   }
   return out;
 }

@@ -11,6 +11,7 @@ import {
   fallback,
   fitEscaped,
   section,
+  userRefs,
 } from './text.js';
 
 const VERDICT_ICON: Record<NonNullable<TargetSummary['verdict']>, string> = {
@@ -76,8 +77,9 @@ function statsLine(s: TargetSummary): string {
 }
 
 function mentions(users: string[]): string {
-  const shown = users.slice(0, 5).map((u) => `<@${u}>`);
-  return shown.join(', ') + (users.length > 5 ? ` and ${users.length - 5} more` : '');
+  return (
+    userRefs(users.slice(0, 5)).text + (users.length > 5 ? ` and ${users.length - 5} more` : '')
+  );
 }
 
 function alertHead(a: AlertState): string {
@@ -87,9 +89,10 @@ function alertHead(a: AlertState): string {
   return `:fire: *${name}* firing · ${a.firing} alert${a.firing === 1 ? '' : 's'}`;
 }
 
+/** A timestamp as mrkdwn: a UTC clock, or the value as escaped text when it is not a date. */
 function clock(iso: string): string {
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 2000) return iso;
+  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 2000) return fitEscaped(iso, 64);
   return d
     .toISOString()
     .replace('T', ' ')

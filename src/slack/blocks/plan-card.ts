@@ -11,7 +11,11 @@ import {
   context,
   fallback,
   fitEscaped,
+  fitMrkdwn,
+  type Mrkdwn,
   section,
+  userRef,
+  userRefs,
 } from './text.js';
 
 export const ACTION_IDS = {
@@ -23,7 +27,7 @@ export const ACTION_IDS = {
 const STATE_LINE: Record<PlanState, (r: PlanRecord) => string> = {
   pending: (r) =>
     r.approvals.length
-      ? `:hourglass_flowing_sand: Approved so far by ${r.approvals.map((u) => `<@${u}>`).join(', ')}; more approvals needed`
+      ? `:hourglass_flowing_sand: Approved so far by ${userRefs(r.approvals).text}; more approvals needed`
       : `:hourglass_flowing_sand: Awaiting approval · expires ${clock(r.expiresAt)}`,
   applying: (r) => `:gear: Applying${by(r, 'approved by')}…`,
   applied: (r) =>
@@ -36,13 +40,14 @@ const STATE_LINE: Record<PlanState, (r: PlanRecord) => string> = {
 
 function by(r: PlanRecord, verb: string): string {
   const when = r.decidedAt ? ` at ${clock(r.decidedAt)}` : '';
-  return r.decidedBy ? ` ${verb} <@${r.decidedBy}>${when}` : when;
+  return r.decidedBy ? ` ${verb} ${userRef(r.decidedBy).text}${when}` : when;
 }
 
+/** A timestamp as mrkdwn: a UTC clock, or the value as escaped text when it is not a date. */
 function clock(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime())
-    ? iso
+    ? fitEscaped(iso, 64)
     : d
         .toISOString()
         .replace('T', ' ')
@@ -77,8 +82,8 @@ function buttons(r: PlanRecord): types.Button[] {
   return [];
 }
 
-/** The card for a plan record in its current state; `statusText` adds the latest step. */
-export function renderPlanCard(r: PlanRecord, statusText?: string): SlackMessage {
+/** The card for a plan record in its current state; `status` adds the latest step. */
+export function renderPlanCard(r: PlanRecord, status?: Mrkdwn): SlackMessage {
   const p = r.plan;
   const obj = `${p.object.kind} ${p.object.namespace ? `${p.object.namespace}/` : ''}${p.object.name}`;
   const blocks: Block[] = [
@@ -91,7 +96,7 @@ export function renderPlanCard(r: PlanRecord, statusText?: string): SlackMessage
     blocks.push(section(codeBlock('diff (server-side dry run)', r.applied.diff, 2500)));
   const lines = [STATE_LINE[r.state](r)];
   if (r.applied?.clamped) lines.push(fitEscaped(r.applied.clamped, 300));
-  if (statusText) lines.push(fitEscaped(statusText, 1500));
+  if (status) lines.push(fitMrkdwn(status, 1500));
   blocks.push(context(lines.join(' · ')));
   const actions = buttons(r);
   if (actions.length) blocks.push({ type: 'actions', block_id: `plan-${r.id}`, elements: actions });

@@ -1,7 +1,10 @@
 // Block Kit building blocks that keep within Slack's limits: 50 blocks per message, 3,000
 // characters per text object, 75 per button. Text is escaped for mrkdwn
 // (&, <, >) before it is measured, so an escaped string never overflows.
+// The one escaping layer: every string the bot did not write goes through escapeMrkdwn (which
+// redacts secrets first); text the bot writes with mentions is built with `md` and `mention`.
 import type { types } from '@slack/bolt';
+import { redact } from '../../redact.js';
 
 export type Block = types.KnownBlock;
 
@@ -14,9 +17,73 @@ export const LIMITS = {
   fallbackText: 3000,
 } as const;
 
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+/**
+ * Outside text made safe for mrkdwn: secrets redacted, then the three characters Slack's mrkdwn
+ * treats as control characters escaped (so `<!channel>`, `<@U…>`, `<https://x|y>` stay text).
+ */
 export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return redact(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Text that is already safe Slack mrkdwn: only `md`, `mention` and `trustedMrkdwn` make one. */
+export class Mrkdwn {
+  private constructor(readonly text: string) {}
+
+  /** @internal use `md` or `mention`. */
+  static of(text: string): Mrkdwn {
+    return new Mrkdwn(text);
+  }
+
+  toString(): string {
+    return this.text;
+  }
+}
+
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+
+/** The bot's own mention of a Slack user; refuses anything that is not a user id. */
+export function mention(userId: string): Mrkdwn {
+  if (!SLACK_USER_ID.test(userId))
+    throw new Error(`not a Slack user id: ${JSON.stringify(userId)}`);
+  return Mrkdwn.of(`<@${userId}>`);
+}
+
+/** A user as stored (from a Slack payload): mentioned when a user id, else shown as text. */
+export function userRef(userId: string): Mrkdwn {
+  return SLACK_USER_ID.test(userId) ? mention(userId) : Mrkdwn.of(escapeMrkdwn(userId));
+}
+
+/** Several users, `sep` between them. */
+export function userRefs(userIds: readonly string[], sep = ', '): Mrkdwn {
+  return Mrkdwn.of(userIds.map((u) => userRef(u).text).join(sep));
+}
+
+/** mrkdwn written by the bot itself (bold, emoji, code), with no outside text in it. */
+export function trustedMrkdwn(text: string): Mrkdwn {
+  return Mrkdwn.of(text);
+}
+
+/**
+ * The bot's mrkdwn: the template's literal parts are the bot's own words; every interpolated
+ * value is outside text (escaped and redacted) unless it is itself Mrkdwn.
+ */
+export function md(strings: TemplateStringsArray, ...values: unknown[]): Mrkdwn {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += (v instanceof Mrkdwn ? v.text : escapeMrkdwn(String(v))) + (strings[i + 1] ?? '');
+  });
+  return Mrkdwn.of(out);
+}
+
+/** Cuts mrkdwn to `max` without splitting an entity or a `<…>` sequence the bot wrote. */
+export function fitMrkdwn(m: Mrkdwn, max: number): string {
+  if (m.text.length <= max) return m.text;
+  let cut = m.text.slice(0, Math.max(0, max - 1));
+  const amp = cut.lastIndexOf('&');
+  if (amp >= 0 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
+  const lt = cut.lastIndexOf('<');
+  if (lt >= 0 && !cut.slice(lt).includes('>')) cut = cut.slice(0, lt);
+  return cut + '…';
 }
 
 /** Cuts plain text to `max` characters, ending with an ellipsis when it was cut. */
@@ -114,9 +181,12 @@ function clampText(text: string): string {
   return cut + '…';
 }
 
-/** A message's notification text: plain, short, never empty. */
+/**
+ * A message's notification text from plain text: short, never empty, and escaped, since Slack
+ * reads the top-level `text` as mrkdwn (a `<!channel>` there would notify the channel).
+ */
 export function fallback(text: string): string {
-  return truncate(text.replace(/\s+/g, ' ').trim() || 'kubemedic', LIMITS.fallbackText);
+  return fitEscaped(text.replace(/\s+/g, ' ').trim() || 'kubemedic', LIMITS.fallbackText);
 }
 
 export interface SlackMessage {
@@ -129,7 +199,19 @@ export function plainMessage(text: string): SlackMessage {
   return { text: fallback(text), blocks: [section(fitEscaped(text, LIMITS.textObject - 100))] };
 }
 
-/** A one-section message from text that is already Slack mrkdwn (mentions, bold, links). */
-export function mrkdwnMessage(text: string): SlackMessage {
-  return { text: fallback(text), blocks: [section(text)] };
+/** A one-section message from the bot's mrkdwn (mentions and bold render). */
+export function mrkdwnMessage(m: Mrkdwn): SlackMessage {
+  const text = fitMrkdwn(
+    Mrkdwn.of(m.text.replace(/\s+/g, ' ').trim() || 'kubemedic'),
+    LIMITS.fallbackText,
+  );
+  return { text, blocks: [section(fitMrkdwn(m, LIMITS.textObject - 100))] };
+}
+
+/**
+ * Text whose only markup is user mentions (the approval policy's reasons): escaped and redacted
+ * like any outside text, then `<@U…>` of a valid user id is let through to render.
+ */
+export function withMentions(text: string): Mrkdwn {
+  return Mrkdwn.of(escapeMrkdwn(text).replace(/&lt;@([UW][A-Z0-9]{2,20})&gt;/g, '<@$1>'));
 }
