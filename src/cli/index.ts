@@ -6,6 +6,7 @@ import { gatherSnapshot } from '../cluster/gather.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
+import { redact, redactDeep } from '../redact.js';
 import { auditCommand } from './audit.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
@@ -33,7 +34,13 @@ const defaultIO: CliIO = {
 
 export class UsageError extends Error {}
 
-export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
+export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<number> {
+  // Terminal output leaves the process too: the one redactor runs on every line written.
+  const io: CliIO = {
+    out: (s) => given.out(redact(s)),
+    err: (s) => given.err(redact(s)),
+    isTTY: given.isTTY,
+  };
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -96,7 +103,7 @@ async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
   const report = await produceReport(positionals[0] as string, values);
   io.out(
     values.output === 'json'
-      ? JSON.stringify(report, null, 2)
+      ? JSON.stringify(redactDeep(report), null, 2)
       : renderText(report, io.isTTY ? COLOR : PLAIN),
   );
   return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;

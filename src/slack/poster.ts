@@ -4,6 +4,7 @@
 // implementation prints what would have been posted.
 import type { webApi } from '@slack/bolt';
 import { slackApiErrorsTotal } from '../metrics.js';
+import { redact } from '../redact.js';
 import { blocksToPlainText } from './blocks/plain.js';
 import type { Block } from './blocks/text.js';
 
@@ -81,6 +82,22 @@ export function classifySlackError(method: string, err: unknown): SlackCallError
   }
 }
 
+/**
+ * The last check before Slack: the renderers escape and redact outside text, and this runs the
+ * same redactor over every text of the message (fallback, blocks, confirm dialogs), so a
+ * secret in a string that skipped the renderers still does not leave.
+ */
+export function redactMessage<M extends { text: string; blocks?: Block[] }>(m: M): M {
+  const walk = (v: unknown, key?: string): unknown => {
+    if (typeof v === 'string') return key === 'text' ? redact(v) : v;
+    if (Array.isArray(v)) return v.map((x) => walk(x));
+    if (v !== null && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    return v;
+  };
+  return walk(m) as M;
+}
+
 export class WebApiPoster implements SlackPoster {
   readonly kind = 'slack' as const;
 
@@ -96,7 +113,8 @@ export class WebApiPoster implements SlackPoster {
     }
   }
 
-  async postMessage(m: OutgoingMessage): Promise<PostResult> {
+  async postMessage(given: OutgoingMessage): Promise<PostResult> {
+    const m = redactMessage(given);
     const res = await this.call('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel: m.channel,
@@ -111,7 +129,13 @@ export class WebApiPoster implements SlackPoster {
     return { channel: res.channel ?? m.channel, ts: res.ts };
   }
 
-  async update(m: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<void> {
+  async update(given: {
+    channel: string;
+    ts: string;
+    text: string;
+    blocks?: Block[];
+  }): Promise<void> {
+    const m = redactMessage(given);
     await this.call('chat.update', () =>
       this.client.chat.update({
         channel: m.channel,
@@ -122,7 +146,8 @@ export class WebApiPoster implements SlackPoster {
     );
   }
 
-  async postEphemeral(m: OutgoingMessage & { user: string }): Promise<void> {
+  async postEphemeral(given: OutgoingMessage & { user: string }): Promise<void> {
+    const m = redactMessage(given);
     await this.call('chat.postEphemeral', () =>
       this.client.chat.postEphemeral({
         channel: m.channel,
@@ -147,7 +172,8 @@ export class ConsolePoster implements SlackPoster {
     return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
   }
 
-  private print(title: string, m: { text: string; blocks?: Block[] }): void {
+  private print(title: string, given: { text: string; blocks?: Block[] }): void {
+    const m = redactMessage(given);
     const body = m.blocks?.length ? blocksToPlainText(m.blocks) : m.text;
     const indented = body
       .split('\n')

@@ -7,6 +7,7 @@ import { jobId } from '../../queue/jobs.js';
 import type { WorkQueues } from '../../queue/queues.js';
 import { type RemediationAction, RemediationActionSchema } from '../../remediation/flow.js';
 import { ACTION_IDS } from '../blocks/plan-card.js';
+import { md } from '../blocks/text.js';
 import type { SlackPoster } from '../poster.js';
 
 const BlockActionsSchema = z.object({
@@ -94,7 +95,7 @@ export function registerRemediationActions(app: App, deps: ActionDeps): void {
       await tell(
         click.channel,
         click.user,
-        `:warning: That button cannot be used: ${click.reason}.`,
+        md`:warning: That button cannot be used: ${click.reason}.`.text,
       );
       return;
     }

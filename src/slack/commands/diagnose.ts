@@ -3,6 +3,7 @@
 import type { App } from '@slack/bolt';
 import { TargetError, describeTarget, parseTarget } from '../../diagnosis/target.js';
 import { log, reasonOf } from '../../log.js';
+import { escapeMrkdwn } from '../blocks/text.js';
 import type { WorkQueues } from '../../queue/queues.js';
 import type { SlackPoster } from '../poster.js';
 import type { TargetRef } from '../thread-state.js';
@@ -84,7 +85,7 @@ export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): C
     parsed = parseDiagnoseText(input.text, deps.clusterName);
   } catch (err) {
     if (err instanceof UsageError || err instanceof TargetError)
-      return { ack: `:warning: ${err.message}\n${USAGE}` };
+      return { ack: `:warning: ${escapeMrkdwn(err.message)}\n${USAGE}` };
     throw err;
   }
   if (parsed.kind === 'help') return { ack: USAGE };
