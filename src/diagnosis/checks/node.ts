@@ -1,6 +1,6 @@
 import type { Pod } from '../../cluster/k8s-types.js';
 import { finding } from '../catalogue.js';
-import { condition, ref } from '../context.js';
+import { condition, ref, evidence } from '../context.js';
 import type { Check, Finding } from '../types.js';
 
 const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
@@ -37,9 +37,9 @@ export const nodeNotReady: Check = {
           'Pods on a NotReady node are marked not ready and leave the endpoints; under pressure the kubelet evicts them. ' +
           'Cordon and drain the node, or fix the kubelet; the pods are rescheduled elsewhere once evicted.',
         evidence: [
-          {
-            command: `kubectl get nodes ${bad.map((b) => b.name).join(' ')}`,
-            output: bad
+          evidence(
+            ['get', 'nodes', ...bad.map((b) => b.name)],
+            bad
               .map(
                 (b) =>
                   `${b.name}  ${b.problems.join(',')}  pods: ${b.pods
@@ -48,7 +48,7 @@ export const nodeNotReady: Check = {
                     .join(', ')}`,
               )
               .join('\n'),
-          },
+          ),
         ],
         objects: bad.map((b) => ({ kind: 'Node', name: b.name })),
       }),
@@ -93,12 +93,12 @@ export const pvcUnbound: Check = {
               ? `The claim (storageClass ${pvc.spec?.storageClassName ?? 'default'}) has no volume, so pods that mount it cannot start. ${events.join(' ')}`
               : `Pods mount a claim that was never created or was deleted.`,
             evidence: [
-              {
-                command: `kubectl get pvc ${claim} -n ${pod.metadata.namespace}`,
-                output: pvc
+              evidence(
+                ['get', 'pvc', claim, '-n', pod.metadata.namespace ?? ''],
+                pvc
                   ? `${claim}  ${phase ?? 'Pending'}  ${pvc.spec?.storageClassName ?? ''}`
                   : `Error from server (NotFound): persistentvolumeclaims "${claim}" not found`,
-              },
+              ),
             ],
             objects: pvc
               ? [ref('PersistentVolumeClaim', pvc)]
