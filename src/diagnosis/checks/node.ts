@@ -1,4 +1,5 @@
 import type { Pod } from '../../cluster/k8s-types.js';
+import { isDnsSubdomain } from '../../cluster/names.js';
 import { finding } from '../catalogue.js';
 import { condition, ref, evidence } from '../context.js';
 import type { Check, Finding } from '../types.js';
@@ -67,6 +68,39 @@ export const pvcUnbound: Check = {
       for (const v of pod.spec.volumes ?? []) {
         const claim = v.persistentVolumeClaim?.claimName;
         if (!claim || seen.has(claim)) continue;
+        if (!isDnsSubdomain(claim)) {
+          // No claim can carry this name, and it was not read (it would have been a different
+          // request path): say so rather than "does not exist".
+          seen.add(claim);
+          const waiting = ctx.allBackends.filter((p) =>
+            p.spec.volumes?.some((x) => x.persistentVolumeClaim?.claimName === claim),
+          );
+          out.push(
+            finding('storage.pvc-unbound', {
+              severity: waiting.some((p) => p.status?.phase === 'Pending')
+                ? ctx.podImpact
+                : 'warning',
+              title: `Volume ${v.name} of pod ${pod.metadata.name} names a claim that is not a valid PersistentVolumeClaim name; ${waiting.length} pod(s) wait on it`,
+              detail: `claimName ${JSON.stringify(claim)} is not a DNS-1123 subdomain, so no PersistentVolumeClaim can have it and pods that mount it cannot start. kubemedic did not read it. Fix claimName in the pod template.`,
+              evidence: [
+                evidence(
+                  [
+                    'get',
+                    'pod',
+                    pod.metadata.name,
+                    '-n',
+                    pod.metadata.namespace ?? '',
+                    '-o',
+                    'jsonpath={.spec.volumes}',
+                  ],
+                  JSON.stringify(pod.spec.volumes ?? []),
+                ),
+              ],
+              objects: waiting.slice(0, 5).map((p) => ref('Pod', p)),
+            }),
+          );
+          continue;
+        }
         const pvc = ctx.snapshot.pvcs.find(
           (c) => c.metadata.name === claim && c.metadata.namespace === pod.metadata.namespace,
         );
