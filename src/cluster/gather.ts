@@ -3,6 +3,7 @@
 // fails (forbidden, API absent, timed out) becomes an `unavailable` entry; the rest goes on.
 import type { KubeObject, Pod, Service } from './k8s-types.js';
 import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js';
+import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from './redact.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
 import type { Target } from '../diagnosis/types.js';
@@ -34,11 +35,28 @@ export function readFailure(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** API versions as discovery reports them (v1, v1beta1, v2alpha1): nothing else goes in a path. */
+const API_VERSION = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
+
 export class Gatherer {
   readonly snapshot: Snapshot = emptySnapshot();
   private readonly seen = new Set<string>();
 
+  /** Names taken from objects that were not read because they are not valid names, and why. */
+  readonly invalidNames: string[] = [];
+
   constructor(private readonly api: KubeApi) {}
+
+  /**
+   * Whether `name` may go into a request path as the name of a `kind`. Names come from objects
+   * anyone with write access authored (a claimName may be `../secrets/x`): an invalid one is
+   * noted and not read, and the checks that need it say why from the object itself.
+   */
+  private pathName(kind: string, name: string, rule: NameRule = 'subdomain'): boolean {
+    if (isValidName(rule, name)) return true;
+    this.invalidNames.push(invalidNameReason(kind, name, rule));
+    return false;
+  }
 
   /** Adds objects of one kind, once each (several reads may return the same object). */
   private add<K extends keyof Snapshot>(field: K, kind: string, items: KubeObject[]): void {
@@ -79,12 +97,19 @@ export class Gatherer {
 
   async gather(target: Target & { namespace: string }): Promise<Snapshot> {
     const ns = target.namespace;
+    if (!this.pathName('Namespace', ns, 'label')) {
+      this.snapshot.unavailable.services = invalidNameReason('Namespace', ns, 'label');
+      return this.snapshot;
+    }
     const services = await this.resolveServices(target);
     // Nothing to diagnose behind a target that does not exist: its nearest names are read already.
     if (services === undefined || (target.kind === 'Service' && services.length === 0))
       return this.snapshot;
     const selecting = services.filter(
-      (s) => s.spec.type !== 'ExternalName' && Object.keys(s.spec.selector ?? {}).length > 0,
+      (s) =>
+        s.spec.type !== 'ExternalName' &&
+        Object.keys(s.spec.selector ?? {}).length > 0 &&
+        this.pathName('Service', s.metadata.name, 'label'),
     );
 
     const perService = selecting.flatMap((svc) => {
@@ -204,9 +229,11 @@ export class Gatherer {
           Pod: [`/api/v1/namespaces/${ns}/pods/${target.name}`, '/api/v1/pods', 'pods'],
         } as const;
         const [one, all, field] = paths[target.kind];
-        const obj = await this.read(field, () => this.api.get<KubeObject>(one), {
-          tolerate404: true,
-        });
+        // An invalid name cannot exist: look for it elsewhere (by field selector, a query
+        // parameter) and let the engine say it was not found.
+        const obj = this.pathName(target.kind, target.name)
+          ? await this.read(field, () => this.api.get<KubeObject>(one), { tolerate404: true })
+          : undefined;
         if (!obj) {
           await findElsewhere(all, field, target.kind);
           return [];
@@ -258,6 +285,11 @@ export class Gatherer {
       return;
     }
     const v = group.preferredVersion?.version ?? group.versions?.[0]?.version ?? 'v1';
+    if (!API_VERSION.test(v)) {
+      this.snapshot.unavailable.virtualServices = `networking.istio.io reports an invalid version ${JSON.stringify(v)}`;
+      this.snapshot.unavailable.destinationRules = this.snapshot.unavailable.virtualServices;
+      return;
+    }
     await Promise.all([
       this.list(
         'virtualServices',
@@ -298,7 +330,9 @@ export class Gatherer {
     }
     const nodes = [
       ...new Set(backends.map((p) => p.spec.nodeName).filter((n): n is string => Boolean(n))),
-    ].slice(0, MAX_NODES);
+    ]
+      .filter((n) => this.pathName('Node', n))
+      .slice(0, MAX_NODES);
     for (const n of nodes)
       work.push(
         this.read('nodes', () => this.api.get<KubeObject>(`/api/v1/nodes/${n}`), {
@@ -312,7 +346,7 @@ export class Gatherer {
           .filter((c): c is string => Boolean(c)),
       ),
     );
-    for (const c of claims)
+    for (const c of [...claims].filter((x) => this.pathName('PersistentVolumeClaim', x)))
       work.push(
         this.read(
           'pvcs',
@@ -325,7 +359,7 @@ export class Gatherer {
         (p.metadata.ownerReferences ?? []).filter((r) => r.kind === 'DaemonSet').map((r) => r.name),
       ),
     );
-    for (const d of daemonSets)
+    for (const d of [...daemonSets].filter((x) => this.pathName('DaemonSet', x)))
       work.push(
         this.read(
           'daemonSets',
@@ -354,7 +388,7 @@ export class Gatherer {
           (i.spec.tls ?? []).map((t) => t.secretName).filter((s): s is string => Boolean(s)),
         ),
       );
-      for (const s of secrets)
+      for (const s of [...secrets].filter((x) => this.pathName('Secret', x)))
         work.push(this.readMetadata('secrets', 'Secret', `/api/v1/namespaces/${ns}/secrets/${s}`));
     }
     if (this.snapshot.networkPolicies.length > 0) {
@@ -375,7 +409,7 @@ export class Gatherer {
           [
             ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
             ...(c.envFrom ?? []).map((e) => e.configMapRef?.name),
-          ].filter((n): n is string => Boolean(n)),
+          ].filter((n): n is string => Boolean(n) && this.pathName('ConfigMap', n as string)),
         ))
           work.push(
             this.readMetadata(
@@ -388,7 +422,7 @@ export class Gatherer {
           [
             ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
             ...(c.envFrom ?? []).map((e) => e.secretRef?.name),
-          ].filter((n): n is string => Boolean(n)),
+          ].filter((n): n is string => Boolean(n) && this.pathName('Secret', n as string)),
         ))
           work.push(
             this.readMetadata('secrets', 'Secret', `/api/v1/namespaces/${ns}/secrets/${name}`),
@@ -418,6 +452,11 @@ export class Gatherer {
 
   private async gatherLogs(backends: Pod[]): Promise<void> {
     const crashing = backends
+      .filter(
+        (p) =>
+          this.pathName('Pod', p.metadata.name) &&
+          this.pathName('Namespace', p.metadata.namespace ?? '', 'label'),
+      )
       .flatMap((p) =>
         (p.status?.containerStatuses ?? [])
           .filter((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')

@@ -12,7 +12,8 @@ import type {
 } from '../cluster/k8s-types.js';
 import type { Snapshot } from '../cluster/snapshot.js';
 import { matchesServiceSelector } from './selectors.js';
-import type { DiagnosisInput, ObjectRef, Severity, Target } from './types.js';
+import { shellJoin } from '../shell.js';
+import type { DiagnosisInput, Evidence, ObjectRef, Severity, Target } from './types.js';
 
 export type Workload =
   | { kind: 'Deployment'; object: Deployment }
@@ -285,9 +286,17 @@ export function formatBytes(n: number): string {
   return `${Math.ceil(n / 1024 ** 2)}Mi`;
 }
 
-/** `kubectl` with the namespace flag, as evidence commands show it. */
-export function kubectl(args: string, namespace?: string): string {
-  return namespace ? `kubectl ${args} -n ${namespace}` : `kubectl ${args}`;
+/**
+ * Evidence: a kubectl command and what it shows. The command is built from its argv and
+ * shell-quoted, so names the cluster holds stay single arguments when the command is pasted.
+ */
+export function evidence(args: readonly string[], output: string): Evidence {
+  return shown(['kubectl', ...args], output);
+}
+
+/** Any command a finding shows (kubectl or kubemedic), quoted from its argv. */
+export function shown(argv: readonly string[], output: string): Evidence {
+  return { command: shellJoin(argv), output, argv: [...argv] };
 }
 
 export function ago(from: string | undefined, now: Date): string {

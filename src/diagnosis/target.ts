@@ -1,4 +1,5 @@
 import type { Service } from '../cluster/k8s-types.js';
+import { isDnsLabel, isDnsSubdomain } from '../cluster/names.js';
 import type { Snapshot } from '../cluster/snapshot.js';
 import { editDistance, nearestNames, matchesServiceSelector } from './selectors.js';
 import type { Target, TargetKind } from './types.js';
@@ -20,16 +21,11 @@ const KIND_ALIASES: Record<string, TargetKind> = {
   namespace: 'Namespace',
 };
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 export class TargetError extends Error {}
 
 export function validateName(kind: TargetKind | 'Namespace', name: string): void {
   const labelOnly = kind === 'Service' || kind === 'Namespace';
-  const ok = labelOnly
-    ? DNS1123_LABEL.test(name) && name.length <= 63
-    : DNS1123_SUBDOMAIN.test(name) && name.length <= 253;
+  const ok = labelOnly ? isDnsLabel(name) : isDnsSubdomain(name);
   if (!ok)
     throw new TargetError(
       `"${name}" is not a valid ${kind} name: use lower-case letters, digits and '-'${labelOnly ? '' : " or '.'"}, starting and ending with a letter or digit (max ${labelOnly ? 63 : 253})`,

@@ -70,8 +70,11 @@ export interface ObjectRef {
 }
 
 export interface Evidence {
+  /** `argv` shell-quoted (shell.ts): what a person pastes. */
   command: string;
   output: string;
+  /** The command's arguments, `kubectl` first. */
+  argv: string[];
 }
 
 export interface Finding {

@@ -43,8 +43,12 @@ export interface RemediationPlan {
   risk: Risk;
   object: ObjectAddress;
   mutation: Mutation;
-  /** The kubectl command that makes the same change. */
+  /** The kubectl command that makes the same change: `kubectlArgv` shell-quoted (shell.ts). */
   kubectl: string;
+  /** The arguments of that command, `kubectl` first. */
+  kubectlArgv: string[];
+  /** What the command reads on stdin (a manifest to create), when it reads one. */
+  kubectlStdin?: string;
   expectedEffect: string;
   /** Human words for what must still hold when the plan is applied. */
   precondition: string;

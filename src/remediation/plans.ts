@@ -12,6 +12,7 @@ import type {
 } from '../cluster/k8s-types.js';
 import { formatBytes, parseQuantity } from '../diagnosis/context.js';
 import type { CheckId } from '../diagnosis/types.js';
+import { shellJoin, shellJoinWithStdin } from '../shell.js';
 import type { JsonPatchOp, Mutation, ObjectAddress, RemediationPlan } from './plan-types.js';
 
 const API_VERSION: Record<string, string> = {
@@ -46,12 +47,27 @@ export function pointer(...segments: (string | number)[]): string {
   return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
+type Command = Pick<RemediationPlan, 'kubectl' | 'kubectlArgv' | 'kubectlStdin'>;
+
+/** The kubectl command a plan shows, built from its arguments (and stdin) and shell-quoted. */
+function command(args: string[], stdin?: string): Command {
+  const argv = ['kubectl', ...args];
+  return stdin === undefined
+    ? { kubectl: shellJoin(argv), kubectlArgv: argv }
+    : { kubectl: shellJoinWithStdin(argv, stdin), kubectlArgv: argv, kubectlStdin: stdin };
 }
 
-function patchCommand(kind: string, o: KubeObject, ops: JsonPatchOp[]): string {
-  return `kubectl patch ${RESOURCE[kind]} ${o.metadata.name} -n ${o.metadata.namespace} --type=json -p ${shellQuote(JSON.stringify(ops))}`;
+function patchCommand(kind: string, o: KubeObject, ops: JsonPatchOp[]): Command {
+  return command([
+    'patch',
+    RESOURCE[kind] ?? kind.toLowerCase(),
+    o.metadata.name,
+    '-n',
+    o.metadata.namespace ?? '',
+    '--type=json',
+    '-p',
+    JSON.stringify(ops),
+  ]);
 }
 
 function jsonPatch(ops: JsonPatchOp[]): Mutation {
@@ -83,7 +99,7 @@ export function patchServiceSelector(
     risk: 'low',
     object: address('Service', svc),
     mutation: jsonPatch(ops),
-    kubectl: patchCommand('Service', svc, ops),
+    ...patchCommand('Service', svc, ops),
     expectedEffect: `Service ${svc.metadata.name} selects the pods labelled ${fmt(wanted)} and gets their ready endpoints.`,
     precondition: `the selector is still ${fmt(old)}`,
     inverse: jsonPatch(inverse),
@@ -116,7 +132,7 @@ export function patchServiceTargetPort(
     risk: 'low',
     object: address('Service', svc),
     mutation: jsonPatch(ops),
-    kubectl: patchCommand('Service', svc, ops),
+    ...patchCommand('Service', svc, ops),
     expectedEffect: `traffic to port ${port?.port} reaches the pods on ${wanted}, where they listen.`,
     precondition: `targetPort is still ${String(old)}`,
     inverse: jsonPatch([
@@ -209,7 +225,13 @@ export function rolloutRestart(
     risk: coredns ? 'medium' : 'low',
     object: address(kind, w),
     mutation: jsonPatch(ops),
-    kubectl: `kubectl rollout restart ${RESOURCE[kind]}/${w.metadata.name} -n ${w.metadata.namespace}`,
+    ...command([
+      'rollout',
+      'restart',
+      `${RESOURCE[kind]}/${w.metadata.name}`,
+      '-n',
+      w.metadata.namespace ?? '',
+    ]),
     expectedEffect: `new pods replace the old ones one by one; pods stuck in a bad state start afresh.`,
     precondition: `${kind} ${w.metadata.name} is the same object (uid ${w.metadata.uid ?? 'unknown'})`,
     verify: { waitFor: 'rollout-complete', checks },
@@ -278,7 +300,14 @@ export function rolloutUndo(
     risk: 'medium',
     object: address('Deployment', d),
     mutation: jsonPatch(ops),
-    kubectl: `kubectl rollout undo deployment/${d.metadata.name} -n ${d.metadata.namespace} --to-revision=${rev(previous)}`,
+    ...command([
+      'rollout',
+      'undo',
+      `deployment/${d.metadata.name}`,
+      '-n',
+      d.metadata.namespace ?? '',
+      `--to-revision=${rev(previous)}`,
+    ]),
     expectedEffect: `pods return to the template of revision ${rev(previous)} (${images(wanted.spec.containers)}).`,
     precondition: `the pod template is still revision ${rev(current)}'s`,
     inverse: jsonPatch([
@@ -313,7 +342,14 @@ export function scaleWorkload(
       { op: 'test', path: '/spec/replicas', value: old },
       { op: 'replace', path: '/spec/replicas', value: replicas },
     ]),
-    kubectl: `kubectl scale ${RESOURCE[kind]}/${w.metadata.name} -n ${w.metadata.namespace} --current-replicas=${old} --replicas=${replicas}`,
+    ...command([
+      'scale',
+      `${RESOURCE[kind]}/${w.metadata.name}`,
+      '-n',
+      w.metadata.namespace ?? '',
+      `--current-replicas=${old}`,
+      `--replicas=${replicas}`,
+    ]),
     expectedEffect: `${replicas - old} more pod(s) share the load and restore ready endpoints.`,
     precondition: `replicas is still ${old}`,
     inverse: jsonPatch([
@@ -339,7 +375,7 @@ export function patchRolloutStrategy(d: Deployment, checks: CheckId[]): Remediat
     risk: 'low',
     object: address('Deployment', d),
     mutation: jsonPatch(ops),
-    kubectl: patchCommand('Deployment', d, ops),
+    ...patchCommand('Deployment', d, ops),
     expectedEffect:
       'later rollouts add new pods before removing old ones, so ready endpoints never drop to zero.',
     precondition: `the strategy is still ${JSON.stringify(old)}`,
@@ -381,7 +417,7 @@ export function addStartupProbe(
     risk: 'low',
     object: address(kind, w),
     mutation: jsonPatch(ops),
-    kubectl: patchCommand(kind, w, ops),
+    ...patchCommand(kind, w, ops),
     expectedEffect:
       'slow starts are no longer killed or marked unready before the app is up; a new rollout starts.',
     precondition: `container ${containerIndex} (${c.name}) is unchanged since the diagnosis`,
@@ -424,7 +460,16 @@ export function patchResources(
       { op: 'test', path, value: old },
       { op: 'replace', path, value: wanted },
     ]),
-    kubectl: `kubectl set resources ${RESOURCE[kind]}/${w.metadata.name} -n ${w.metadata.namespace} -c ${c.name} --limits=memory=${memoryLimit}`,
+    ...command([
+      'set',
+      'resources',
+      `${RESOURCE[kind]}/${w.metadata.name}`,
+      '-n',
+      w.metadata.namespace ?? '',
+      '-c',
+      c.name,
+      `--limits=memory=${memoryLimit}`,
+    ]),
     expectedEffect: `${c.name} gets room above its working set and stops being OOMKilled; a new rollout starts.`,
     precondition: `the resources of ${c.name} are still ${JSON.stringify(old)}`,
     inverse: jsonPatch([
@@ -467,7 +512,10 @@ export function allowNetpolPort(
     risk: 'medium',
     object: address('NetworkPolicy', manifest),
     mutation: { type: 'create', manifest },
-    kubectl: `kubectl create -n ${svc.metadata.namespace} -f - <<'EOF'\n${JSON.stringify(manifest, null, 2)}\nEOF`,
+    ...command(
+      ['create', '-n', svc.metadata.namespace ?? '', '-f', '-'],
+      `${JSON.stringify(manifest, null, 2)}\n`,
+    ),
     expectedEffect: `connections to port ${port} of the backends are admitted again.`,
     precondition: `no NetworkPolicy named ${name} exists yet`,
     inverse: { type: 'delete' },
@@ -493,7 +541,7 @@ export function patchIngressBackend(
     risk: 'low',
     object: address('Ingress', ing),
     mutation: jsonPatch(ops),
-    kubectl: patchCommand('Ingress', ing, ops),
+    ...patchCommand('Ingress', ing, ops),
     expectedEffect: `the ingress controller routes this rule to ${wanted.name}, which has ready endpoints.`,
     precondition: `the backend is still ${current.name}:${portText(current.port)}`,
     inverse: jsonPatch([

@@ -447,6 +447,7 @@ describe('least privilege', () => {
       object: { kind: 'Deployment', apiVersion: 'apps/v1', namespace: ns.name, name: 'victim' },
       mutation: { type: 'delete' },
       kubectl: `kubectl delete deployment victim -n ${ns.name}`,
+      kubectlArgv: ['kubectl', 'delete', 'deployment', 'victim', '-n', ns.name],
       expectedEffect: 'none',
       precondition: 'none',
       verify: { waitFor: 'none', checks: [] },

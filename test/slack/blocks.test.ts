@@ -2,6 +2,7 @@
 // a huge report (many findings, long evidence full of &, < and >), the parent, and plan cards
 // in every state.
 import { describe, expect, it } from 'vitest';
+import { evidence } from '../../src/diagnosis/context.js';
 import type { Finding, Layer, Report } from '../../src/diagnosis/types.js';
 import type { PlanRecord, PlanState } from '../../src/remediation/plan-store.js';
 import type { RemediationPlan } from '../../src/remediation/plan-types.js';
@@ -26,6 +27,17 @@ const plan = (i: number): RemediationPlan => ({
     ops: [{ op: 'replace', path: '/spec/selector', value: { app: `api-${i}` } }],
   },
   kubectl: `kubectl patch service svc-${i} -n prod --type=json -p '[...]'`,
+  kubectlArgv: [
+    'kubectl',
+    'patch',
+    'service',
+    `svc-${i}`,
+    '-n',
+    'prod',
+    '--type=json',
+    '-p',
+    '[...]',
+  ],
   expectedEffect: 'the Service gets endpoints',
   precondition: `the selector is still app=api-svc-${i}`,
   inverse: {
@@ -48,10 +60,20 @@ function hugeReport(): Report {
     severity: i % 5 ? 'warning' : 'critical',
     title: `Finding ${i}: ${'a very long title & more <stuff> '.repeat(40)}`,
     detail: 'detail & <b>not bold</b> '.repeat(300),
-    evidence: Array.from({ length: 6 }, (_, e) => ({
-      command: `kubectl get pods -n prod -l app=api-${i}-${e} ${'--flag '.repeat(200)}`,
-      output: noisy(400),
-    })),
+    evidence: Array.from({ length: 6 }, (_, e) =>
+      evidence(
+        [
+          'get',
+          'pods',
+          '-n',
+          'prod',
+          '-l',
+          `app=api-${i}-${e}`,
+          ...Array<string>(200).fill('--flag'),
+        ],
+        noisy(400),
+      ),
+    ),
     objects: Array.from({ length: 12 }, (_, o) => ({
       kind: 'Pod',
       namespace: 'prod',

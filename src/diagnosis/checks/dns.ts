@@ -4,8 +4,8 @@ import type { DaemonSet, Deployment, Pod } from '../../cluster/k8s-types.js';
 import type { Snapshot } from '../../cluster/snapshot.js';
 import { rolloutRestart } from '../../remediation/plans.js';
 import { finding } from '../catalogue.js';
-import { type DiagnosisContext, ago, isLive, isPodReady, ref } from '../context.js';
-import type { Check } from '../types.js';
+import { type DiagnosisContext, ago, evidence, isLive, isPodReady, ref } from '../context.js';
+import type { Check, Evidence } from '../types.js';
 
 const KUBE_SYSTEM = 'kube-system';
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -151,30 +151,42 @@ export const corednsUnhealthy: Check = {
       troubled.map((t) => `${t.pod.metadata.name}: ${t.problems.join('; ')}.`).join(' ') +
       (oom
         ? ' CoreDNS was OOMKilled: a restart only buys time; raise the memory limit of the coredns ' +
-          'Deployment (kubectl -n kube-system edit deployment coredns) and look for a query storm.'
-        : ' Read the logs (kubectl logs -n kube-system -l k8s-app=kube-dns --previous) and restart ' +
-          'CoreDNS if the pods are stuck.');
+          'Deployment (the command below) and look for a query storm.'
+        : ' Read the logs (the command below) and restart CoreDNS if the pods are stuck.');
 
-    const evidence = [];
-    if (pods.length > 0) {
-      evidence.push({
-        command: 'kubectl get pods -n kube-system -l k8s-app=kube-dns -o wide',
-        output: troubles.map(podLine).join('\n'),
-      });
-    }
-    if (endpoints) {
-      evidence.push({
-        command: `kubectl get endpointslices -n kube-system -l ${SERVICE_NAME_LABEL}=kube-dns`,
-        output: `ready: ${endpoints.ready}, not ready: ${endpoints.total - endpoints.ready}`,
-      });
-    }
+    const shown: Evidence[] = [];
+    if (pods.length > 0)
+      shown.push(
+        evidence(
+          ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'wide'],
+          troubles.map(podLine).join('\n'),
+        ),
+      );
+    if (endpoints)
+      shown.push(
+        evidence(
+          ['get', 'endpointslices', '-n', 'kube-system', '-l', `${SERVICE_NAME_LABEL}=kube-dns`],
+          `ready: ${endpoints.ready}, not ready: ${endpoints.total - endpoints.ready}`,
+        ),
+      );
+    shown.push(
+      oom
+        ? evidence(
+            ['-n', 'kube-system', 'edit', 'deployment', 'coredns'],
+            '(raise resources.limits.memory; not run)',
+          )
+        : evidence(
+            ['logs', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--previous'],
+            '(the CoreDNS logs; not run)',
+          ),
+    );
     const deployment = corednsDeployment(ctx, pods);
     return [
       finding('dns.coredns-unhealthy', {
         severity: down ? 'critical' : 'warning',
         title,
         detail,
-        evidence,
+        evidence: shown,
         objects: [
           ...(deployment ? [ref('Deployment', deployment)] : []),
           ...troubled.slice(0, 5).map((t) => ref('Pod', t.pod)),
@@ -227,30 +239,49 @@ export const kubeProxyUnhealthy: Check = {
     const nodes = [
       ...new Set(troubled.map((t) => t.pod.spec.nodeName).filter((n): n is string => !!n)),
     ];
-    const deleteCommand = troubled.length
-      ? `kubectl delete pod -n kube-system ${troubled.map((t) => t.pod.metadata.name).join(' ')}`
-      : 'kubectl delete pod -n kube-system -l k8s-app=kube-proxy --field-selector spec.nodeName=<node>';
     const detail =
       `kube-proxy programs Service routing (iptables/IPVS) on each node; where it is not running, ` +
       `connections to Service IPs use stale rules and fail or reach pods that no longer exist. ` +
       (ds ? `DaemonSet kube-proxy: ${counts}. ` : '') +
       troubled.map((t) => `${t.pod.metadata.name}: ${t.problems.join('; ')}.`).join(' ') +
       (nodes.length ? ` Affected node(s): ${nodes.join(', ')}.` : '') +
-      ` Read the logs (kubectl logs -n kube-system <pod> --previous), then delete the failing ` +
-      `pods so the DaemonSet recreates them: ${deleteCommand}`;
-    const evidence = [];
-    if (ds) {
-      evidence.push({
-        command: 'kubectl get daemonset kube-proxy -n kube-system',
-        output: `desired ${desired}, ready ${ds.status?.numberReady ?? 0}, available ${available}, unavailable ${ds.status?.numberUnavailable ?? desired - available}`,
-      });
-    }
-    if (troubles.length > 0) {
-      evidence.push({
-        command: 'kubectl get pods -n kube-system -l k8s-app=kube-proxy -o wide',
-        output: (troubled.length ? troubled : troubles).slice(0, 10).map(podLine).join('\n'),
-      });
-    }
+      (troubled.length
+        ? ' Read the logs, then delete the failing pods so the DaemonSet recreates them (the commands below).'
+        : ' The DaemonSet lacks pods: its events say why (the command below).');
+    const shown: Evidence[] = [];
+    if (ds)
+      shown.push(
+        evidence(
+          ['get', 'daemonset', 'kube-proxy', '-n', 'kube-system'],
+          `desired ${desired}, ready ${ds.status?.numberReady ?? 0}, available ${available}, unavailable ${ds.status?.numberUnavailable ?? desired - available}`,
+        ),
+      );
+    if (troubles.length > 0)
+      shown.push(
+        evidence(
+          ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'wide'],
+          (troubled.length ? troubled : troubles).slice(0, 10).map(podLine).join('\n'),
+        ),
+      );
+    const failing = troubled.map((t) => t.pod.metadata.name);
+    if (failing[0] !== undefined)
+      shown.push(
+        evidence(
+          ['logs', '-n', 'kube-system', failing[0], '--previous'],
+          '(the logs of a failing kube-proxy pod; not run)',
+        ),
+        evidence(
+          ['delete', 'pod', '-n', 'kube-system', ...failing],
+          '(the DaemonSet recreates them; not run)',
+        ),
+      );
+    else
+      shown.push(
+        evidence(
+          ['describe', 'daemonset', 'kube-proxy', '-n', 'kube-system'],
+          '(why the DaemonSet has fewer pods than nodes; not run)',
+        ),
+      );
     return [
       finding('dns.kube-proxy-unhealthy', {
         severity: noneAvailable ? 'critical' : 'warning',
@@ -258,7 +289,7 @@ export const kubeProxyUnhealthy: Check = {
           troubled.length ? `, ${troubled.length} pod(s) failing` : ''
         }`,
         detail,
-        evidence,
+        evidence: shown,
         objects: [
           ...(ds ? [ref('DaemonSet', ds)] : []),
           ...troubled.slice(0, 5).map((t) => ref('Pod', t.pod)),

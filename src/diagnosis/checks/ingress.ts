@@ -4,9 +4,9 @@ import type { Ingress, Pod, Service, ServicePort } from '../../cluster/k8s-types
 import type { Snapshot } from '../../cluster/snapshot.js';
 import { patchIngressBackend, pointer } from '../../remediation/plans.js';
 import { finding } from '../catalogue.js';
-import { type DiagnosisContext, isLive, ref } from '../context.js';
+import { type DiagnosisContext, evidence, isLive, ref, shown } from '../context.js';
 import { editDistance } from '../selectors.js';
-import type { Check, Finding } from '../types.js';
+import type { Check, Evidence, Finding } from '../types.js';
 import { podLine, podTrouble } from './dns.js';
 
 const CONTROLLER_NAMES = ['ingress-nginx', 'traefik', 'haproxy-ingress', 'contour', 'kong'];
@@ -157,15 +157,18 @@ function servicePortText(p: ServicePort): string {
   return `${p.name ? `${p.name}=` : ''}${p.port}${target}/${p.protocol ?? 'TCP'}`;
 }
 
-function getIngressCommand(ing: Ingress): string {
-  return `kubectl get ingress ${ing.metadata.name} -n ${ing.metadata.namespace} -o yaml`;
+function getIngress(ing: Ingress, output: string): Evidence {
+  return evidence(
+    ['get', 'ingress', ing.metadata.name, '-n', ing.metadata.namespace ?? '', '-o', 'yaml'],
+    output,
+  );
 }
 
-function backendEvidence(r: IngressBackendRef) {
-  return {
-    command: getIngressCommand(r.ingress),
-    output: `${r.route} -> service ${r.service.name} port ${portText(r.service.port)}`,
-  };
+function backendEvidence(r: IngressBackendRef): Evidence {
+  return getIngress(
+    r.ingress,
+    `${r.route} -> service ${r.service.name} port ${portText(r.service.port)}`,
+  );
 }
 
 /** The backend port to write: the same port if the Service has it, else its first port. */
@@ -205,10 +208,10 @@ export const backendMissing: Check = {
                 : `Namespace ${ns} has no Services; create ${r.service.name} or fix the rule.`),
           evidence: [
             backendEvidence(r),
-            {
-              command: `kubectl get service ${r.service.name} -n ${ns}`,
-              output: `Error from server (NotFound): services "${r.service.name}" not found`,
-            },
+            evidence(
+              ['get', 'service', r.service.name, '-n', ns ?? ''],
+              `Error from server (NotFound): services "${r.service.name}" not found`,
+            ),
           ],
           objects: [ref('Ingress', r.ingress), ...(nearSvc ? [ref('Service', nearSvc)] : [])],
           remediations:
@@ -291,10 +294,10 @@ export const backendPortMismatch: Check = {
               : 'Set the backend port to one of the Service ports above.'),
           evidence: [
             backendEvidence(r),
-            {
-              command: `kubectl get service ${svc.metadata.name} -n ${ns} -o jsonpath='{.spec.ports}'`,
-              output: JSON.stringify(ports),
-            },
+            evidence(
+              ['get', 'service', svc.metadata.name, '-n', ns ?? '', '-o', 'jsonpath={.spec.ports}'],
+              JSON.stringify(ports),
+            ),
           ],
           objects: [ref('Ingress', r.ingress), ref('Service', svc)],
           remediations: wanted
@@ -345,13 +348,28 @@ export const backendNoEndpoints: Check = {
             `behind ${svc.metadata.name} (${ep.total === 0 ? 'it has no endpoint at all' : `${ep.total} address(es), none ready`}) and answers 503. ` +
             (inScope
               ? 'The service and pod findings explain why the Service has no ready endpoint.'
-              : `Diagnose the Service itself: kubemedic diagnose ${svc.metadata.name} -n ${ns}.`),
+              : 'Diagnose the Service itself (the command below).'),
           evidence: [
             backendEvidence(r),
-            {
-              command: `kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.metadata.name}`,
-              output: `ready: 0, not ready: ${ep.total}`,
-            },
+            evidence(
+              [
+                'get',
+                'endpointslices',
+                '-n',
+                ns ?? '',
+                '-l',
+                `kubernetes.io/service-name=${svc.metadata.name}`,
+              ],
+              `ready: 0, not ready: ${ep.total}`,
+            ),
+            ...(inScope
+              ? []
+              : [
+                  shown(
+                    ['kubemedic', 'diagnose', svc.metadata.name, '-n', ns ?? ''],
+                    '(diagnoses the Service; not run)',
+                  ),
+                ]),
           ],
           objects: [ref('Ingress', r.ingress), ref('Service', svc)],
         }),
@@ -399,17 +417,32 @@ export const tlsSecretMissing: Check = {
               `The controller cannot load the certificate for ${tlsHosts.join(', ') || 'its hosts'}, so HTTPS ` +
               `is served with its default (untrusted) certificate or refused: clients fail the TLS handshake. ` +
               (certManager
-                ? `cert-manager (issuer ${certManager}) should create it: check kubectl describe certificate -n ${ns} and its CertificateRequest.`
-                : `Create the secret (kubectl create secret tls ${secret} -n ${ns} --cert=... --key=...) or fix secretName.`),
+                ? `cert-manager (issuer ${certManager}) should create it: check its Certificate and CertificateRequest (the command below).`
+                : 'Create the secret (the command below) or fix secretName.'),
             evidence: [
-              {
-                command: getIngressCommand(ing),
-                output: `tls: hosts ${tlsHosts.join(',') || '(all)'} secretName ${secret}`,
-              },
-              {
-                command: `kubectl get secret ${secret} -n ${ns}`,
-                output: `Error from server (NotFound): secrets "${secret}" not found`,
-              },
+              getIngress(ing, `tls: hosts ${tlsHosts.join(',') || '(all)'} secretName ${secret}`),
+              evidence(
+                ['get', 'secret', secret, '-n', ns ?? ''],
+                `Error from server (NotFound): secrets "${secret}" not found`,
+              ),
+              certManager
+                ? evidence(
+                    ['describe', 'certificate', '-n', ns ?? ''],
+                    '(where cert-manager says why the secret is missing; not run)',
+                  )
+                : evidence(
+                    [
+                      'create',
+                      'secret',
+                      'tls',
+                      secret,
+                      '-n',
+                      ns ?? '',
+                      '--cert=tls.crt',
+                      '--key=tls.key',
+                    ],
+                    '(creates the secret from your certificate files; not run)',
+                  ),
             ],
             objects: [ref('Ingress', ing), { kind: 'Secret', namespace: ns, name: secret }],
           }),
@@ -473,12 +506,33 @@ export const controllerUnhealthy: Check = {
               ? `No ${name} pod is ready, so nothing serves Ingress ${ingresses.map((i) => i.metadata.name).join(', ')}: requests fail before reaching any Service. `
               : `Some ${name} pods are unhealthy; requests load-balanced to them fail or are reset. `) +
             troubled.map((t) => `${t.pod.metadata.name}: ${t.problems.join('; ')}.`).join(' ') +
-            ` Read the controller logs (kubectl logs -n ${ns} ${troubled[0]?.pod.metadata.name ?? ''} --previous).`,
+            ' Read the controller logs (the command below).',
           evidence: [
-            {
-              command: `kubectl get pods -n ${ns} -l ${first.metadata.labels?.[NAME_LABEL] ? `${NAME_LABEL}=${name}` : `${COMPONENT_LABEL}=controller`} -o wide`,
-              output: troubles.slice(0, 10).map(podLine).join('\n'),
-            },
+            evidence(
+              [
+                'get',
+                'pods',
+                '-n',
+                ns,
+                '-l',
+                first.metadata.labels?.[NAME_LABEL]
+                  ? `${NAME_LABEL}=${name}`
+                  : `${COMPONENT_LABEL}=controller`,
+                '-o',
+                'wide',
+              ],
+              troubles.slice(0, 10).map(podLine).join('\n'),
+            ),
+            evidence(
+              [
+                'logs',
+                '-n',
+                ns,
+                (troubled[0] ?? troubles[0])?.pod.metadata.name ?? '',
+                '--previous',
+              ],
+              '(the controller logs; not run)',
+            ),
           ],
           objects: troubled.slice(0, 5).map((t) => ref('Pod', t.pod)),
         }),

@@ -10,8 +10,8 @@ import type {
 import type { Snapshot } from '../../cluster/snapshot.js';
 import { pointer } from '../../remediation/plans.js';
 import { finding } from '../catalogue.js';
-import { type DiagnosisContext, ref } from '../context.js';
-import type { Check, Finding } from '../types.js';
+import { type DiagnosisContext, ref, evidence } from '../context.js';
+import type { Check, Evidence, Finding } from '../types.js';
 import { isNearName, uniqueNearest } from './ingress.js';
 
 interface ServiceHost {
@@ -34,7 +34,8 @@ function resolveHost(
   fromNs: string,
   namespaces: Set<string>,
 ): ServiceHost | undefined {
-  if (host.includes('*')) return undefined;
+  // Istio allows `*` only as the leftmost label: a wildcard names no single Service.
+  if (host.startsWith('*')) return undefined;
   const parts = host.toLowerCase().split('.');
   const [name, ns] = parts;
   if (!name) return undefined;
@@ -116,9 +117,22 @@ function scopedVirtualServices(ctx: DiagnosisContext): VirtualService[] {
   });
 }
 
-function patchCommand(vs: VirtualService, path: string, value: unknown): string {
+/** The fix as a kubectl command, shown (not applied) as the last piece of evidence. */
+function patchEvidence(vs: VirtualService, path: string, value: unknown): Evidence {
   const ops = JSON.stringify([{ op: 'replace', path, value }]);
-  return `kubectl patch virtualservice ${vs.metadata.name} -n ${vs.metadata.namespace} --type=json -p '${ops}'`;
+  return evidence(
+    [
+      'patch',
+      'virtualservice',
+      vs.metadata.name,
+      '-n',
+      vs.metadata.namespace ?? '',
+      '--type=json',
+      '-p',
+      ops,
+    ],
+    '(the fix; not applied)',
+  );
 }
 
 function routeText(r: Route): string {
@@ -148,7 +162,8 @@ export const virtualServiceMisrouted: Check = {
         const key = `${fqdn(h)}:${r.destination.port?.number ?? ''}`;
         if (seen.has(key)) continue;
         const svc = serviceAt(ctx.snapshot, h);
-        const getVs = `kubectl get virtualservice ${vs.metadata.name} -n ${ns} -o yaml`;
+        const getVs = (output: string) =>
+          evidence(['get', 'virtualservice', vs.metadata.name, '-n', ns, '-o', 'yaml'], output);
         if (!svc) {
           seen.add(key);
           const names = ctx.snapshot.services
@@ -156,7 +171,7 @@ export const virtualServiceMisrouted: Check = {
             .map((s) => s.metadata.name);
           const near = uniqueNearest(h.name, names);
           const fix = near
-            ? patchCommand(
+            ? patchEvidence(
                 vs,
                 `${r.path}/host`,
                 h.namespace === ns ? near : `${near}.${h.namespace}.svc.cluster.local`,
@@ -169,15 +184,15 @@ export const virtualServiceMisrouted: Check = {
               detail:
                 `The mesh has no endpoints for ${fqdn(h)}, so the sidecar answers 503 (no healthy upstream) for requests routed there${weightNote(r)}. ` +
                 (near
-                  ? `Did you mean Service ${near}? Fix the destination host: ${fix}`
+                  ? `Did you mean Service ${near}? Fix the destination host (the command below).`
                   : `Services in ${h.namespace}: ${names.slice(0, 8).join(', ') || '(none)'}. Point the destination at one of them or create ${h.name}.`),
               evidence: [
-                { command: getVs, output: `route -> ${routeText(r)}` },
-                {
-                  command: `kubectl get service ${h.name} -n ${h.namespace}`,
-                  output: `Error from server (NotFound): services "${h.name}" not found`,
-                },
-                ...(fix ? [{ command: fix, output: '(the fix; not applied)' }] : []),
+                getVs(`route -> ${routeText(r)}`),
+                evidence(
+                  ['get', 'service', h.name, '-n', h.namespace],
+                  `Error from server (NotFound): services "${h.name}" not found`,
+                ),
+                ...(fix ? [fix] : []),
               ],
               objects: [ref('VirtualService', vs)],
             }),
@@ -189,7 +204,7 @@ export const virtualServiceMisrouted: Check = {
         if (portNumber === undefined || ports.some((p) => p.port === portNumber)) continue;
         seen.add(key);
         const only = ports.length === 1 ? ports[0] : ports.find((p) => p.targetPort === portNumber);
-        const fix = only ? patchCommand(vs, `${r.path}/port/number`, only.port) : undefined;
+        const fix = only ? patchEvidence(vs, `${r.path}/port/number`, only.port) : undefined;
         out.push(
           finding('mesh.virtualservice-misrouted', {
             severity: 'critical',
@@ -197,14 +212,24 @@ export const virtualServiceMisrouted: Check = {
             detail:
               `Service ${svc.metadata.name} exposes ${ports.map((p) => `${p.port}${p.name ? ` (${p.name})` : ''}`).join(', ') || 'no ports'}; ` +
               `a destination port must be a Service port (not the container port), else the sidecar finds no upstream and answers 503${weightNote(r)}. ` +
-              (fix ? `Fix: ${fix}` : 'Set destination.port.number to one of the Service ports.'),
+              (fix
+                ? `Point it at port ${only?.port} (the command below).`
+                : 'Set destination.port.number to one of the Service ports.'),
             evidence: [
-              { command: getVs, output: `route -> ${routeText(r)}` },
-              {
-                command: `kubectl get service ${svc.metadata.name} -n ${svc.metadata.namespace} -o jsonpath='{.spec.ports}'`,
-                output: JSON.stringify(ports),
-              },
-              ...(fix ? [{ command: fix, output: '(the fix; not applied)' }] : []),
+              getVs(`route -> ${routeText(r)}`),
+              evidence(
+                [
+                  'get',
+                  'service',
+                  svc.metadata.name,
+                  '-n',
+                  svc.metadata.namespace ?? '',
+                  '-o',
+                  'jsonpath={.spec.ports}',
+                ],
+                JSON.stringify(ports),
+              ),
+              ...(fix ? [fix] : []),
             ],
             objects: [ref('VirtualService', vs), ref('Service', svc)],
           }),
@@ -247,7 +272,7 @@ export const destinationRuleSubsetMissing: Check = {
         seen.add(`${destKey}/${subset}`);
         const defined = rules.flatMap((dr) => (dr.spec.subsets ?? []).map((s) => s.name));
         const near = uniqueNearest(subset, defined);
-        const fix = near ? patchCommand(vs, `${r.path}/subset`, near) : undefined;
+        const fix = near ? patchEvidence(vs, `${r.path}/subset`, near) : undefined;
         out.push(
           finding('mesh.destinationrule-subset-missing', {
             severity: 'critical',
@@ -259,15 +284,15 @@ export const destinationRuleSubsetMissing: Check = {
               (rules.length
                 ? `Subsets defined: ${defined.join(', ') || '(none)'}. `
                 : `Create a DestinationRule for ${destKey} that defines subset ${subset} (with the pod labels of that version), or drop the subset from the route. `) +
-              (fix ? `Did you mean subset ${near}? ${fix}` : ''),
+              (fix ? `Did you mean subset ${near}? (The fix is the command below.)` : ''),
             evidence: [
-              {
-                command: `kubectl get virtualservice ${vs.metadata.name} -n ${ns} -o yaml`,
-                output: `route -> ${routeText(r)}`,
-              },
-              {
-                command: `kubectl get destinationrules -A`,
-                output: rules.length
+              evidence(
+                ['get', 'virtualservice', vs.metadata.name, '-n', ns, '-o', 'yaml'],
+                `route -> ${routeText(r)}`,
+              ),
+              evidence(
+                ['get', 'destinationrules', '-A'],
+                rules.length
                   ? rules
                       .map(
                         (d) =>
@@ -275,7 +300,8 @@ export const destinationRuleSubsetMissing: Check = {
                       )
                       .join('\n')
                   : `(no DestinationRule for ${destKey})`,
-              },
+              ),
+              ...(fix ? [fix] : []),
             ],
             objects: [ref('VirtualService', vs), ...rules.map((d) => ref('DestinationRule', d))],
           }),

@@ -14,7 +14,7 @@ import type { Snapshot } from '../../cluster/snapshot.js';
 import { allowNetpolPort } from '../../remediation/plans.js';
 import type { RemediationPlan } from '../../remediation/plan-types.js';
 import { finding } from '../catalogue.js';
-import { ref } from '../context.js';
+import { ref, evidence } from '../context.js';
 import { formatLabelSelector, formatSelector, matchesLabelSelector } from '../selectors.js';
 import type { Check, Finding } from '../types.js';
 import { ingressControllerPods, ingressRefsTo } from './ingress.js';
@@ -490,19 +490,19 @@ export const ingressBlocked: Check = {
           title: `${names(lead.policies)} block${lead.policies.length === 1 ? 's' : ''} port ${lead.target.number}/${lead.target.protocol} to the pods of Service ${svc.metadata.name}${partPods} ${lead.verdict.from}`,
           detail,
           evidence: [
-            {
-              command: `kubectl get networkpolicy -n ${ns} -o yaml`,
-              output: policies.map((p) => describePolicy(p, 'Ingress')).join('\n'),
-            },
-            {
-              command: `kubectl get service ${svc.metadata.name} -n ${ns} -o jsonpath='{.spec.ports}'`,
-              output: [...new Map(blocked.map((b) => [b.portIndex, b])).values()]
+            evidence(
+              ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
+              policies.map((p) => describePolicy(p, 'Ingress')).join('\n'),
+            ),
+            evidence(
+              ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.ports}'],
+              [...new Map(blocked.map((b) => [b.portIndex, b])).values()]
                 .map(
                   (b) =>
                     `${b.port.name ? `${b.port.name}: ` : ''}${b.port.port} -> ${b.port.targetPort ?? b.port.port} (pod port ${b.target.number}/${b.target.protocol})`,
                 )
                 .join('\n'),
-            },
+            ),
           ],
           objects: [ref('Service', svc), ...policies.map((p) => ref('NetworkPolicy', p))],
           remediations,
@@ -597,10 +597,10 @@ export const dnsEgressBlocked: Check = {
             `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ` +
             `ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}].`,
           evidence: [
-            {
-              command: `kubectl get networkpolicy -n ${ns} -o yaml`,
-              output: g.policies.map((p) => describePolicy(p, 'Egress')).join('\n'),
-            },
+            evidence(
+              ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
+              g.policies.map((p) => describePolicy(p, 'Egress')).join('\n'),
+            ),
           ],
           objects: [
             ...services.map((s) => ref('Service', s)),

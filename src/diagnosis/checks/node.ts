@@ -1,6 +1,7 @@
 import type { Pod } from '../../cluster/k8s-types.js';
+import { isDnsSubdomain } from '../../cluster/names.js';
 import { finding } from '../catalogue.js';
-import { condition, ref } from '../context.js';
+import { condition, ref, evidence } from '../context.js';
 import type { Check, Finding } from '../types.js';
 
 const PRESSURE = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'];
@@ -37,9 +38,9 @@ export const nodeNotReady: Check = {
           'Pods on a NotReady node are marked not ready and leave the endpoints; under pressure the kubelet evicts them. ' +
           'Cordon and drain the node, or fix the kubelet; the pods are rescheduled elsewhere once evicted.',
         evidence: [
-          {
-            command: `kubectl get nodes ${bad.map((b) => b.name).join(' ')}`,
-            output: bad
+          evidence(
+            ['get', 'nodes', ...bad.map((b) => b.name)],
+            bad
               .map(
                 (b) =>
                   `${b.name}  ${b.problems.join(',')}  pods: ${b.pods
@@ -48,7 +49,7 @@ export const nodeNotReady: Check = {
                     .join(', ')}`,
               )
               .join('\n'),
-          },
+          ),
         ],
         objects: bad.map((b) => ({ kind: 'Node', name: b.name })),
       }),
@@ -67,6 +68,39 @@ export const pvcUnbound: Check = {
       for (const v of pod.spec.volumes ?? []) {
         const claim = v.persistentVolumeClaim?.claimName;
         if (!claim || seen.has(claim)) continue;
+        if (!isDnsSubdomain(claim)) {
+          // No claim can carry this name, and it was not read (it would have been a different
+          // request path): say so rather than "does not exist".
+          seen.add(claim);
+          const waiting = ctx.allBackends.filter((p) =>
+            p.spec.volumes?.some((x) => x.persistentVolumeClaim?.claimName === claim),
+          );
+          out.push(
+            finding('storage.pvc-unbound', {
+              severity: waiting.some((p) => p.status?.phase === 'Pending')
+                ? ctx.podImpact
+                : 'warning',
+              title: `Volume ${v.name} of pod ${pod.metadata.name} names a claim that is not a valid PersistentVolumeClaim name; ${waiting.length} pod(s) wait on it`,
+              detail: `claimName ${JSON.stringify(claim)} is not a DNS-1123 subdomain, so no PersistentVolumeClaim can have it and pods that mount it cannot start. kubemedic did not read it. Fix claimName in the pod template.`,
+              evidence: [
+                evidence(
+                  [
+                    'get',
+                    'pod',
+                    pod.metadata.name,
+                    '-n',
+                    pod.metadata.namespace ?? '',
+                    '-o',
+                    'jsonpath={.spec.volumes}',
+                  ],
+                  JSON.stringify(pod.spec.volumes ?? []),
+                ),
+              ],
+              objects: waiting.slice(0, 5).map((p) => ref('Pod', p)),
+            }),
+          );
+          continue;
+        }
         const pvc = ctx.snapshot.pvcs.find(
           (c) => c.metadata.name === claim && c.metadata.namespace === pod.metadata.namespace,
         );
@@ -93,12 +127,12 @@ export const pvcUnbound: Check = {
               ? `The claim (storageClass ${pvc.spec?.storageClassName ?? 'default'}) has no volume, so pods that mount it cannot start. ${events.join(' ')}`
               : `Pods mount a claim that was never created or was deleted.`,
             evidence: [
-              {
-                command: `kubectl get pvc ${claim} -n ${pod.metadata.namespace}`,
-                output: pvc
+              evidence(
+                ['get', 'pvc', claim, '-n', pod.metadata.namespace ?? ''],
+                pvc
                   ? `${claim}  ${phase ?? 'Pending'}  ${pvc.spec?.storageClassName ?? ''}`
                   : `Error from server (NotFound): persistentvolumeclaims "${claim}" not found`,
-              },
+              ),
             ],
             objects: pvc
               ? [ref('PersistentVolumeClaim', pvc)]

@@ -16,6 +16,7 @@ import {
   isPodReady,
   parseQuantity,
   ref,
+  evidence,
 } from '../context.js';
 import { formatSelector } from '../selectors.js';
 import type { Check, CheckId, Evidence, Finding } from '../types.js';
@@ -65,12 +66,12 @@ function getPodsEvidence(ctx: DiagnosisContext, hits: Hit[]): Evidence {
           : (h.status.state?.terminated?.reason ?? h.pod.status?.phase));
       return `${h.pod.metadata.name}  ${ready}/${total}  ${st}  restarts=${h.status.restartCount}  node=${h.pod.spec.nodeName ?? '<none>'}`;
     });
-  return {
-    command: svc
-      ? `kubectl get pods -n ${ns} -l ${formatSelector(svc.spec.selector)} -o wide`
-      : `kubectl get pods -n ${ns} -o wide`,
-    output: lines.join('\n'),
-  };
+  return evidence(
+    svc
+      ? ['get', 'pods', '-n', ns, '-l', formatSelector(svc.spec.selector), '-o', 'wide']
+      : ['get', 'pods', '-n', ns, '-o', 'wide'],
+    lines.join('\n'),
+  );
 }
 
 function describeEvidence(hit: Hit, ctx: DiagnosisContext): Evidence {
@@ -84,10 +85,10 @@ function describeEvidence(hit: Hit, ctx: DiagnosisContext): Evidence {
     lastState: s.lastState,
     restartCount: s.restartCount,
   });
-  return {
-    command: `kubectl describe pod ${hit.pod.metadata.name} -n ${hit.pod.metadata.namespace}`,
-    output: [`container ${s.name}: ${state}`, ...events].join('\n'),
-  };
+  return evidence(
+    ['describe', 'pod', hit.pod.metadata.name, '-n', hit.pod.metadata.namespace ?? ''],
+    [`container ${s.name}: ${state}`, ...events].join('\n'),
+  );
 }
 
 /** The workload owning the first hit, for remediations. */
@@ -183,10 +184,19 @@ function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
   );
   if (!log) return [];
   return [
-    {
-      command: `kubectl logs ${hit.pod.metadata.name} -n ${hit.pod.metadata.namespace} -c ${hit.container.name} --previous --tail=20`,
-      output: log.text ?? `(log not available: ${log.error ?? 'unknown reason'})`,
-    },
+    evidence(
+      [
+        'logs',
+        hit.pod.metadata.name,
+        '-n',
+        hit.pod.metadata.namespace ?? '',
+        '-c',
+        hit.container.name,
+        '--previous',
+        '--tail=20',
+      ],
+      log.text ?? `(log not available: ${log.error ?? 'unknown reason'})`,
+    ),
   ];
 }
 
@@ -371,13 +381,13 @@ export const unschedulable: Check = {
         title: `${pending.length} pod(s) cannot be scheduled: ${message.slice(0, 160)}`,
         detail: `The scheduler found no node for ${first.metadata.name}: ${message.replace(/\.+$/, '')}. Free capacity, relax requests, tolerate the taints, or fix the affinity rules.`,
         evidence: [
-          {
-            command: `kubectl describe pod ${first.metadata.name} -n ${first.metadata.namespace}`,
-            output: [
+          evidence(
+            ['describe', 'pod', first.metadata.name, '-n', first.metadata.namespace ?? ''],
+            [
               `PodScheduled=False Unschedulable: ${message}`,
               ...events.map((e) => `Warning  FailedScheduling  ${e.message ?? ''}`),
             ].join('\n'),
-          },
+          ),
         ],
         objects: pending.slice(0, 5).map((p) => ref('Pod', p)),
       }),
@@ -428,10 +438,18 @@ export const probeMisconfigured: Check = {
                 `${kind} probe: ${describeProbe(probe)}. Container ports: ${declared.map((p) => `${p.name ? p.name + '=' : ''}${p.containerPort}`).join(', ') || 'none'}. ` +
                 `${named ? 'A named probe port must match a named containerPort.' : 'The probe cannot succeed on a port nothing listens on.'} Point the probe at the port the app serves.`,
               evidence: [
-                {
-                  command: `kubectl get pod ${pod.metadata.name} -n ${pod.metadata.namespace} -o jsonpath='{.spec.containers[${index}].${kind}Probe}'`,
-                  output: JSON.stringify(probe),
-                },
+                evidence(
+                  [
+                    'get',
+                    'pod',
+                    pod.metadata.name,
+                    '-n',
+                    pod.metadata.namespace ?? '',
+                    '-o',
+                    `jsonpath={.spec.containers[${index}].${kind}Probe}`,
+                  ],
+                  JSON.stringify(probe),
+                ),
               ],
               objects: [w ? ref(w.kind, w.object) : ref('Pod', pod)],
             }),
@@ -532,10 +550,17 @@ export const resourceStarvation: Check = {
             title: `${c.name} in ${pod.metadata.name} runs at ${Math.round(Math.max(memRatio, cpuRatio) * 100)}% of its ${memRatio >= cpuRatio ? 'memory' : 'CPU'} limit`,
             detail: `Usage: memory ${usage.usage.memory ?? '?'} of ${c.resources?.limits?.memory ?? 'no limit'}, CPU ${usage.usage.cpu ?? '?'} of ${c.resources?.limits?.cpu ?? 'no limit'}. Starved pods fail probes intermittently and flap out of the endpoints.`,
             evidence: [
-              {
-                command: `kubectl top pod ${pod.metadata.name} -n ${pod.metadata.namespace} --containers`,
-                output: `${c.name}  cpu=${usage.usage.cpu ?? '?'}  memory=${usage.usage.memory ?? '?'}`,
-              },
+              evidence(
+                [
+                  'top',
+                  'pod',
+                  pod.metadata.name,
+                  '-n',
+                  pod.metadata.namespace ?? '',
+                  '--containers',
+                ],
+                `${c.name}  cpu=${usage.usage.cpu ?? '?'}  memory=${usage.usage.memory ?? '?'}`,
+              ),
             ],
             objects: [ref('Pod', pod)],
             remediations,
@@ -578,16 +603,16 @@ export const noPods: Check = {
           title: `Service ${svc.metadata.name} has no pods: ${why}`,
           detail: `Nothing runs behind ${svc.metadata.name} (selector ${formatSelector(svc.spec.selector)}): ${why}.`,
           evidence: [
-            {
-              command: `kubectl get pods -n ${ns} -l ${formatSelector(svc.spec.selector)}`,
-              output: 'No resources found',
-            },
+            evidence(
+              ['get', 'pods', '-n', ns, '-l', formatSelector(svc.spec.selector)],
+              'No resources found',
+            ),
             ...(w
               ? [
-                  {
-                    command: `kubectl get ${w.kind.toLowerCase()} ${w.object.metadata.name} -n ${ns}`,
-                    output: `replicas: ${replicas ?? 'n/a'}`,
-                  },
+                  evidence(
+                    ['get', w.kind.toLowerCase(), w.object.metadata.name, '-n', ns],
+                    `replicas: ${replicas ?? 'n/a'}`,
+                  ),
                 ]
               : []),
           ],

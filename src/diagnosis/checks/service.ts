@@ -1,7 +1,7 @@
 import type { Pod, ServicePort } from '../../cluster/k8s-types.js';
 import { patchServiceSelector, patchServiceTargetPort } from '../../remediation/plans.js';
 import { finding } from '../catalogue.js';
-import { type DiagnosisContext, isLive, kubectl, ref } from '../context.js';
+import { type DiagnosisContext, evidence, isLive, ref } from '../context.js';
 import { editDistance, formatSelector, matchesServiceSelector } from '../selectors.js';
 import type { Check, Finding } from '../types.js';
 
@@ -20,10 +20,7 @@ export const serviceNotFound: Check = {
         title: `Service ${m.name} does not exist in namespace ${m.namespace}`,
         detail: `No Service named ${m.name} in ${m.namespace}. ${near}`,
         evidence: [
-          {
-            command: kubectl('get services', m.namespace),
-            output: m.nearest.join('\n') || '(none)',
-          },
+          evidence(['get', 'services', '-n', m.namespace], m.nearest.join('\n') || '(none)'),
         ],
         objects: [{ kind: 'Service', namespace: m.namespace, name: m.name }],
       }),
@@ -155,20 +152,19 @@ export const selectorMismatch: Check = {
         .map((c) => ({ ...c, score: diffScore(c.diff) }))
         .sort((a, b) => a.score - b.score);
       const best = ranked[0];
-      const shown = `kubectl get pods -n ${ns} --show-labels`;
-      const evidence = [
-        {
-          command: `kubectl get service ${svc.metadata.name} -n ${ns} -o jsonpath='{.spec.selector}'`,
-          output: JSON.stringify(selector),
-        },
-        {
-          command: shown,
-          output:
-            live
-              .slice(0, 10)
-              .map((p) => `${p.metadata.name}  ${formatSelector(p.metadata.labels)}`)
-              .join('\n') || 'No resources found',
-        },
+      const shown = evidence(
+        ['get', 'pods', '-n', ns, '--show-labels'],
+        live
+          .slice(0, 10)
+          .map((p) => `${p.metadata.name}  ${formatSelector(p.metadata.labels)}`)
+          .join('\n') || 'No resources found',
+      );
+      const seen = [
+        evidence(
+          ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.selector}'],
+          JSON.stringify(selector),
+        ),
+        shown,
       ];
       if (!best || !isNear(best.diff)) {
         if (elsewhere.length === 0 && live.length === 0) continue; // nothing to compare: pod.no-pods says it
@@ -182,16 +178,16 @@ export const selectorMismatch: Check = {
               : `No pod in ${ns} carries labels close to ${formatSelector(selector)}.`,
             evidence: other.length
               ? [
-                  ...evidence,
-                  {
-                    command: `kubectl get pods -A -l ${formatSelector(selector)}`,
-                    output: elsewhere
+                  ...seen,
+                  evidence(
+                    ['get', 'pods', '-A', '-l', formatSelector(selector)],
+                    elsewhere
                       .slice(0, 5)
                       .map((p) => `${p.metadata.namespace}/${p.metadata.name}`)
                       .join('\n'),
-                  },
+                  ),
                 ]
-              : evidence,
+              : seen,
             objects: [ref('Service', svc)],
           }),
         );
@@ -212,7 +208,7 @@ export const selectorMismatch: Check = {
             `Nearest pods: ${who} (${best.pods.length} pod(s)), labelled ${formatSelector(best.labels)}. ` +
             best.diff.map(describeDiff).join('; ') +
             '.',
-          evidence,
+          evidence: seen,
           objects: [ref('Service', svc), ...(owner ? [ref(owner.kind, owner.object)] : [])],
           remediations: wanted
             ? [
@@ -276,10 +272,17 @@ export const noEndpoints: Check = {
           title: `Service ${svc.metadata.name} has ${backends.length} matching pod(s) but no ready endpoint`,
           detail: `Every pod behind ${svc.metadata.name} is out of the endpoints (${ep.total} not-ready address(es) in the ${ep.source}), so requests get 503.`,
           evidence: [
-            {
-              command: `kubectl get endpointslices -n ${ns} -l kubernetes.io/service-name=${svc.metadata.name}`,
-              output: `ready: 0, not ready: ${ep.total}`,
-            },
+            evidence(
+              [
+                'get',
+                'endpointslices',
+                '-n',
+                ns,
+                '-l',
+                `kubernetes.io/service-name=${svc.metadata.name}`,
+              ],
+              `ready: 0, not ready: ${ep.total}`,
+            ),
           ],
           objects: [ref('Service', svc)],
         }),
@@ -353,14 +356,22 @@ export const portMismatch: Check = {
                 ? 'A named targetPort must match a named containerPort.'
                 : 'Connections to that port are refused.'),
             evidence: [
-              {
-                command: `kubectl get service ${svc.metadata.name} -n ${ns} -o jsonpath='{.spec.ports}'`,
-                output: JSON.stringify(ports),
-              },
-              {
-                command: `kubectl get pod ${sample.metadata.name} -n ${ns} -o jsonpath='{.spec.containers[*].ports}'`,
-                output: JSON.stringify(sample.spec.containers.map((c) => c.ports ?? [])),
-              },
+              evidence(
+                ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.ports}'],
+                JSON.stringify(ports),
+              ),
+              evidence(
+                [
+                  'get',
+                  'pod',
+                  sample.metadata.name,
+                  '-n',
+                  ns,
+                  '-o',
+                  'jsonpath={.spec.containers[*].ports}',
+                ],
+                JSON.stringify(sample.spec.containers.map((c) => c.ports ?? [])),
+              ),
             ],
             objects: [ref('Service', svc), ...b.missing.slice(0, 5).map((p) => ref('Pod', p))],
             remediations:

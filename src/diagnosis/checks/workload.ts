@@ -1,7 +1,7 @@
 import type { Container, Deployment, IntOrString, PodTemplate } from '../../cluster/k8s-types.js';
 import { patchRolloutStrategy, rolloutUndo } from '../../remediation/plans.js';
 import { finding } from '../catalogue.js';
-import { type DiagnosisContext, ago, condition, ref, revision } from '../context.js';
+import { type DiagnosisContext, ago, condition, ref, revision, evidence } from '../context.js';
 import type { Check, Finding } from '../types.js';
 
 function deployments(ctx: DiagnosisContext): Deployment[] {
@@ -73,16 +73,24 @@ export const rolloutStalled: Check = {
               ? `The new ReplicaSet ${current.metadata.name} (revision ${revision(current)}) has ${current.status?.readyReplicas ?? 0}/${current.spec.replicas ?? 0} ready.`
               : ''),
           evidence: [
-            {
-              command: `kubectl rollout status deployment/${d.metadata.name} -n ${ns}`,
-              output: deadline
+            evidence(
+              ['rollout', 'status', `deployment/${d.metadata.name}`, '-n', ns],
+              deadline
                 ? `error: deployment "${d.metadata.name}" exceeded its progress deadline`
                 : `Waiting for deployment "${d.metadata.name}" rollout to finish: ${d.status?.updatedReplicas ?? 0} of ${desired} updated replicas are available...`,
-            },
-            {
-              command: `kubectl get deployment ${d.metadata.name} -n ${ns} -o jsonpath='{.status.conditions}'`,
-              output: JSON.stringify(d.status?.conditions ?? []),
-            },
+            ),
+            evidence(
+              [
+                'get',
+                'deployment',
+                d.metadata.name,
+                '-n',
+                ns,
+                '-o',
+                'jsonpath={.status.conditions}',
+              ],
+              JSON.stringify(d.status?.conditions ?? []),
+            ),
           ],
           objects: [ref('Deployment', d)],
           remediations:
@@ -122,10 +130,18 @@ export const unsafeStrategy: Check = {
             `With ${replicas} replica(s) the strategy lets Kubernetes remove old pods before new ones are ready, so the Service can drop to zero endpoints during every rollout${draining ? ' — which is happening now' : ''}. ` +
             'maxUnavailable 0 with maxSurge 25% keeps capacity while new pods start.',
           evidence: [
-            {
-              command: `kubectl get deploy ${d.metadata.name} -n ${d.metadata.namespace} -o jsonpath='{.spec.strategy}'`,
-              output: JSON.stringify(d.spec.strategy ?? {}),
-            },
+            evidence(
+              [
+                'get',
+                'deploy',
+                d.metadata.name,
+                '-n',
+                d.metadata.namespace ?? '',
+                '-o',
+                'jsonpath={.spec.strategy}',
+              ],
+              JSON.stringify(d.spec.strategy ?? {}),
+            ),
           ],
           objects: [ref('Deployment', d)],
           remediations: [patchRolloutStrategy(d, ['rollout.unsafe-strategy'])],
@@ -163,10 +179,17 @@ export const recentChange: Check = {
           title: `Deployment ${d.metadata.name} rolled out revision ${revision(current)} ${ago(created, ctx.now)}: ${diff.map((x) => x.split(':')[0]).join(', ')} changed`,
           detail: `Revision ${revision(previous)} → ${revision(current)} (ReplicaSet ${current.metadata.name}, created ${created}). Changes:\n${diff.map((x) => `• ${x}`).join('\n')}`,
           evidence: [
-            {
-              command: `kubectl rollout history deployment/${d.metadata.name} -n ${d.metadata.namespace} --revision=${revision(current)}`,
-              output: diff.join('\n'),
-            },
+            evidence(
+              [
+                'rollout',
+                'history',
+                `deployment/${d.metadata.name}`,
+                '-n',
+                d.metadata.namespace ?? '',
+                `--revision=${revision(current)}`,
+              ],
+              diff.join('\n'),
+            ),
           ],
           objects: [ref('Deployment', d), ref('ReplicaSet', current)],
           remediations: unhealthy
@@ -264,12 +287,24 @@ export const hpaMaxed: Check = {
         finding('autoscaling.hpa-maxed', {
           severity: 'warning',
           title: `HPA ${hpa.metadata.name} is at its maximum of ${hpa.spec.maxReplicas} replicas while ${w.object.metadata.name} fails`,
-          detail: `The autoscaler wants ${hpa.status?.desiredReplicas ?? current} and cannot add more: load exceeds what ${hpa.spec.maxReplicas} pods serve. Raise maxReplicas (kubectl patch hpa ${hpa.metadata.name} -n ${hpa.metadata.namespace} -p '{"spec":{"maxReplicas":N}}') or cut per-pod cost.`,
+          detail: `The autoscaler wants ${hpa.status?.desiredReplicas ?? current} and cannot add more: load exceeds what ${hpa.spec.maxReplicas} pods serve. Raise maxReplicas (the command below doubles it) or cut per-pod cost.`,
           evidence: [
-            {
-              command: `kubectl get hpa ${hpa.metadata.name} -n ${hpa.metadata.namespace}`,
-              output: `min=${hpa.spec.minReplicas ?? 1} max=${hpa.spec.maxReplicas} current=${current} desired=${hpa.status?.desiredReplicas ?? '?'}`,
-            },
+            evidence(
+              ['get', 'hpa', hpa.metadata.name, '-n', hpa.metadata.namespace ?? ''],
+              `min=${hpa.spec.minReplicas ?? 1} max=${hpa.spec.maxReplicas} current=${current} desired=${hpa.status?.desiredReplicas ?? '?'}`,
+            ),
+            evidence(
+              [
+                'patch',
+                'hpa',
+                hpa.metadata.name,
+                '-n',
+                hpa.metadata.namespace ?? '',
+                '-p',
+                JSON.stringify({ spec: { maxReplicas: hpa.spec.maxReplicas * 2 } }),
+              ],
+              '(raises maxReplicas; not run)',
+            ),
           ],
           objects: [ref('HorizontalPodAutoscaler', hpa)],
         }),

@@ -4,6 +4,7 @@
 import { describeTarget } from '../../diagnosis/target.js';
 import type { Finding, Layer, Report } from '../../diagnosis/types.js';
 import type { RemediationPlan } from '../../remediation/plan-types.js';
+import { shellJoin } from '../../shell.js';
 import {
   type Block,
   LIMITS,
@@ -45,7 +46,7 @@ export const MAX_CARDS = 10;
 
 function reproduceCommand(report: Report): string {
   const t = report.target;
-  return `kubemedic diagnose ${describeTarget(t)} -n ${t.namespace}`;
+  return shellJoin(['kubemedic', 'diagnose', describeTarget(t), '-n', t.namespace]);
 }
 
 function findingBlocks(f: Finding, isRoot: boolean): Block[] {

@@ -219,7 +219,9 @@ describe('dns.kube-proxy-unhealthy', () => {
     expect(f?.title).toContain('2 of 3 available');
     expect(f?.detail).toContain('CrashLoopBackOff');
     expect(f?.detail).toContain('node-3');
-    expect(f?.detail).toContain('kubectl delete pod -n kube-system kube-proxy-c');
+    expect(f?.evidence.map((e) => e.command)).toContain(
+      'kubectl delete pod -n kube-system kube-proxy-c',
+    );
     expect(f?.remediations).toEqual([]);
   });
 

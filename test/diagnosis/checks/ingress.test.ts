@@ -212,7 +212,7 @@ describe('ingress.backend-no-endpoints', () => {
     const { snapshot } = world(ingress('shop', { name: 'billing', port: { number: 80 } }));
     const [f] = backendNoEndpoints.run(ctxFor(snapshot, [], { kind: 'Ingress', name: 'shop' }));
     expect(f?.title).toContain('Service billing');
-    expect(f?.detail).toContain('kubemedic diagnose billing -n prod');
+    expect(f?.evidence.map((e) => e.command)).toContain('kubemedic diagnose billing -n prod');
   });
 
   it('is quiet when the Service has a ready endpoint', () => {

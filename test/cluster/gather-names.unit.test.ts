@@ -1,0 +1,139 @@
+// Issue 9, defect 2: names the gatherer takes from objects (claim names, config and secret refs,
+// TLS secret names, node names, owner names) go into request paths. A name that is not a valid
+// object name must never be requested: `../secrets/topsecret` as a claim name once made the bot
+// read a Secret. The gatherer talks to a local HTTP server that answers from a few objects and
+// records every request line, so what was asked for is exactly what the server saw.
+import { type Server, createServer } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeApi } from '../../src/cluster/client.js';
+import { gatherSnapshot } from '../../src/cluster/gather.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
+
+const NS = 'shop';
+const EVIL = {
+  claim: '../secrets/topsecret',
+  configMap: '../../../../api/v1/secrets?x=',
+  secret: '..%2Fsecrets%2Ftopsecret',
+  tls: '../secrets/tls-other',
+  node: '../../api/v1/namespaces/kube-system/secrets/admin',
+  daemonSet: '../../../../api/v1/secrets',
+};
+
+const service = {
+  kind: 'Service',
+  metadata: { name: 'web', namespace: NS, uid: 'u-svc' },
+  spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+};
+const pod = {
+  kind: 'Pod',
+  metadata: {
+    name: 'web-1',
+    namespace: NS,
+    labels: { app: 'web' },
+    ownerReferences: [{ kind: 'DaemonSet', name: EVIL.daemonSet, controller: true }],
+  },
+  spec: {
+    nodeName: EVIL.node,
+    volumes: [
+      { name: 'data', persistentVolumeClaim: { claimName: EVIL.claim } },
+      { name: 'ok', persistentVolumeClaim: { claimName: 'data-ok' } },
+    ],
+    containers: [
+      {
+        name: 'web',
+        image: 'web:1',
+        env: [
+          { name: 'A', valueFrom: { configMapKeyRef: { name: EVIL.configMap, key: 'a' } } },
+          { name: 'B', valueFrom: { secretKeyRef: { name: EVIL.secret, key: 'b' } } },
+        ],
+      },
+    ],
+  },
+  status: {
+    phase: 'Pending',
+    containerStatuses: [
+      {
+        name: 'web',
+        ready: false,
+        restartCount: 0,
+        state: { waiting: { reason: 'CreateContainerConfigError' } },
+      },
+    ],
+  },
+};
+const ingress = {
+  kind: 'Ingress',
+  metadata: { name: 'web', namespace: NS },
+  spec: {
+    tls: [{ hosts: ['web.example.com'], secretName: EVIL.tls }],
+    rules: [
+      {
+        host: 'web.example.com',
+        http: {
+          paths: [
+            {
+              path: '/',
+              pathType: 'Prefix',
+              backend: { service: { name: 'web', port: { number: 80 } } },
+            },
+          ],
+        },
+      },
+    ],
+  },
+};
+
+const ANSWERS: Record<string, unknown> = {
+  [`/api/v1/namespaces/${NS}/services`]: { items: [service] },
+  [`/api/v1/namespaces/${NS}/pods`]: { items: [pod] },
+  [`/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`]: { items: [ingress] },
+  '/api/v1/pods': { items: [] },
+};
+
+describe('the gatherer and names taken from objects', () => {
+  let server: Server;
+  let api: KubeApi;
+  const requested: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      const body = ANSWERS[path];
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { kind: 'Status', reason: 'NotFound', message: 'not found' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      // Plain HTTP on loopback: the client allows it only with skipTLSVerify.
+      clusters: [
+        { name: 'local', server: `http://127.0.0.1:${address.port}`, skipTLSVerify: true },
+      ],
+      users: [{ name: 'nobody' }],
+      contexts: [{ name: 'local', cluster: 'local', user: 'nobody' }],
+      currentContext: 'local',
+    });
+    api = new KubeApi(kc);
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it('requests no path built from an invalid name, and says so in the diagnosis', async () => {
+    const target = { kind: 'Service' as const, name: 'web', namespace: NS, cluster: 'local' };
+    const snapshot = await gatherSnapshot(api, target);
+    // The valid claim is read; nothing outside the object kinds asked for is.
+    expect(requested).toContain(`/api/v1/namespaces/${NS}/persistentvolumeclaims/data-ok`);
+    for (const url of requested) {
+      const path = url.split('?')[0] ?? '';
+      expect(path).not.toMatch(/secrets|\.\.|%2F|\/api\/v1\/namespaces\/kube-system\/(?!pods)/i);
+    }
+    expect(requested.filter((u) => u.includes('/secrets'))).toEqual([]);
+
+    const report = diagnose(snapshot, target, { now: new Date() });
+    const pvc = report.findings.find((f) => f.check === 'storage.pvc-unbound');
+    expect(pvc?.title).toContain('not a valid');
+    expect(pvc?.detail).toContain(EVIL.claim);
+  });
+});
