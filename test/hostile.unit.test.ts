@@ -98,6 +98,7 @@ const hostilePlan: RemediationPlan = {
   object: { kind: 'Service', apiVersion: 'v1', namespace: 'prod', name: 'svc' },
   mutation: { type: 'json-patch', ops: [{ op: 'replace', path: '/spec/selector', value: {} }] },
   kubectl: `kubectl patch service svc -n prod # ${ALL_HOSTILE}`,
+  kubectlArgv: ['kubectl', 'patch', 'service', 'svc', '-n', 'prod', '#', ALL_HOSTILE],
   expectedEffect: ALL_HOSTILE,
   precondition: ALL_HOSTILE,
   verify: { waitFor: 'endpoints-ready', checks: ['service.selector-mismatch'] },
