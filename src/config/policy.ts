@@ -353,7 +353,11 @@ export async function authorise(
         (member.problems.length ? ` (${member.problems.join('; ')})` : ''),
     };
   }
-  if (req.purpose === 'approve' && !rule.allowSelfApproval && (req.requesters ?? []).includes(req.user))
+  if (
+    req.purpose === 'approve' &&
+    !rule.allowSelfApproval &&
+    (req.requesters ?? []).includes(req.user)
+  )
     return {
       ok: false,
       reason: `You asked for this diagnosis, and the approval policy does not let a requester approve their own fix (rule ${rule.index} of ${policy.source}): ask another approver.`,
