@@ -3,12 +3,32 @@
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config/env.js';
 import { PolicyError } from './config/policy.js';
-import { reasonOf } from './log.js';
+import { log, reasonOf } from './log.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`kubemedic: ${message}\n`);
   process.exit(code);
 }
+
+// A promise some library let go of must not take the bot (and every request in flight) down
+// with it: it is logged and the bot keeps serving. A synchronous throw nobody caught leaves
+// state unknown, so that one is logged and the bot shuts down cleanly (the platform restarts it).
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: reasonOf(reason) }, 'unhandled promise rejection (kept serving)');
+});
+// Filled in once started; an exception before that just exits.
+const started: { app?: { stop(): Promise<void> } } = {};
+let crashed = false;
+process.on('uncaughtException', (err) => {
+  log.fatal({ err: reasonOf(err) }, 'uncaught exception: shutting down');
+  if (crashed || !started.app) fail(`uncaught exception: ${reasonOf(err)}`, 1);
+  crashed = true;
+  started.app.stop().then(
+    () => process.exit(1),
+    () => process.exit(1),
+  );
+  setTimeout(() => process.exit(1), 30_000).unref();
+});
 
 let config;
 try {
@@ -22,6 +42,7 @@ const app = await startApp(config).catch((err: unknown) =>
     ? fail(`invalid configuration: ${reasonOf(err).replace(/^invalid configuration: /, '')}`, 2)
     : fail(`cannot start: ${reasonOf(err)}`, 1),
 );
+started.app = app;
 
 let signals = 0;
 const shutdown = (signal: string) => {

@@ -280,8 +280,8 @@ export interface UsergroupDirectory {
 
 export interface AuthorisationRequest {
   user: string;
-  /** Who asked for the diagnosis the plan came from. */
-  requester?: string;
+  /** Everyone who asked for the diagnosis the plan came from (several when requests joined). */
+  requesters?: readonly string[];
   namespace: string;
   remediation: RemediationId;
   purpose: 'approve' | 'reject' | 'undo';
@@ -342,7 +342,7 @@ export async function authorise(
     bounds: rule.bounds,
   };
   // Withdrawing one's own request needs no approver rights.
-  if (req.purpose === 'reject' && req.requester === req.user) return allowed;
+  if (req.purpose === 'reject' && (req.requesters ?? []).includes(req.user)) return allowed;
   const member = await isApproverOf(req.user, rule.approvers, groups);
   if (!member.ok) {
     const verb = { approve: 'approve', reject: 'reject', undo: 'undo' }[req.purpose];
@@ -353,7 +353,11 @@ export async function authorise(
         (member.problems.length ? ` (${member.problems.join('; ')})` : ''),
     };
   }
-  if (req.purpose === 'approve' && !rule.allowSelfApproval && req.requester === req.user)
+  if (
+    req.purpose === 'approve' &&
+    !rule.allowSelfApproval &&
+    (req.requesters ?? []).includes(req.user)
+  )
     return {
       ok: false,
       reason: `You asked for this diagnosis, and the approval policy does not let a requester approve their own fix (rule ${rule.index} of ${policy.source}): ask another approver.`,

@@ -109,17 +109,25 @@ function asNotFound(report: Report): string | undefined {
     : report.summary;
 }
 
-function answerOps(d: Destination, target: TargetRef, outcome: Outcome): SlackOp[] {
+/**
+ * `requesters`: every person who asked for this run, in any channel. Each asked for the fixes it
+ * proposes, so the plan records them all (the policy may forbid each to approve their own fix).
+ */
+function answerOps(
+  d: Destination,
+  target: TargetRef,
+  outcome: Outcome,
+  requesters: string[],
+): SlackOp[] {
   const users = d.users;
   if (outcome.kind === 'report') {
     const notFound = d.kind === 'command' ? asNotFound(outcome.report) : undefined;
-    if (notFound) return answerOps(d, target, { kind: 'not-found', reason: notFound });
+    if (notFound) return answerOps(d, target, { kind: 'not-found', reason: notFound }, requesters);
     const report = outcome.report;
-    const requester = users[0];
     const thread: SlackOp[] = renderReportThread(report).map((item) =>
       item.kind === 'message'
         ? { op: 'reply', ...item.message }
-        : { op: 'card', plan: item.plan, target: report.target, requester },
+        : { op: 'card', plan: item.plan, target: report.target, requesters },
     );
     const plans = thread.filter((op) => op.op === 'card').length;
     return [
@@ -212,9 +220,15 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       : { verdict: 'unknown', root_cause: outcome.kind === 'not-found' ? 'not-found' : 'error' },
   );
 
-  for (const d of destinations(id, await queues.closeDiagnosis(id, target)))
+  const answered = destinations(id, await queues.closeDiagnosis(id, target));
+  const requesters = [...new Set(answered.flatMap((d) => d.users))];
+  for (const d of answered)
     await queues.postToSlack(
-      { conversation: d.conversation, channel: d.channel, ops: answerOps(d, target, outcome) },
+      {
+        conversation: d.conversation,
+        channel: d.channel,
+        ops: answerOps(d, target, outcome, requesters),
+      },
       jobId(d.conversation, 'answer', id),
     );
   log.info(

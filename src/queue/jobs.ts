@@ -76,6 +76,8 @@ export const SlackOpSchema = z.discriminatedUnion('op', [
     op: z.literal('card'),
     plan: PlanSchema,
     target: TargetRefSchema.extend({ namespace: z.string().min(1) }),
+    /** Everyone who asked (joined requests included); `requester` is from jobs queued before. */
+    requesters: z.array(z.string()).optional(),
     requester: z.string().optional(),
   }),
   z.object({

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
 import { log } from '../log.js';
-import type { PlanStore } from '../remediation/plan-store.js';
+import { type PlanStore, requestersOf } from '../remediation/plan-store.js';
 import { renderParent } from '../slack/blocks/parent.js';
 import { renderPlanCard } from '../slack/blocks/plan-card.js';
 import { SlackCallError, type SlackPoster } from '../slack/poster.js';
@@ -148,7 +148,7 @@ async function runOp(
         const saved = await deps.plans.save({
           plan: op.plan,
           target: op.target,
-          requester: op.requester,
+          requesters: requestersOf(op),
           channel: thread.channel,
           threadTs: thread.ts,
         });

@@ -26,7 +26,7 @@ import {
   runMutation,
 } from './apply.js';
 import { type AuditInput, AuditLog, type AuditStep } from './audit.js';
-import type { AppliedChange, PlanRecord, PlanStore } from './plan-store.js';
+import { type AppliedChange, type PlanRecord, type PlanStore, requestersOf } from './plan-store.js';
 import type { Mutation, RemediationPlan } from './plan-types.js';
 import { clampToBounds, restamp } from './plans.js';
 import {
@@ -260,7 +260,7 @@ export async function runRemediationAction(
     deps.policy,
     {
       user: action.userId,
-      requester: record.requester,
+      requesters: requestersOf(record),
       namespace: record.plan.object.namespace ?? record.target.namespace,
       remediation: record.plan.id,
       purpose: action.action,

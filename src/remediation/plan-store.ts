@@ -44,7 +44,12 @@ export interface PlanRecord {
   id: string;
   plan: RemediationPlan;
   target: Target & { namespace: string };
-  /** Slack user who asked for the diagnosis (absent for alert threads). */
+  /**
+   * Slack users who asked for the diagnosis (none for alert threads). Identical requests join
+   * one run, and each of them asked for the fix.
+   */
+  requesters?: string[];
+  /** Records saved before requesters were a list; read through requestersOf. */
   requester?: string;
   channel?: string;
   threadTs?: string;
@@ -242,6 +247,12 @@ export class PlanStore {
     const [body, applied] = await this.redis.mget(this.bodyKey(id), this.appliedKey(id));
     return body ? assemble(body, status, applied ?? null) : undefined;
   }
+}
+
+/** Everyone who asked for the plan's diagnosis, from a record old (one requester) or new. */
+export function requestersOf(record: Pick<PlanRecord, 'requester' | 'requesters'>): string[] {
+  const all = [...(record.requesters ?? []), ...(record.requester ? [record.requester] : [])];
+  return [...new Set(all)];
 }
 
 function assemble(body: string, status: string, applied: string | null): PlanRecord {

@@ -1,14 +1,15 @@
-// The Bolt app: HTTP mode (Slack posts to /slack/events on our server; Bolt verifies the
-// signature and refuses requests older than 5 minutes) or Socket Mode (SLACK_APP_TOKEN; no
+// The Bolt app: HTTP mode (Slack posts to /slack/events on our server; ingress.ts checks each
+// request before Bolt sees it) or Socket Mode (SLACK_APP_TOKEN; no
 // public URL). Listeners are registered by surface; Block Kit lives in blocks/.
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, LogLevel, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
-import { registerRemediationActions } from './actions/remediation.js';
-import { registerDiagnoseCommands } from './commands/diagnose.js';
+import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
+import { SLASH_COMMANDS, registerDiagnoseCommands } from './commands/diagnose.js';
+import { slackIngress } from './ingress.js';
 import { WebApiPoster } from './poster.js';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
@@ -17,8 +18,8 @@ export interface SlackApp {
   poster: WebApiPoster;
   /** The one Slack Web API client (Bolt's), for what is not posting (user groups). */
   client: webApi.WebClient;
-  /** HTTP mode: serves POST /slack/events. */
-  listener?: RequestListener;
+  /** HTTP mode: serves POST /slack/events (checked by the front door, then Bolt). */
+  listener?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -115,7 +116,14 @@ export async function createSlackApp(
   return {
     poster,
     client: app.client,
-    listener: receiver instanceof HTTPReceiver ? receiver.requestListener : undefined,
+    listener:
+      receiver instanceof HTTPReceiver
+        ? slackIngress(receiver.requestListener, {
+            signingSecret: s.signingSecret ?? '',
+            commands: SLASH_COMMANDS,
+            actionIds: ACTION_ID_PATTERN,
+          })
+        : undefined,
     async start() {
       if (receiver instanceof SocketModeReceiver) await app.start();
     },

@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
 # Builds the test control plane from source through the Go module proxy into a cache outside
 # the repo, keyed by version. Binaries already in the cache are not rebuilt.
+#   build.sh           the control plane and the infra test tools (helm, promtool, amtool)
+#   build.sh cluster   the control plane only (what `npm run cluster:up` needs)
+# Two builds at once (a `cluster:up` while `npm test` sets up) share the cache's work folder,
+# so one lock on the cache serialises them: the second waits, then finds the binaries built.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 . "$here/versions.sh"
 
 command -v go >/dev/null || { echo "Go is required to build the test control plane (Go 1.26+); install it and retry." >&2; exit 1; }
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
-mkdir -p "$BIN_DIR"
-work="$CACHE_ROOT/work"
-mkdir -p "$work"
+what="${1:-all}"
+case "$what" in all | cluster) ;; *) echo "usage: build.sh [all|cluster]" >&2; exit 2 ;; esac
 
 have() { [ -x "$BIN_DIR/$1" ]; }
 log() { echo "[build] $(date +%H:%M:%S) $*"; }
+
+mkdir -p "$CACHE_ROOT"
+lock="$CACHE_ROOT/build.lock"
+# The lock is held on fd 9 until this script exits (however it exits); the kernel drops it.
+exec 9>>"$lock"
+if ! flock -n 9; then
+  log "waiting for another build (lock $lock)"
+  flock 9
+  log "the other build finished; going on"
+fi
+
+mkdir -p "$BIN_DIR"
+work="$CACHE_ROOT/work"
+mkdir -p "$work"
 
 build_kubernetes() {
   local mods=(api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider
@@ -117,6 +134,7 @@ have etcd || build_etcd
 have kwok || build_kwok
 { have kube-apiserver && have kube-controller-manager && have kube-scheduler && have kubectl; } || build_kubernetes
 log "control plane binaries ready in $BIN_DIR"
+[ "$what" = cluster ] && exit 0
 [ -x "$HELM_BIN" ] || build_helm
 [ -x "$PROMTOOL_BIN" ] || build_promtool
 [ -x "$AMTOOL_BIN" ] || build_amtool

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the test control plane on loopback (etcd, kube-apiserver with RBAC, controller-manager,
-# scheduler, KWOK with 3 fake nodes) and writes $CLUSTER_DIR/kubeconfig. Builds what is missing.
+# scheduler, KWOK with 3 fake nodes) and writes $CLUSTER_DIR/kubeconfig. Builds what is missing
+# of the control plane (not the infra test tools: test/setup.sh and `build.sh` build those).
 # Idempotent: with a healthy cluster already running it returns at once.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -20,7 +21,7 @@ healthy() {
 if healthy; then log "already running ($dir/kubeconfig)"; exit 0; fi
 [ -d "$dir/pids" ] && { log "cleaning up a stopped or partial cluster"; bash "$here/down.sh" >/dev/null; }
 
-bash "$here/build.sh"
+bash "$here/build.sh" cluster
 started=$(date +%s)
 mkdir -p "$dir"/{pids,logs,certs,etcd}
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }

@@ -205,7 +205,7 @@ describe('rules and authorisation', () => {
     expect(
       await authorise(
         policy,
-        { ...base, remediation: 'scale-workload', requester: 'U0123ABCD' },
+        { ...base, remediation: 'scale-workload', requesters: ['U0123ABCD'] },
         groups,
       ),
     ).toMatchObject({ ok: false, reason: expect.stringMatching(/^You asked for this diagnosis/) });
@@ -225,7 +225,7 @@ describe('rules and authorisation', () => {
         policy,
         {
           user: 'W0AAAAAAA',
-          requester: 'W0AAAAAAA',
+          requesters: ['W0AAAAAAA'],
           namespace: 'dev',
           remediation: 'rollout-restart',
           purpose: 'approve',

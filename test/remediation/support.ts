@@ -251,7 +251,7 @@ export async function savePlan(
   store: PlanStore,
   plan: RemediationPlan,
   target: Target & { namespace: string },
-  extra: Partial<Pick<PlanRecord, 'requester' | 'channel'>> = {},
+  extra: Partial<Pick<PlanRecord, 'requesters' | 'channel'>> = {},
   now?: Date,
 ): Promise<PlanRecord> {
   threadSeq += 1;
@@ -259,7 +259,7 @@ export async function savePlan(
     {
       plan,
       target,
-      requester: REQUESTER,
+      requesters: [REQUESTER],
       channel: CHANNEL,
       threadTs: `1700000000.${String(threadSeq).padStart(6, '0')}`,
       cardTs: `1700000001.${String(threadSeq).padStart(6, '0')}`,

@@ -84,7 +84,7 @@ describe('/diagnose over HTTP', () => {
       channel: CHANNEL,
       threadTs: parent?.ts,
       cardTs: card?.ts,
-      requester: 'U0ONCALL1',
+      requesters: ['U0ONCALL1'],
     });
   });
 

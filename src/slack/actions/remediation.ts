@@ -72,13 +72,16 @@ export function parseClick(body: unknown): ParsedClick {
   return { ok: true, action: action.data, key };
 }
 
+/** The action_ids of kubemedic's buttons (the request front door lets only these through). */
+export const ACTION_ID_PATTERN = /^kubemedic_(approve|reject|undo)$/;
+
 export interface ActionDeps {
   queues: WorkQueues;
   poster: SlackPoster;
 }
 
 export function registerRemediationActions(app: App, deps: ActionDeps): void {
-  app.action(/^kubemedic_(approve|reject|undo)$/, async ({ ack, body }) => {
+  app.action(ACTION_ID_PATTERN, async ({ ack, body }) => {
     await ack();
     const click = parseClick(body);
     const tell = async (channel: string | undefined, user: string | undefined, text: string) => {

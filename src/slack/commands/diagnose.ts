@@ -128,6 +128,9 @@ async function answer(
   }
 }
 
+/** The slash commands kubemedic serves (the request front door lets only these through). */
+export const SLASH_COMMANDS = ['/diagnose', '/kubemedic'] as const;
+
 export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
   const input = (
     text: string,
