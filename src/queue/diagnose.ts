@@ -14,7 +14,7 @@ import { renderReportThread } from '../slack/blocks/report.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type TargetRef, type TargetSummary, targetKey } from '../slack/thread-state.js';
 import { DiagnoseJobSchema, type Requester, type SlackOp, jobId } from './jobs.js';
-import type { Conversations } from './conversations.js';
+import type { Conversations } from '../slack/delivery/conversations.js';
 import type { WorkQueues } from './queues.js';
 
 /** Gathers and analyses one target; throws TargetError or ClusterUnreachableError. */

@@ -2,7 +2,7 @@
 // replies for each audited step, and card updates. Notices for a thread join that thread's
 // conversation, so they are posted in order with the rest of it.
 import { randomUUID } from 'node:crypto';
-import type { Conversations } from '../queue/conversations.js';
+import type { Conversations } from './delivery/conversations.js';
 import { jobId } from '../queue/jobs.js';
 import type { WorkQueues } from '../queue/queues.js';
 import type { PlanRecord } from '../remediation/plan-store.js';
