@@ -18,7 +18,7 @@ import { loadPolicy } from './config/policy.js';
 import { PlanStore } from './remediation/plan-store.js';
 import { SlackUsergroupDirectory } from './slack/usergroups.js';
 import { SLACK_EVENTS_PATH, createSlackApp } from './slack/app.js';
-import { SlackQueueNotifier } from './slack/notifier.js';
+import { SlackQueueNotifier, slackReporter } from './slack/notifier.js';
 import { ConsolePoster } from './slack/poster.js';
 
 export interface AppOptions {
@@ -71,7 +71,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const reader = new KubeApi(kubeConfig, { timeoutMs });
   const writer = KubeApi.fromOptions({ ...config.remediationKube, timeoutMs });
   const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
-  const notify = new SlackQueueNotifier(queues, conversations);
+  const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
   const diagnoseTarget = liveDiagnosis(kubeConfig, timeoutMs);
 
@@ -102,7 +102,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           store: plans,
           writer,
           reader,
-          notify,
+          report,
           policy,
           usergroups,
           logger: log,

@@ -17,13 +17,13 @@ import type { CheckId, Report, Target } from '../../src/diagnosis/types.js';
 import { AuditLog } from '../../src/remediation/audit.js';
 import {
   type RemediationDeps,
-  type RemediationNotifier,
   type RemediationOutcome,
   runRemediationAction,
 } from '../../src/remediation/flow.js';
 import { type PlanRecord, PlanStore } from '../../src/remediation/plan-store.js';
 import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-types.js';
 import type { Mrkdwn } from '../../src/slack/blocks/text.js';
+import { type RemediationNotifier, slackReporter } from '../../src/slack/notifier.js';
 import { afterAll, beforeAll } from 'vitest';
 import { binDir, createNamespace, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
 
@@ -125,7 +125,7 @@ export async function bindIdentities(adminKubeconfig = kubeconfigPath): Promise<
   };
 }
 
-/** A notifier that records what the flow asked to post: the Slack layer renders it for real. */
+/** A notifier that records what Slack would be asked to post: the steps the flow reported, rendered by slack/. */
 export class RecordingNotifier implements RemediationNotifier {
   readonly ephemerals: { channel: string; user: string; text: string }[] = [];
   readonly replies: { channel: string; threadTs: string; text: string }[] = [];
@@ -202,7 +202,7 @@ export function deps(
     store: fx.store,
     writer: ids.writer,
     reader: ids.reader,
-    notify,
+    report: slackReporter(notify),
     policy: defaultPolicy(),
     audit: fx.audit,
     waitTimeoutMs: 60_000,
