@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
 import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
-import { gatherSnapshot } from '../cluster/gather.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
+import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
 import { auditCommand } from './audit.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
@@ -129,13 +129,7 @@ async function produceReport(
   try {
     const namespace = o.namespace ?? api.defaultNamespace;
     const target = parseTarget(targetText, namespace, o.cluster ?? api.contextName);
-    const resolved = { ...target, namespace: target.namespace ?? namespace };
-    const snapshot = await gatherSnapshot(api, resolved);
-    return diagnose(snapshot, resolved, {
-      startedAt: started,
-      apiRequests: api.requestCount,
-      now: new Date(),
-    });
+    return await diagnoseLive(api, target, started);
   } finally {
     api.close();
   }

@@ -10,10 +10,9 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { KubeApi, loadKubeConfig } from '../../src/cluster/client.js';
-import { gatherSnapshot } from '../../src/cluster/gather.js';
 import { type ApprovalPolicy, approversPolicy } from '../../src/config/policy.js';
-import { diagnose } from '../../src/diagnosis/diagnose.js';
-import type { CheckId, Report, Target } from '../../src/diagnosis/types.js';
+import type { CheckId, Target } from '../../src/diagnosis/types.js';
+import { diagnoseLive } from '../../src/engine.js';
 import { AuditLog } from '../../src/remediation/audit.js';
 import {
   type RemediationDeps,
@@ -212,13 +211,8 @@ export function deps(
   };
 }
 
-/** Gathers and diagnoses live with the read-only identity. */
-export async function diagnoseLive(
-  reader: KubeApi,
-  target: Target & { namespace: string },
-): Promise<Report> {
-  return diagnose(await gatherSnapshot(reader, target), target, { now: new Date() });
-}
+/** Gathers and diagnoses live (with the read-only identity in these suites), as the bot does. */
+export { diagnoseLive };
 
 /** Diagnoses until a finding of `check` carries a plan `id` (controllers need a moment). */
 export async function planFor(
