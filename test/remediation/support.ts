@@ -1,12 +1,10 @@
 // Shared setup of the remediation suites: the two identities bound to exactly the ClusterRoles of
 // infra/helm/kubemedic/files/rbac (so the API server proves what they allow), a recording
 // notifier, a PlanStore on the real Redis under a private prefix, and scenario helpers.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { KubeApi, loadKubeConfig } from '../../src/cluster/client.js';
@@ -24,24 +22,17 @@ import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-
 import type { Mrkdwn } from '../../src/slack/blocks/text.js';
 import { type RemediationNotifier, slackReporter } from '../../src/slack/notifier.js';
 import { afterAll, beforeAll } from 'vitest';
-import { binDir, createNamespace, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
+import {
+  createNamespace,
+  kubeconfigPath,
+  kubectlAt,
+  repoRoot,
+  waitFor,
+} from '../support/cluster.js';
 
-const run = promisify(execFile);
+export { kubectlAt };
+
 export const RBAC_DIR = join(repoRoot, 'infra/helm/kubemedic/files/rbac');
-
-/** kubectl against any cluster's kubeconfig (the shared one, or a private one). */
-export async function kubectlAt(kubeconfig: string, args: string[], input?: string) {
-  const child = run(join(binDir(), 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (input !== undefined) child.child.stdin?.end(input);
-  try {
-    return (await child).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`kubectl ${args.join(' ')}: ${e.stderr?.trim() || e.message}`, { cause: err });
-  }
-}
 
 export interface Identities {
   reader: KubeApi;
