@@ -30,24 +30,16 @@ export interface RemediationNotifier {
  */
 export function slackReporter(notify: RemediationNotifier): ReportStep {
   return async (step, ctx) => {
-    const m = stepMessages(step);
+    const { thread, card, ephemeral } = stepMessages(step);
     const { channel, threadTs } = threadOf(ctx);
     const record = ctx.record;
-    const sends: (() => Promise<void>)[] = [];
-    if (m.thread && threadTs) {
-      const text = m.thread;
-      sends.push(() => notify.threadReply(channel, threadTs, text));
-    }
-    if (m.card && record) {
-      const status = m.card;
-      sends.push(() => notify.updateCard(record, status));
-    }
-    if (m.ephemeral) {
-      const text = m.ephemeral;
-      sends.push(() => notify.ephemeral(ctx.channel, ctx.user, text));
-    }
+    const sends = [
+      thread && threadTs ? () => notify.threadReply(channel, threadTs, thread) : undefined,
+      card && record ? () => notify.updateCard(record, card) : undefined,
+      ephemeral ? () => notify.ephemeral(ctx.channel, ctx.user, ephemeral) : undefined,
+    ];
     const failures: unknown[] = [];
-    for (const send of sends) await send().catch((err: unknown) => failures.push(err));
+    for (const send of sends) await send?.().catch((err: unknown) => failures.push(err));
     if (failures.length) throw failures[0];
   };
 }

@@ -40,14 +40,4 @@ describe('the diagnose grammar', () => {
     const fromCli = await cliError(['--from-file', '/nonexistent.json', ...words]);
     expect(fromCli).toBe(fromSlack);
   });
-
-  it('reads the same flags', () => {
-    expect(parseDiagnoseText('deploy/api --namespace=shop --cluster c', 'c')).toEqual({
-      kind: 'diagnose',
-      target: { kind: 'Deployment', name: 'api', namespace: 'shop', cluster: 'c' },
-    });
-    expect(parseDiagnoseText('api -n prod', 'c')).toMatchObject({
-      target: { kind: 'Service', name: 'api', namespace: 'prod' },
-    });
-  });
 });
