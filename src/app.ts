@@ -6,19 +6,19 @@ import { handleAlertmanager, ALERTMANAGER_PATH } from './alerts/webhook.js';
 import { type Handler, createHttpServer, sendJson } from './http.js';
 import { log, reasonOf, setLogLevel } from './log.js';
 import { addQueueDepthSource, registry } from './metrics.js';
-import { Conversations } from './queue/conversations.js';
+import { Conversations } from './slack/delivery/conversations.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
-import { SlackPacer } from './queue/pacer.js';
+import { SlackPacer } from './slack/delivery/pacer.js';
 import { WorkQueues } from './queue/queues.js';
 import { connectRedis, openRedis, redactUrl } from './queue/redis.js';
 import { processRemediation } from './queue/remediate.js';
-import { processSlackPost } from './queue/slack-post.js';
+import { processSlackPost } from './slack/delivery/slack-post.js';
 import { startWorkers } from './queue/workers.js';
 import { loadPolicy } from './config/policy.js';
 import { PlanStore } from './remediation/plan-store.js';
-import { SlackUsergroupDirectory } from './remediation/usergroups.js';
+import { SlackUsergroupDirectory } from './slack/usergroups.js';
 import { SLACK_EVENTS_PATH, createSlackApp } from './slack/app.js';
-import { SlackQueueNotifier } from './slack/notifier.js';
+import { SlackQueueNotifier, slackReporter } from './slack/notifier.js';
 import { ConsolePoster } from './slack/poster.js';
 
 export interface AppOptions {
@@ -71,7 +71,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const reader = new KubeApi(kubeConfig, { timeoutMs });
   const writer = KubeApi.fromOptions({ ...config.remediationKube, timeoutMs });
   const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
-  const notify = new SlackQueueNotifier(queues, conversations);
+  const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
   const diagnoseTarget = liveDiagnosis(kubeConfig, timeoutMs);
 
@@ -102,7 +102,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           store: plans,
           writer,
           reader,
-          notify,
+          report,
           policy,
           usergroups,
           logger: log,

@@ -5,7 +5,7 @@
 // Redis, so a restarted bot finds its threads again. A firing after a resolve opens a new thread.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Conversations } from '../queue/conversations.js';
+import type { Conversations } from '../slack/delivery/conversations.js';
 import { diagnosing } from '../queue/diagnose.js';
 import { type SlackOp, jobId } from '../queue/jobs.js';
 import type { WorkQueues } from '../queue/queues.js';

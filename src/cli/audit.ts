@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { setLogLevel } from '../log.js';
 import { connectRedis, openRedis } from '../queue/redis.js';
 import { type AuditEntry, AuditLog } from '../remediation/audit.js';
+import { stepText } from '../remediation/steps.js';
 import type { CliIO } from './index.js';
 
 export const AUDIT_USAGE = `Usage:
@@ -18,10 +19,13 @@ function firstLine(s: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** One entry, two lines: when, which step of which fix, by whom; then what happened, in words. */
 export function renderAuditEntry(e: AuditEntry): string {
   const who = e.actorName ? `${e.actor} (${e.actorName})` : e.actor;
   const what = [e.remediation, e.object].filter(Boolean).join(' ');
-  return `${e.at}  ${e.step.padEnd(17)} ${what || '-'}  by ${who}  plan ${e.planId}\n    ${firstLine(e.outcome)}`;
+  // The stored step is put into words here; entries older than stored steps keep their outcome.
+  const outcome = e.detail ? stepText(e.detail) : e.outcome;
+  return `${e.at}  ${e.step.padEnd(17)} ${what || '-'}  by ${who}  plan ${e.planId}\n    ${firstLine(outcome)}`;
 }
 
 export async function auditCommand(args: string[], io: CliIO): Promise<number> {

@@ -1,12 +1,12 @@
 // The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot.
-import { parseArgs } from 'node:util';
 import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
 import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
-import { gatherSnapshot } from '../cluster/gather.js';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
+import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
+import { UsageError, parseTargetArgs } from './args.js';
 import { auditCommand } from './audit.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
@@ -32,7 +32,7 @@ const defaultIO: CliIO = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<number> {
   // Terminal output leaves the process too: the one redactor runs on every line written.
@@ -76,31 +76,15 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
 }
 
 async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        namespace: { type: 'string', short: 'n' },
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        cluster: { type: 'string' },
-        'from-file': { type: 'string', short: 'f', multiple: true },
-        output: { type: 'string', short: 'o', default: 'text' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length !== 1)
-    throw new UsageError(
-      positionals.length ? `one target expected, got ${positionals.join(' ')}` : 'no target given',
-    );
+  const { target, values } = parseTargetArgs(args, {
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'from-file': { type: 'string', short: 'f', multiple: true },
+    output: { type: 'string', short: 'o', default: 'text' },
+  });
   if (values.output !== 'text' && values.output !== 'json')
     throw new UsageError(`--output must be text or json, not "${values.output}"`);
-  const report = await produceReport(positionals[0] as string, values);
+  const report = await produceReport(target, values);
   io.out(
     values.output === 'json'
       ? JSON.stringify(redactDeep(report), null, 2)
@@ -129,13 +113,7 @@ async function produceReport(
   try {
     const namespace = o.namespace ?? api.defaultNamespace;
     const target = parseTarget(targetText, namespace, o.cluster ?? api.contextName);
-    const resolved = { ...target, namespace: target.namespace ?? namespace };
-    const snapshot = await gatherSnapshot(api, resolved);
-    return diagnose(snapshot, resolved, {
-      startedAt: started,
-      apiRequests: api.requestCount,
-      now: new Date(),
-    });
+    return await diagnoseLive(api, target, started);
   } finally {
     api.close();
   }

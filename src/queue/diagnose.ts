@@ -4,17 +4,16 @@
 import type { Job } from 'bullmq';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi } from '../cluster/client.js';
-import { gatherSnapshot } from '../cluster/gather.js';
-import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, describeTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
+import { diagnoseLive } from '../engine.js';
 import { log, reasonOf } from '../log.js';
 import { diagnosesTotal, diagnosisDuration } from '../metrics.js';
 import { renderReportThread } from '../slack/blocks/report.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type TargetRef, type TargetSummary, targetKey } from '../slack/thread-state.js';
 import { DiagnoseJobSchema, type Requester, type SlackOp, jobId } from './jobs.js';
-import type { Conversations } from './conversations.js';
+import type { Conversations } from '../slack/delivery/conversations.js';
 import type { WorkQueues } from './queues.js';
 
 /** Gathers and analyses one target; throws TargetError or ClusterUnreachableError. */
@@ -30,15 +29,8 @@ export interface DiagnoseDeps {
 export function liveDiagnosis(kubeConfig: KubeConfig, timeoutMs: number): DiagnoseTarget {
   return async (target) => {
     const api = new KubeApi(kubeConfig, { timeoutMs });
-    const startedAt = Date.now();
     try {
-      const resolved = { ...target, namespace: target.namespace ?? api.defaultNamespace };
-      const snapshot = await gatherSnapshot(api, resolved);
-      return diagnose(snapshot, resolved, {
-        startedAt,
-        apiRequests: api.requestCount,
-        now: new Date(),
-      });
+      return await diagnoseLive(api, target);
     } finally {
       api.close();
     }

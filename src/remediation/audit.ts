@@ -4,22 +4,7 @@
 import type { Redis } from 'ioredis';
 import { redactDeep } from '../redact.js';
 import type { Mutation } from './plan-types.js';
-
-export const AUDIT_STEPS = [
-  'refused',
-  'approval-recorded',
-  'rejected',
-  'approved',
-  'dry-run',
-  'applied',
-  'verified',
-  'not-verified',
-  'stale',
-  'failed',
-  'undo-requested',
-  'undone',
-] as const;
-export type AuditStep = (typeof AUDIT_STEPS)[number];
+import type { RemediationStep, StepKind } from './steps.js';
 
 export interface AuditEntry {
   /** Stream id (`<ms>-<seq>`), set when stored. */
@@ -29,7 +14,9 @@ export interface AuditEntry {
   actor: string;
   actorName?: string;
   action: 'approve' | 'reject' | 'undo';
-  step: AuditStep;
+  step: StepKind;
+  /** The step as data (absent in entries written before steps were stored). */
+  detail?: RemediationStep;
   planId: string;
   remediation?: string;
   /** `Kind namespace/name`. */
@@ -39,7 +26,7 @@ export interface AuditEntry {
   patch?: Mutation;
   /** The server-side dry run's diff. */
   dryRun?: string;
-  /** What happened, in words (also echoed in the thread). */
+  /** What happened, in plain words (steps.ts stepText; the thread says the same in mrkdwn). */
   outcome: string;
 }
 

@@ -3,11 +3,13 @@
 //   approve: authorise -> load the plan by id -> refuse if expired/decided -> clamp to the
 //            policy's bounds -> claim atomically (two approvals when the policy says so) ->
 //            server-side dry run (diff in the thread) -> apply -> wait for the effect -> re-run the
-//            checks -> post the outcome and re-render the card (Undo when undoable)
+//            checks -> report the outcome
 //   reject:  authorise -> close the card
 //   undo:    authorise -> applied -> undoing (atomically, once) -> dry run -> apply the inverse ->
 //            check the object is back to what the diagnosis saw -> undone
-// Every step goes to the audit log and is echoed in the plan's thread; refusals are ephemeral.
+// Every step is data (steps.ts): it goes to the audit log, then to `deps.report`, through which
+// slack/ tells people (thread replies, the card and its Undo button, ephemeral refusals). No
+// markup is written here.
 import { z } from 'zod';
 import type { KubeApi } from '../cluster/client.js';
 import {
@@ -25,21 +27,24 @@ import {
   pinInverse,
   runMutation,
 } from './apply.js';
-import { type AuditInput, AuditLog, type AuditStep } from './audit.js';
+import { type AuditInput, AuditLog } from './audit.js';
 import { type AppliedChange, type PlanRecord, type PlanStore, requestersOf } from './plan-store.js';
 import type { Mutation, RemediationPlan } from './plan-types.js';
 import { clampToBounds, restamp } from './plans.js';
-import {
-  type Mrkdwn,
-  md,
-  trustedMrkdwn,
-  userRef,
-  userRefs,
-  withMentions,
-} from '../slack/blocks/text.js';
 import { redactDeep } from '../redact.js';
+import {
+  type Change,
+  type Refusal,
+  type RemediationStep,
+  type ReportStep,
+  UNKNOWN_PLAN_REASON,
+  stepText,
+  verdictLine,
+} from './steps.js';
 import { verifyPlan } from './verify.js';
 import { waitForEffect } from './wait.js';
+
+export { UNKNOWN_PLAN_REASON };
 
 export const RemediationActionSchema = z.object({
   action: z.enum(['approve', 'reject', 'undo']),
@@ -52,18 +57,6 @@ export const RemediationActionSchema = z.object({
 });
 export type RemediationAction = z.infer<typeof RemediationActionSchema>;
 
-/** How the flow speaks in Slack; implemented over the slack-post queue by the Slack layer. */
-export interface RemediationNotifier {
-  // Texts are Mrkdwn made with `md`: every value from outside (titles, API errors, diffs) is
-  // escaped and redacted there, and the flow's own mentions render.
-  /** A reply only the clicker sees (refusals). */
-  ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void>;
-  /** A reply in the plan's thread (each step of the audit is echoed here). */
-  threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void>;
-  /** Re-renders the plan's card for its new state (Undo button when applied and undoable). */
-  updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void>;
-}
-
 /** Where the flow reports its own trouble (a notifier that failed); pino's signature. */
 export interface FlowLogger {
   warn(obj: object, msg: string): void;
@@ -75,7 +68,8 @@ export interface RemediationDeps {
   writer: KubeApi;
   /** The read-only diagnosis identity: waits for the effect and re-runs the checks to verify. */
   reader: KubeApi;
-  notify: RemediationNotifier;
+  /** Where each step goes once audited: slack/ renders it (thread reply, card, ephemeral). */
+  report: ReportStep;
   /** The approval policy (see config/policy.ts loadPolicy). Absent: nobody may apply. */
   policy?: ApprovalPolicy;
   /** Members of the @usergroup approvers (SlackUsergroupDirectory over the Bolt client). */
@@ -100,9 +94,6 @@ export type RemediationOutcome =
   | { kind: 'applied'; verified: boolean; summary: string }
   | { kind: 'undone'; summary: string }
   | { kind: 'failed'; reason: string };
-
-export const UNKNOWN_PLAN_REASON =
-  'This fix is unknown here: it was made for another conversation or has been forgotten. Run the diagnosis again for a fresh plan.';
 
 const consoleLogger: FlowLogger = {
   warn: (obj, msg) => console.error(JSON.stringify(redactDeep({ level: 'warn', msg, ...obj }))),
@@ -146,12 +137,10 @@ class Click {
     }
   }
 
-  /** Appends a step to the audit log and echoes it in the plan's thread. */
+  /** Appends a step to the audit log, then reports it (slack/ decides who sees it where). */
   async step(
-    step: AuditStep,
-    outcome: Mrkdwn,
+    step: RemediationStep,
     extra: Pick<AuditInput, 'patch' | 'dryRun'> = {},
-    echo = true,
   ): Promise<void> {
     const r = this.record;
     await this.safely('audit append', async () => {
@@ -160,38 +149,30 @@ class Click {
         actor: this.user,
         actorName: this.action.userName,
         action: this.action.action,
-        step,
+        step: step.kind,
+        detail: step,
         planId: this.action.planId,
         remediation: r?.plan.id,
         object: r ? objectText(r.plan) : undefined,
         channel: this.action.channel,
         ...extra,
-        outcome: outcome.text,
+        outcome: stepText(step),
       });
     });
-    const threadTs = r?.threadTs ?? r?.cardTs ?? this.action.messageTs;
-    if (echo && threadTs)
-      await this.safely('thread reply', () =>
-        this.deps.notify.threadReply(r?.channel ?? this.action.channel, threadTs, outcome),
-      );
+    const ctx = {
+      channel: this.action.channel,
+      user: this.user,
+      messageTs: this.action.messageTs,
+      record: r,
+    };
+    await this.safely('report', () => this.deps.report(step, ctx));
   }
 
   /** A refusal: audited, told only to the clicker, nothing changed. */
-  async refuse(reason: Mrkdwn): Promise<RemediationOutcome> {
-    await this.step('refused', reason, {}, false);
-    await this.tell(reason);
-    return { kind: 'refused', reason: reason.text };
-  }
-
-  /** A reply only the clicker sees. */
-  async tell(text: Mrkdwn): Promise<void> {
-    await this.safely('ephemeral reply', () =>
-      this.deps.notify.ephemeral(this.action.channel, this.user, text),
-    );
-  }
-
-  async card(record: PlanRecord | undefined, status: Mrkdwn): Promise<void> {
-    if (record) await this.safely('card update', () => this.deps.notify.updateCard(record, status));
+  async refuse(refusal: Refusal): Promise<RemediationOutcome> {
+    const step = { kind: 'refused', refusal } as const;
+    await this.step(step);
+    return { kind: 'refused', reason: stepText(step) };
   }
 }
 
@@ -200,44 +181,16 @@ function objectText(plan: RemediationPlan): string {
   return `${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
 }
 
-function describeState(r: PlanRecord): Mrkdwn {
-  const by = r.decidedBy ? md` by ${userRef(r.decidedBy)}` : md``;
-  switch (r.state) {
-    case 'applying':
-      return md`This fix is already being applied${by}.`;
-    case 'applied':
-      return md`This fix was already applied${by}.`;
-    case 'rejected':
-      return md`This fix was rejected${by}.`;
-    case 'failed':
-      return md`This fix was not applied: ${r.note ?? 'it failed'}.`;
-    case 'undoing':
-      return md`This fix is being undone${by}.`;
-    case 'undone':
-      return md`This fix was applied and then undone${by}.`;
-    case 'pending':
-      return md`
-This fix has not been applied.
-      `;
-  }
+/** The refusal for a plan that is not in the state the click needs. */
+function decided(r: PlanRecord | undefined): Refusal {
+  if (!r) return { code: 'unknown-plan' };
+  return { code: 'decided', state: r.state, by: r.decidedBy, note: r.note };
 }
 
 function waitText(plan: RemediationPlan): string | undefined {
   if (plan.verify.waitFor === 'endpoints-ready') return `a ready endpoint of ${objectText(plan)}`;
   if (plan.verify.waitFor === 'rollout-complete') return `the rollout of ${objectText(plan)}`;
   return undefined;
-}
-
-/** Slack shows at most 3,000 characters of a section; the audit log keeps the whole diff. */
-const MAX_DIFF_CHARS = 2400;
-
-function codeBlock(text: string): Mrkdwn {
-  const cut = text.length > MAX_DIFF_CHARS;
-  const shown = (cut ? text.slice(0, MAX_DIFF_CHARS) : text).replace(/```/g, "'''");
-  const note = cut
-    ? trustedMrkdwn('\n… (truncated: `kubemedic audit --output json` has the whole diff)')
-    : md``;
-  return md`${trustedMrkdwn('```\n')}${shown}${note}${trustedMrkdwn('\n```')}`;
 }
 
 export async function runRemediationAction(
@@ -253,7 +206,7 @@ export async function runRemediationAction(
   // Only the id is taken from the payload; everything else comes from the stored plan.
   const record = await deps.store.get(action.planId);
   if (!record || (record.channel !== undefined && record.channel !== action.channel))
-    return click.refuse(md`${UNKNOWN_PLAN_REASON}`);
+    return click.refuse({ code: 'unknown-plan' });
   click.record = record;
 
   const auth = await authorise(
@@ -267,7 +220,7 @@ export async function runRemediationAction(
     },
     deps.usergroups,
   );
-  if (!auth.ok) return click.refuse(withMentions(auth.reason));
+  if (!auth.ok) return click.refuse({ code: 'not-authorised', reason: auth.reason });
 
   switch (action.action) {
     case 'reject':
@@ -284,16 +237,9 @@ async function reject(click: Click, record: PlanRecord): Promise<RemediationOutc
     user: click.user,
     at: click.now(),
   });
-  if (!moved) {
-    const current = await click.deps.store.get(record.id);
-    return click.refuse(current ? describeState(current) : md`${UNKNOWN_PLAN_REASON}`);
-  }
+  if (!moved) return click.refuse(decided(await click.deps.store.get(record.id)));
   click.record = moved;
-  await click.step(
-    'rejected',
-    md`${userRef(click.user)} rejected: ${record.plan.title}. Nothing was changed.`,
-  );
-  await click.card(moved, md`Rejected by ${userRef(click.user)}`);
+  await click.step({ kind: 'rejected', by: click.user, title: record.plan.title });
   return { kind: 'rejected' };
 }
 
@@ -303,41 +249,39 @@ async function approve(
   auth: Extract<Authorisation, { ok: true }>,
 ): Promise<RemediationOutcome> {
   const { store } = click.deps;
-  if (record.state !== 'pending') return click.refuse(describeState(record));
+  if (record.state !== 'pending') return click.refuse(decided(record));
   const now = click.now();
   if (Date.parse(record.expiresAt) <= now.getTime())
-    return click.refuse(
-      md`This fix expired at ${record.expiresAt} (a plan can be approved for ${Math.round(store.ttlSeconds / 60)} minutes after the diagnosis, while it still describes the cluster). Run the diagnosis again for a fresh plan.`,
-    );
+    return click.refuse({
+      code: 'expired',
+      expiresAt: record.expiresAt,
+      ttlMinutes: Math.round(store.ttlSeconds / 60),
+    });
   const bounded = clampToBounds(record.plan, auth.bounds);
-  if (!bounded.ok) return click.refuse(md`Not applied: ${bounded.reason}.`);
+  if (!bounded.ok) return click.refuse({ code: 'out-of-bounds', reason: bounded.reason });
 
   const needed = auth.requiredApprovals;
   const claim = await store.claim(record.id, ['pending'], 'applying', click.user, needed, now);
   if (!claim.ok) {
     if (claim.reason === 'already-approved')
-      return click.refuse(
-        md`You already approved this fix; it needs ${needed} approvals from different people (${claim.record?.approvals.length ?? 1} so far).`,
-      );
-    if (claim.reason === 'wrong-state' && claim.record)
-      return click.refuse(describeState(claim.record));
-    return click.refuse(md`${UNKNOWN_PLAN_REASON}`);
+      return click.refuse({
+        code: 'already-approved',
+        needed,
+        have: claim.record?.approvals.length ?? 1,
+      });
+    return click.refuse(decided(claim.reason === 'wrong-state' ? claim.record : undefined));
   }
   click.record = claim.record;
   if (claim.record.state === 'pending') {
-    const have = claim.record.approvals.length;
-    await click.step(
-      'approval-recorded',
-      md`${userRef(click.user)} approved: ${record.plan.title} (${have} of ${needed} approvals). Awaiting a second approver.`,
-    );
-    await click.card(
-      claim.record,
-      md`Approved by ${userRefs(claim.record.approvals)}; awaiting a second approver`,
-    );
-    await click.tell(md`
-Your approval is recorded; awaiting a second approver.
-    `);
-    return { kind: 'awaiting-approval', approvals: have, needed };
+    const approvals = claim.record.approvals;
+    await click.step({
+      kind: 'approval-recorded',
+      by: click.user,
+      title: record.plan.title,
+      approvals,
+      needed,
+    });
+    return { kind: 'awaiting-approval', approvals: approvals.length, needed };
   }
   // Restarts carry the time they are applied, as kubectl's do.
   const plan = restamp(bounded.plan, now);
@@ -349,7 +293,7 @@ async function mutate(
   click: Click,
   plan: RemediationPlan,
   mutation: Mutation,
-  label: string,
+  of: Change,
 ): Promise<
   | { ok: true; dry: MutationResult; real: MutationResult }
   | { ok: false; stale: boolean; reason: string }
@@ -358,8 +302,7 @@ async function mutate(
   try {
     const dry = await runMutation(writer, plan.object, mutation, { dryRun: true });
     await click.step(
-      'dry-run',
-      md`Server-side dry run of ${label} passed. The change:\n${codeBlock(dry.diff)}`,
+      { kind: 'dry-run', of, changes: dry.changes, diff: dry.diff },
       { patch: mutation, dryRun: dry.diff },
     );
     const real = await runMutation(writer, plan.object, mutation, { dryRun: false });
@@ -378,12 +321,9 @@ async function applyClaimed(
   clamped: string | undefined,
 ): Promise<RemediationOutcome> {
   const { store, reader } = click.deps;
-  const approvers = userRefs(record.approvals, ' and ');
-  await click.step(
-    'approved',
-    md`${approvers} approved: ${plan.title}${clamped ? ` (${clamped})` : ''}. Running a server-side dry run first.`,
-  );
-  const done = await mutate(click, plan, plan.mutation, 'the fix');
+  const approvers = record.approvals;
+  await click.step({ kind: 'approved', approvers, title: plan.title, clamped });
+  const done = await mutate(click, plan, plan.mutation, 'fix');
   if (!done.ok) {
     const note = done.stale ? `the plan went stale: ${done.reason}` : done.reason;
     const failed = await store.move(record.id, 'applying', 'failed', note, {
@@ -391,14 +331,10 @@ async function applyClaimed(
       at: click.now(),
     });
     click.record = failed ?? record;
-    if (done.stale) {
-      await click.step('stale', md`Not applied: ${done.reason}`);
-      await click.card(failed, md`Not applied: the plan went stale (${done.reason})`);
-      return { kind: 'refused', reason: done.reason };
-    }
-    await click.step('failed', md`Failed, nothing was changed: ${done.reason}`);
-    await click.card(failed, md`Failed: ${done.reason}`);
-    return { kind: 'failed', reason: done.reason };
+    await click.step({ kind: done.stale ? 'stale' : 'failed', of: 'fix', reason: done.reason });
+    return done.stale
+      ? { kind: 'refused', reason: done.reason }
+      : { kind: 'failed', reason: done.reason };
   }
 
   const after = done.real.after;
@@ -419,10 +355,13 @@ async function applyClaimed(
       at: click.now(),
     })) ?? record;
   click.record = appliedRecord;
-  const waiting = waitText(plan);
   await click.step(
-    'applied',
-    md`Applied (field manager kubemedic): ${plan.title}.${waiting ? ` Waiting up to ${Math.round(click.waitTimeoutMs / 1000)} s for ${waiting}.` : ''}`,
+    {
+      kind: 'applied',
+      title: plan.title,
+      waitingFor: waitText(plan),
+      waitSeconds: Math.round(click.waitTimeoutMs / 1000),
+    },
     { patch: plan.mutation },
   );
 
@@ -437,43 +376,39 @@ async function applyClaimed(
   });
   const verified = effect.ok && check.verified;
   await store.setApplied(record.id, { ...applied, verified });
-  const final = (await store.get(record.id)) ?? appliedRecord;
-  click.record = final;
-  const undoable = applied.inverse ? '' : ' This fix cannot be undone.';
-  const summary = verified
-    ? `Verified: ${effect.detail}; ${check.summary}.`
-    : `Applied, but not verified: ${effect.ok ? check.summary : effect.detail}.`;
-  await click.step(verified ? 'verified' : 'not-verified', md`${summary}${undoable}`);
-  await click.card(
-    final,
-    md`${verified ? 'Applied and verified' : 'Applied, not verified'} (approved by ${approvers})`,
-  );
-  return { kind: 'applied', verified, summary };
+  click.record = (await store.get(record.id)) ?? appliedRecord;
+  const undoable = Boolean(applied.inverse);
+  const step: RemediationStep = verified
+    ? { kind: 'verified', effect: effect.detail, check: check.summary, undoable, approvers }
+    : {
+        kind: 'not-verified',
+        why: effect.ok ? check.summary : effect.detail,
+        undoable,
+        approvers,
+      };
+  await click.step(step);
+  return { kind: 'applied', verified, summary: verdictLine(step) };
 }
 
 async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcome> {
   const { store, writer, reader } = click.deps;
-  if (record.state !== 'applied') return click.refuse(describeState(record));
+  if (record.state !== 'applied') return click.refuse(decided(record));
   const inverse = record.applied?.inverse ?? record.plan.inverse;
   if (!inverse)
-    return click.refuse(
-      md`${record.plan.title} cannot be undone: ${record.plan.id === 'rollout-restart' || record.plan.id === 'restart-coredns' ? 'a restart leaves no previous state to return to' : 'the plan has no inverse'}.`,
-    );
+    return click.refuse({
+      code: 'not-undoable',
+      title: record.plan.title,
+      restart: record.plan.id === 'rollout-restart' || record.plan.id === 'restart-coredns',
+    });
   const claimed = await store.move(record.id, 'applied', 'undoing', '', {
     user: click.user,
     at: click.now(),
   });
-  if (!claimed) {
-    const current = await store.get(record.id);
-    return click.refuse(current ? describeState(current) : md`${UNKNOWN_PLAN_REASON}`);
-  }
+  if (!claimed) return click.refuse(decided(await store.get(record.id)));
   click.record = claimed;
   const plan = record.plan;
-  await click.step(
-    'undo-requested',
-    md`${userRef(click.user)} asked to undo: ${plan.title}. Running a server-side dry run first.`,
-  );
-  const done = await mutate(click, plan, inverse, 'the undo');
+  await click.step({ kind: 'undo-requested', by: click.user, title: plan.title });
+  const done = await mutate(click, plan, inverse, 'undo');
   if (!done.ok) {
     const back = await store.move(
       record.id,
@@ -482,8 +417,7 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
       `undo not applied: ${done.reason}`,
     );
     click.record = back ?? claimed;
-    await click.step(done.stale ? 'stale' : 'failed', md`Undo not applied: ${done.reason}`);
-    await click.card(back, md`Applied; the undo was not applied (${done.reason})`);
+    await click.step({ kind: done.stale ? 'stale' : 'failed', of: 'undo', reason: done.reason });
     return done.stale
       ? { kind: 'refused', reason: done.reason }
       : { kind: 'failed', reason: done.reason };
@@ -504,16 +438,18 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
       detail: `could not re-read ${describeObject(plan.object)}: ${(err as Error).message}`,
     };
   }
-  const undone =
+  click.record =
     (await store.move(record.id, 'undoing', 'undone', restored.detail, {
       user: click.user,
       at: click.now(),
     })) ?? claimed;
-  click.record = undone;
-  const summary = restored.restored
-    ? `Undone: ${restored.detail}${effect.ok ? '' : ` (${effect.detail})`}.`
-    : `Undo applied, but ${restored.detail}.`;
-  await click.step('undone', md`${summary}`, { patch: inverse });
-  await click.card(undone, md`Undone by ${userRef(click.user)}`);
-  return { kind: 'undone', summary };
+  const step: RemediationStep = {
+    kind: 'undone',
+    by: click.user,
+    restored: restored.restored,
+    detail: restored.detail,
+    effect: effect.ok ? undefined : effect.detail,
+  };
+  await click.step(step, { patch: inverse });
+  return { kind: 'undone', summary: stepText(step) };
 }

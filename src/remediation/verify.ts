@@ -3,10 +3,10 @@
 // when it is critical, or a warning about the very object the plan changed (an unsafe strategy
 // is a warning, and its fix must make it go away); info findings (a recent rollout) never count.
 import type { KubeApi } from '../cluster/client.js';
-import { gatherSnapshot } from '../cluster/gather.js';
-import { diagnose } from '../diagnosis/diagnose.js';
 import type { Finding, Report, Target } from '../diagnosis/types.js';
+import { diagnoseLive } from '../engine.js';
 import type { RemediationPlan } from './plan-types.js';
+import { type Attempt, type PollOptions, poll } from './poll.js';
 
 export interface Verification {
   verified: boolean;
@@ -29,44 +29,47 @@ export function stillReported(f: Finding, plan: RemediationPlan): boolean {
   );
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Re-runs the diagnosis until the plan's checks clear or the bound passes. */
 export async function verifyPlan(
   reader: KubeApi,
   plan: RemediationPlan,
   target: Target & { namespace: string },
-  opts: { timeoutMs: number; intervalMs: number },
+  opts: PollOptions,
 ): Promise<Verification> {
-  const deadline = Date.now() + opts.timeoutMs;
   const checks = plan.verify.checks.join(', ');
-  let last: Verification | undefined;
-  for (;;) {
+  const { value } = await poll(async (): Promise<Attempt<Verification>> => {
     try {
-      const snapshot = await gatherSnapshot(reader, target);
-      const report = diagnose(snapshot, target, { now: new Date() });
+      const report = await diagnoseLive(reader, target);
       const remaining = report.findings.filter((f) => stillReported(f, plan));
       if (remaining.length === 0)
         return {
-          verified: true,
+          done: true,
+          value: {
+            verified: true,
+            remaining,
+            report,
+            summary: `the diagnosis no longer reports ${checks} (verdict: ${report.verdict})`,
+          },
+        };
+      return {
+        done: false,
+        value: {
+          verified: false,
           remaining,
           report,
-          summary: `the diagnosis no longer reports ${checks} (verdict: ${report.verdict})`,
-        };
-      last = {
-        verified: false,
-        remaining,
-        report,
-        summary: `still reported: ${remaining.map((f) => `${f.check}: ${f.title}`).join('; ')}`,
+          summary: `still reported: ${remaining.map((f) => `${f.check}: ${f.title}`).join('; ')}`,
+        },
       };
     } catch (err) {
-      last = {
-        verified: false,
-        remaining: [],
-        summary: `the diagnosis could not run: ${err instanceof Error ? err.message : String(err)}`,
+      return {
+        done: false,
+        value: {
+          verified: false,
+          remaining: [],
+          summary: `the diagnosis could not run: ${err instanceof Error ? err.message : String(err)}`,
+        },
       };
     }
-    if (Date.now() + opts.intervalMs > deadline) return last;
-    await sleep(opts.intervalMs);
-  }
+  }, opts);
+  return value;
 }

@@ -6,10 +6,9 @@ import type { Condition, KubeObject } from '../cluster/k8s-types.js';
 import type { Target } from '../diagnosis/types.js';
 import type { ObjectAddress, RemediationPlan } from './plan-types.js';
 import { resourcePath } from './apply.js';
+import { type Attempt, type PollOptions, poll } from './poll.js';
 
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs: number;
+export interface WaitOptions extends PollOptions {
   /** The generation the apply produced: the controller must observe at least this one. */
   generation?: number;
   /** `observed`: only wait until the controller saw the change (used by Undo). */
@@ -187,8 +186,6 @@ function serviceOf(plan: RemediationPlan, target: Target & { namespace: string }
   return undefined;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Polls until the plan's effect shows or the bound passes. Never throws for a slow effect. */
 export async function waitForEffect(
   api: KubeApi,
@@ -196,7 +193,6 @@ export async function waitForEffect(
   target: Target & { namespace: string },
   opts: WaitOptions,
 ): Promise<EffectResult> {
-  const deadline = Date.now() + opts.timeoutMs;
   const workload = WORKLOADS.has(plan.object.kind);
   const until = opts.until ?? 'effect';
   const wantRollout = workload && until === 'effect' && plan.verify.waitFor === 'rollout-complete';
@@ -205,31 +201,42 @@ export async function waitForEffect(
       ? serviceOf(plan, target)
       : undefined;
   if (!workload && !service) return { ok: true, detail: 'nothing to wait for' };
-  let last = 'no answer yet';
-  for (;;) {
+  const last = await poll(async (): Promise<Attempt<EffectResult>> => {
     try {
+      let detail = 'no answer yet';
       let ok = true;
       if (workload) {
         const o = await readWorkload(api, plan.object);
         if (!o)
-          return { ok: false, detail: `${plan.object.kind} ${plan.object.name} no longer exists` };
+          return {
+            done: true,
+            value: {
+              ok: false,
+              detail: `${plan.object.kind} ${plan.object.name} no longer exists`,
+            },
+          };
         const st = rolloutStatus(plan.object.kind, o, opts.generation);
-        last = st.message;
+        detail = st.message;
         ok = wantRollout ? st.done : st.observed;
         if (!wantRollout && st.observed)
-          last = `the ${plan.object.kind.toLowerCase()} controller observed the change`;
+          detail = `the ${plan.object.kind.toLowerCase()} controller observed the change`;
       }
       if (ok && service) {
         const ready = await readyEndpoints(api, service.namespace, service.name);
-        last = `Service ${service.name} has ${ready} ready endpoint(s)`;
+        detail = `Service ${service.name} has ${ready} ready endpoint(s)`;
         ok = ready > 0;
       }
-      if (ok) return { ok: true, detail: last };
+      return { done: ok, value: { ok, detail } };
     } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
+      return {
+        done: false,
+        value: { ok: false, detail: err instanceof Error ? err.message : String(err) },
+      };
     }
-    if (Date.now() + opts.intervalMs > deadline)
-      return { ok: false, detail: `not within ${Math.round(opts.timeoutMs / 1000)} s: ${last}` };
-    await sleep(opts.intervalMs);
-  }
+  }, opts);
+  if (last.done) return last.value;
+  return {
+    ok: false,
+    detail: `not within ${Math.round(opts.timeoutMs / 1000)} s: ${last.value.detail}`,
+  };
 }

@@ -1,17 +1,49 @@
-// The remediation flow's voice in Slack, over the slack-post queue: ephemeral refusals, thread
-// replies for each audited step, and card updates. Notices for a thread join that thread's
-// conversation, so they are posted in order with the rest of it.
+// The remediation runtime's voice in Slack: `slackReporter` turns each step the flow reports into
+// messages (blocks/steps.ts) and sends them through a notifier; SlackQueueNotifier sends over the
+// slack-post queue: ephemeral refusals, thread replies for each audited step, and card updates.
+// Notices for a thread join that thread's conversation, so they are posted in order with the
+// rest of it.
 import { randomUUID } from 'node:crypto';
-import type { Conversations } from '../queue/conversations.js';
+import type { Conversations } from './delivery/conversations.js';
 import { jobId } from '../queue/jobs.js';
 import type { WorkQueues } from '../queue/queues.js';
 import type { PlanRecord } from '../remediation/plan-store.js';
-import type { RemediationNotifier } from '../remediation/flow.js';
+import type { ReportStep } from '../remediation/steps.js';
 import { renderPlanCard } from './blocks/plan-card.js';
+import { stepMessages, threadOf } from './blocks/steps.js';
 import { type Mrkdwn, mrkdwnMessage } from './blocks/text.js';
 import { log } from '../log.js';
 
-/** Texts are Mrkdwn built by the flow with `md`: outside values are already escaped. */
+/** Where rendered remediation messages go. Texts are Mrkdwn: outside values are already escaped. */
+export interface RemediationNotifier {
+  /** A reply only the clicker sees (refusals). */
+  ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void>;
+  /** A reply in the plan's thread (each step of the audit is echoed here). */
+  threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void>;
+  /** Re-renders the plan's card for its new state (Undo button when applied and undoable). */
+  updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void>;
+}
+
+/**
+ * The flow's report port over a notifier: thread reply, card, then ephemeral, in that order.
+ * One failed send does not stop the others; the first failure is rethrown for the flow to log.
+ */
+export function slackReporter(notify: RemediationNotifier): ReportStep {
+  return async (step, ctx) => {
+    const { thread, card, ephemeral } = stepMessages(step);
+    const { channel, threadTs } = threadOf(ctx);
+    const record = ctx.record;
+    const sends = [
+      thread && threadTs ? () => notify.threadReply(channel, threadTs, thread) : undefined,
+      card && record ? () => notify.updateCard(record, card) : undefined,
+      ephemeral ? () => notify.ephemeral(ctx.channel, ctx.user, ephemeral) : undefined,
+    ];
+    const failures: unknown[] = [];
+    for (const send of sends) await send?.().catch((err: unknown) => failures.push(err));
+    if (failures.length) throw failures[0];
+  };
+}
+
 export class SlackQueueNotifier implements RemediationNotifier {
   constructor(
     private readonly queues: WorkQueues,

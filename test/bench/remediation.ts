@@ -3,7 +3,7 @@
 // seed's selector patch and for a rollout restart of a 3-replica Deployment. The identities are
 // the shipped least-privilege ClusterRoles. Figures only: nothing here asserts a time.
 import { runRemediationAction } from '../../src/remediation/flow.js';
-import type { RemediationNotifier } from '../../src/remediation/flow.js';
+import type { RemediationNotifier } from '../../src/slack/notifier.js';
 import type { Mrkdwn } from '../../src/slack/blocks/text.js';
 import type { PlanRecord } from '../../src/remediation/plan-store.js';
 import { apply, createNamespace, waitFor, endpointReadiness } from '../support/cluster.js';

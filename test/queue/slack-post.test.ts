@@ -2,7 +2,7 @@
 // in-process, long ones back in the queue) and the post still lands, in thread order; a report
 // with many findings stays within Slack's block limits; the per-channel pacer books slots.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SlackPacer } from '../../src/queue/pacer.js';
+import { SlackPacer } from '../../src/slack/delivery/pacer.js';
 import { messageText, postCommand, useBotSuite, waitForIdle } from '../support/app.js';
 import { apply, createNamespace, waitFor } from '../support/cluster.js';
 import { blockErrors } from '../support/fake-slack.js';

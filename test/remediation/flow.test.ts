@@ -8,7 +8,7 @@ import { KubeApiError } from '../../src/cluster/client.js';
 import { NO_POLICY_REASON, approversPolicy, parsePolicy } from '../../src/config/policy.js';
 import { UNKNOWN_PLAN_REASON, runRemediationAction } from '../../src/remediation/flow.js';
 import type { RemediationPlan } from '../../src/remediation/plan-types.js';
-import { SlackUsergroupDirectory } from '../../src/remediation/usergroups.js';
+import { SlackUsergroupDirectory } from '../../src/slack/usergroups.js';
 import {
   apply,
   createNamespace,

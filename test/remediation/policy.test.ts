@@ -17,7 +17,7 @@ import {
   parsePolicy,
   ruleFor,
 } from '../../src/config/policy.js';
-import { SlackUsergroupDirectory } from '../../src/remediation/usergroups.js';
+import { SlackUsergroupDirectory } from '../../src/slack/usergroups.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 
 const FULL = `

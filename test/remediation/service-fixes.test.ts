@@ -85,6 +85,17 @@ describe('patch-service-selector (seed: selector app=api-svc, pods app=api-servi
       'verified',
     ]);
     expect(steps.find((e) => e.step === 'dry-run')?.dryRun).toContain('spec.selector');
+    // The step itself is stored too, with the changes as data and the outcome in plain words.
+    expect(steps.find((e) => e.step === 'dry-run')?.detail).toMatchObject({
+      kind: 'dry-run',
+      of: 'fix',
+      changes: [
+        { path: 'spec.selector', before: { app: 'api-svc' }, after: { app: 'api-service' } },
+      ],
+    });
+    expect(steps.find((e) => e.step === 'approved')?.outcome).toBe(
+      `${APPROVER} approved: ${plan.title}. Running a server-side dry run first.`,
+    );
     expect(steps.find((e) => e.step === 'applied')?.patch).toEqual(plan.mutation);
 
     const undo = await runRemediationAction(click(record, APPROVER, 'undo'), deps(ids, fx, notify));

@@ -1,48 +1,38 @@
 // Shared setup of the remediation suites: the two identities bound to exactly the ClusterRoles of
 // infra/helm/kubemedic/files/rbac (so the API server proves what they allow), a recording
 // notifier, a PlanStore on the real Redis under a private prefix, and scenario helpers.
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { KubeApi, loadKubeConfig } from '../../src/cluster/client.js';
-import { gatherSnapshot } from '../../src/cluster/gather.js';
 import { type ApprovalPolicy, approversPolicy } from '../../src/config/policy.js';
-import { diagnose } from '../../src/diagnosis/diagnose.js';
-import type { CheckId, Report, Target } from '../../src/diagnosis/types.js';
+import type { CheckId, Target } from '../../src/diagnosis/types.js';
+import { diagnoseLive } from '../../src/engine.js';
 import { AuditLog } from '../../src/remediation/audit.js';
 import {
   type RemediationDeps,
-  type RemediationNotifier,
   type RemediationOutcome,
   runRemediationAction,
 } from '../../src/remediation/flow.js';
 import { type PlanRecord, PlanStore } from '../../src/remediation/plan-store.js';
 import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-types.js';
 import type { Mrkdwn } from '../../src/slack/blocks/text.js';
+import { type RemediationNotifier, slackReporter } from '../../src/slack/notifier.js';
 import { afterAll, beforeAll } from 'vitest';
-import { binDir, createNamespace, kubeconfigPath, repoRoot, waitFor } from '../support/cluster.js';
+import {
+  createNamespace,
+  kubeconfigPath,
+  kubectlAt,
+  repoRoot,
+  waitFor,
+} from '../support/cluster.js';
 
-const run = promisify(execFile);
+export { kubectlAt };
+
 export const RBAC_DIR = join(repoRoot, 'infra/helm/kubemedic/files/rbac');
-
-/** kubectl against any cluster's kubeconfig (the shared one, or a private one). */
-export async function kubectlAt(kubeconfig: string, args: string[], input?: string) {
-  const child = run(join(binDir(), 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (input !== undefined) child.child.stdin?.end(input);
-  try {
-    return (await child).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`kubectl ${args.join(' ')}: ${e.stderr?.trim() || e.message}`, { cause: err });
-  }
-}
 
 export interface Identities {
   reader: KubeApi;
@@ -125,7 +115,7 @@ export async function bindIdentities(adminKubeconfig = kubeconfigPath): Promise<
   };
 }
 
-/** A notifier that records what the flow asked to post: the Slack layer renders it for real. */
+/** A notifier that records what Slack would be asked to post: the steps the flow reported, rendered by slack/. */
 export class RecordingNotifier implements RemediationNotifier {
   readonly ephemerals: { channel: string; user: string; text: string }[] = [];
   readonly replies: { channel: string; threadTs: string; text: string }[] = [];
@@ -202,7 +192,7 @@ export function deps(
     store: fx.store,
     writer: ids.writer,
     reader: ids.reader,
-    notify,
+    report: slackReporter(notify),
     policy: defaultPolicy(),
     audit: fx.audit,
     waitTimeoutMs: 60_000,
@@ -212,13 +202,8 @@ export function deps(
   };
 }
 
-/** Gathers and diagnoses live with the read-only identity. */
-export async function diagnoseLive(
-  reader: KubeApi,
-  target: Target & { namespace: string },
-): Promise<Report> {
-  return diagnose(await gatherSnapshot(reader, target), target, { now: new Date() });
-}
+/** Gathers and diagnoses live (with the read-only identity in these suites), as the bot does. */
+export { diagnoseLive };
 
 /** Diagnoses until a finding of `check` carries a plan `id` (controllers need a moment). */
 export async function planFor(

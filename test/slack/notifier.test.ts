@@ -1,7 +1,7 @@
 // The remediation flow's voice in Slack (SlackQueueNotifier over the slack-post queue): card
 // updates, thread replies and ephemeral refusals reach Slack in order, in the plan's thread.
 import { describe, expect, it } from 'vitest';
-import { Conversations } from '../../src/queue/conversations.js';
+import { Conversations } from '../../src/slack/delivery/conversations.js';
 import { WorkQueues } from '../../src/queue/queues.js';
 import { PlanStore } from '../../src/remediation/plan-store.js';
 import { SlackQueueNotifier } from '../../src/slack/notifier.js';

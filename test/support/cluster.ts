@@ -15,21 +15,29 @@ export function binDir(): string {
   return readFileSync(join(clusterDir, 'bin-dir'), 'utf8').trim();
 }
 
-/** Runs the test build of kubectl against the test cluster; rejects with its stderr. */
-export async function kubectl(args: string[], input?: string): Promise<string> {
-  const child = run(join(binDir(), 'kubectl'), ['--kubeconfig', kubeconfigPath, ...args], {
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (input !== undefined) {
-    child.child.stdin?.end(input);
-  }
+/**
+ * The one kubectl runner of the tests: the test build of kubectl (`bin`, default the shared
+ * build's) against any cluster's kubeconfig, `input` on stdin; rejects with its stderr.
+ */
+export async function kubectlAt(
+  kubeconfig: string,
+  args: string[],
+  input?: string,
+  bin = join(binDir(), 'kubectl'),
+): Promise<string> {
+  const child = run(bin, ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 });
+  if (input !== undefined) child.child.stdin?.end(input);
   try {
-    const { stdout } = await child;
-    return stdout;
+    return (await child).stdout;
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(`kubectl ${args.join(' ')}: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
+}
+
+/** kubectl against the shared test cluster. */
+export function kubectl(args: string[], input?: string): Promise<string> {
+  return kubectlAt(kubeconfigPath, args, input);
 }
 
 export async function kubectlJson<T = unknown>(args: string[]): Promise<T> {

@@ -108,30 +108,31 @@ export function code(text: string, max = 200): string {
 }
 
 /**
- * A code block holding a command and its output; output beyond the budget is cut at a line
- * boundary and a note says how much was left out and how to see it all.
+ * A code block holding a command and its output (or, with no command, verbatim text such as a
+ * diff); output beyond the budget is cut at a line boundary and a note says how much was left
+ * out and where to see it all.
  */
 export function codeBlock(
-  command: string,
+  command: string | undefined,
   output: string,
   max: number = LIMITS.textObject,
+  whereAll = 'run the command to see all',
 ): string {
   const fence = '```';
   const safe = (s: string) => escapeMrkdwn(s.replace(/```/g, "'''"));
-  const head = `$ ${command.replace(/```/g, "'''")}`;
-  const headPart = safe(truncate(head, 600));
+  const headPart = command === undefined ? '' : `${safe(truncate(`$ ${command}`, 600))}\n`;
   const body = safe(output || '(no output)');
-  const whole = `${fence}${headPart}\n${body}${fence}`;
+  const whole = `${fence}${headPart}${body}${fence}`;
   if (whole.length <= max) return whole;
-  const hidden = (n: number) => `\n_… ${n} more characters not shown: run the command to see all._`;
+  const hidden = (n: number) => `\n_… ${n} more characters not shown: ${whereAll}._`;
   // Reserve room for the note with the largest number it could name.
-  const budget = max - headPart.length - 2 * fence.length - 1 - hidden(body.length).length;
+  const budget = max - headPart.length - 2 * fence.length - hidden(body.length).length;
   let kept = body.slice(0, Math.max(0, budget));
   const nl = kept.lastIndexOf('\n');
   if (nl > budget / 2) kept = kept.slice(0, nl);
   const amp = kept.lastIndexOf('&');
   if (amp >= 0 && !kept.slice(amp).includes(';')) kept = kept.slice(0, amp);
-  return `${fence}${headPart}\n${kept}${fence}${hidden(body.length - kept.length)}`;
+  return `${fence}${headPart}${kept}${fence}${hidden(body.length - kept.length)}`;
 }
 
 export function section(text: string): types.SectionBlock {

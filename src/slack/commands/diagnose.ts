@@ -1,6 +1,8 @@
-// `/diagnose <target> [-n namespace]` (and `/kubemedic diagnose ...`): validates, queues the
+// `/diagnose <target> [-n namespace]` (and `/kubemedic diagnose ...`), the CLI's grammar
+// (cli/args.ts): validates, queues the
 // diagnosis and acks at once with an ephemeral "Diagnosing…". Never talks to the cluster.
 import type { App } from '@slack/bolt';
+import { UsageError, parseTargetArgs } from '../../cli/args.js';
 import { TargetError, describeTarget, parseTarget } from '../../diagnosis/target.js';
 import { log, reasonOf } from '../../log.js';
 import { escapeMrkdwn } from '../blocks/text.js';
@@ -14,47 +16,18 @@ export const USAGE = [
   'Example: `/diagnose api-service -n prod`. The answer arrives in a thread in this channel.',
 ].join('\n');
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export type ParsedCommand = { kind: 'help' } | { kind: 'diagnose'; target: TargetRef };
 
-/** Parses the command text; throws UsageError or TargetError with what to fix. */
+/** Parses the command text (the CLI's grammar); throws UsageError or TargetError with what to fix. */
 export function parseDiagnoseText(text: string, cluster: string): ParsedCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) throw new UsageError('no target given');
   if (['help', '-h', '--help'].includes(words[0] as string)) return { kind: 'help' };
-  let namespace: string | undefined;
-  let clusterAsked: string | undefined;
-  const positional: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i] as string;
-    const [flag, inline] = w.startsWith('-') ? w.split(/=(.*)/s, 2) : [w, undefined];
-    const value = (): string => {
-      const v = inline ?? words[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '-n':
-      case '--namespace':
-        namespace = value();
-        break;
-      case '--cluster':
-        clusterAsked = value();
-        break;
-      default:
-        if (w.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
-        positional.push(w);
-    }
-  }
-  if (positional.length !== 1)
-    throw new UsageError(
-      positional.length ? `one target expected, got "${positional.join(' ')}"` : 'no target given',
-    );
-  if (clusterAsked !== undefined && clusterAsked !== cluster)
-    throw new UsageError(`this kubemedic serves cluster "${cluster}", not "${clusterAsked}"`);
-  const target = parseTarget(positional[0] as string, namespace, cluster);
-  return { kind: 'diagnose', target };
+  const { target, values } = parseTargetArgs(words, {});
+  if (values.cluster !== undefined && values.cluster !== cluster)
+    throw new UsageError(`this kubemedic serves cluster "${cluster}", not "${values.cluster}"`);
+  return { kind: 'diagnose', target: parseTarget(target, values.namespace, cluster) };
 }
 
 export interface CommandDeps {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeApi } from '../../../src/cluster/client.js';
-import { repoRoot } from '../../support/cluster.js';
+import { kubectlAt, repoRoot } from '../../support/cluster.js';
 
 const run = promisify(execFile);
 
@@ -56,20 +56,9 @@ export class TestCluster {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Runs kubectl against this cluster; rejects with its stderr. */
-  async kubectl(args: string[], input?: string): Promise<string> {
-    const child = run(this.kubectlBin, ['--kubeconfig', this.kubeconfig, ...args], {
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (input !== undefined) child.child.stdin?.end(input);
-    try {
-      return (await child).stdout;
-    } catch (err) {
-      const e = err as { stderr?: string; message: string };
-      throw new Error(`kubectl ${args.join(' ')}: ${e.stderr?.trim() || e.message}`, {
-        cause: err,
-      });
-    }
+  /** Runs kubectl (this cluster's build) against this cluster; rejects with its stderr. */
+  kubectl(args: string[], input?: string): Promise<string> {
+    return kubectlAt(this.kubeconfig, args, input, this.kubectlBin);
   }
 
   async createNamespace(prefix: string): Promise<string> {

@@ -10,7 +10,7 @@ import {
   TargetSummarySchema,
   type ThreadKind,
   type ThreadState,
-} from '../slack/thread-state.js';
+} from '../thread-state.js';
 
 const TTL_SECONDS = 30 * 86_400;
 

@@ -5,13 +5,13 @@
 // posted twice and no thread is left half-posted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
-import { log } from '../log.js';
-import { type PlanStore, requestersOf } from '../remediation/plan-store.js';
-import { renderParent } from '../slack/blocks/parent.js';
-import { renderPlanCard } from '../slack/blocks/plan-card.js';
-import { SlackCallError, type SlackPoster } from '../slack/poster.js';
+import { log } from '../../log.js';
+import { type PlanStore, requestersOf } from '../../remediation/plan-store.js';
+import { renderParent } from '../blocks/parent.js';
+import { renderPlanCard } from '../blocks/plan-card.js';
+import { SlackCallError, type SlackPoster } from '../poster.js';
 import type { Conversations } from './conversations.js';
-import { type SlackOp, type SlackPostJob, SlackPostJobSchema } from './jobs.js';
+import { type SlackOp, type SlackPostJob, SlackPostJobSchema } from '../../queue/jobs.js';
 import type { SlackPacer } from './pacer.js';
 
 export interface SlackPostDeps {

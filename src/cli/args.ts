@@ -1,0 +1,53 @@
+// The diagnose grammar shared by the terminal (`kubemedic diagnose`) and Slack (`/diagnose`):
+// one target, `-n/--namespace`, `--cluster`, parsed by node's parseArgs with the same errors
+// in both places. The CLI adds its own options (kubeconfig, files, output) on top.
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export const TARGET_OPTIONS = {
+  namespace: { type: 'string', short: 'n' },
+  cluster: { type: 'string' },
+} as const satisfies Options;
+
+/** node's parseArgs messages, said the way the usage text says them. */
+function usageError(err: unknown): UsageError {
+  const e = err as { code?: string; message?: string };
+  const message = e.message ?? String(err);
+  if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const name = /'([^']+)'/.exec(message)?.[1];
+    return new UsageError(`unknown option ${name ?? message}`);
+  }
+  if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    // "Option '-n, --namespace <value>' argument missing" -> "-n/--namespace needs a value"
+    const m = /Option '(?:(-\w)(?:, )?)?(--[\w-]+)?/.exec(message);
+    const flags = [m?.[1], m?.[2]].filter(Boolean).join('/');
+    return new UsageError(`${flags || 'an option'} needs a value`);
+  }
+  return new UsageError(message);
+}
+
+/** Parses `<target> [-n NAMESPACE] [--cluster NAME]` plus `extra` options; throws UsageError. */
+export function parseTargetArgs<const O extends Options>(args: string[], extra: O) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { ...TARGET_OPTIONS, ...extra },
+    });
+  } catch (err) {
+    throw usageError(err);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length
+        ? `one target expected, got "${positionals.join(' ')}"`
+        : 'no target given',
+    );
+  return { target: positionals[0] as string, values };
+}
