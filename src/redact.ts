@@ -5,10 +5,14 @@ import { createHmac, randomBytes } from 'node:crypto';
 
 const KEY_WORDS =
   '(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|account[_-]?key|shared[_-]?access[_-]?key|credentials?|authorization|sig)';
-// A key naming a secret (`DB_PASSWORD`, `api-key`, `SESSION_SECRET`) or any `*_KEY`.
-const KEY = `(?:[A-Za-z0-9_.-]*${KEY_WORDS}[A-Za-z0-9_.-]*|[A-Za-z0-9.-]*[A-Za-z0-9]_key)`;
+// A key naming a secret (`DB_PASSWORD`, `api-key`, `SESSION_SECRET`) or any `*_KEY`: the key
+// ENDS with the word, so object names that merely contain it (`db-secret-3b9f: ...`,
+// `secretName: tls`, `PASSWORD_FILE=/run/x`) are left alone.
+const KEY = `(?:[A-Za-z0-9_.-]*${KEY_WORDS}s?|[A-Za-z0-9.-]*[A-Za-z0-9]_key)(?![A-Za-z0-9_.-])`;
 
-const PATTERNS: [RegExp, string][] = [
+type Replacement = string | ((match: string, ...groups: string[]) => string);
+
+const PATTERNS: [RegExp, Replacement][] = [
   [
     /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
     '[REDACTED PRIVATE KEY]',
@@ -32,19 +36,31 @@ const PATTERNS: [RegExp, string][] = [
     /\b((?:password|pwd|accountkey|sharedaccesskey)\s*=\s*)(?!\[REDACTED\])[^;"'\n]*;/gi,
     '$1[REDACTED];',
   ],
-  // `key="a quoted value"`, `key: 'value'`, `"key": "value"`, `key=value`.
+  // A quoted value inside serialised JSON (`password=\\"a b\\"`): keep the escaped quotes.
+  [
+    new RegExp(`\\b(${KEY})(\\s*[:=]\\s*)\\\\"(?!\\[REDACTED)[^"\\n]*?\\\\"`, 'gi'),
+    '$1$2\\"[REDACTED]\\"',
+  ],
+  // `key="a quoted value"`, `key: 'value'`, `"key": "value"`, `key=value`. The value's own
+  // quotes are kept, so redacting JSON or YAML text leaves it well-formed.
   [
     new RegExp(
-      `\\b(${KEY})(["']?\\s*[:=]\\s*)(?:"[^"\\n]*"?|'[^'\\n]*'?|(?![{\\[])(?!\\[REDACTED)[^\\s"',;&]+)`,
+      `\\b(${KEY})(["']?\\s*[:=]\\s*)(?:"(?!\\[REDACTED)[^"\\n]*("?)|'(?!\\[REDACTED)[^'\\n]*('?)|(?![{\\["'])(?!\\[REDACTED)(?:[^\\s"'\\\\,;&]*[=:](?:"[^"\\n]*"?|'[^'\\n]*'?)|[^\\s"'\\\\,;&]+))`,
       'gi',
     ),
-    '$1$2"[REDACTED]"',
+    (_m: string, key: string, sep: string, dq?: string, sq?: string) =>
+      dq !== undefined
+        ? `${key}${sep}"[REDACTED]${dq}`
+        : sq !== undefined
+          ? `${key}${sep}'[REDACTED]${sq}`
+          : `${key}${sep}[REDACTED]`,
   ],
 ];
 
 export function redact(text: string): string {
   let out = text;
-  for (const [re, replacement] of PATTERNS) out = out.replace(re, replacement);
+  for (const [re, replacement] of PATTERNS)
+    out = out.replace(re, replacement as (m: string, ...g: string[]) => string);
   return out;
 }
 

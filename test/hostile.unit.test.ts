@@ -40,8 +40,21 @@ describe('redact', () => {
       'Secret db-credentials not found in prod',
       'Back-off restarting failed container app in pod api-1',
       'kubectl get secret db-token -n prod',
+      // Names that contain a secret word are not secrets (a namespace, a field, a file path).
+      'Not found in sc-config-missing-secret-3b955f: Secret "db-credentials"',
+      'secretName: tls-cert',
+      'PASSWORD_FILE=/run/secrets/db',
     ])
       expect(redact(plain)).toBe(plain);
+  });
+
+  it('keeps JSON well-formed and hides a secret nested in a value', () => {
+    const json = JSON.stringify({ detail: 'token=abc password="a b c"', password: 'x y' });
+    const out = redact(json);
+    expect(() => JSON.parse(out) as unknown).not.toThrow();
+    for (const x of ['abc', 'a b c', 'x y']) expect(out).not.toContain(x);
+    const nested = redact('SESSION_SECRET=password="correct horse battery"');
+    expect(nested).not.toMatch(/correct|horse|battery/);
   });
 
   it('is idempotent', () => {

@@ -34,11 +34,17 @@ const defaultIO: CliIO = {
 
 export { UsageError };
 
+/** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
+interface RedactingIO extends CliIO {
+  raw: (s: string) => void;
+}
+
 export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<number> {
   // Terminal output leaves the process too: the one redactor runs on every line written.
-  const io: CliIO = {
+  const io: RedactingIO = {
     out: (s) => given.out(redact(s)),
     err: (s) => given.err(redact(s)),
+    raw: (s) => given.out(s),
     isTTY: given.isTTY,
   };
   const [command, ...rest] = argv;
@@ -75,7 +81,7 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
   }
 }
 
-async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
+async function diagnoseCommand(args: string[], io: RedactingIO): Promise<number> {
   const { target, values } = parseTargetArgs(args, {
     context: { type: 'string' },
     kubeconfig: { type: 'string' },
@@ -85,11 +91,10 @@ async function diagnoseCommand(args: string[], io: CliIO): Promise<number> {
   if (values.output !== 'text' && values.output !== 'json')
     throw new UsageError(`--output must be text or json, not "${values.output}"`);
   const report = await produceReport(target, values);
-  io.out(
-    values.output === 'json'
-      ? JSON.stringify(redactDeep(report), null, 2)
-      : renderText(report, io.isTTY ? COLOR : PLAIN),
-  );
+  // JSON is redacted as an object (every string in it), never as text: a replacement inside a
+  // serialised string could break the document.
+  if (values.output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
+  else io.out(renderText(report, io.isTTY ? COLOR : PLAIN));
   return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
 }
 
