@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nodeNotReady, pvcUnbound } from '../../../src/diagnosis/checks/node.js';
+import { nodeNotReady } from '../../../src/diagnosis/checks/node/not-ready.js';
+import { pvcUnbound } from '../../../src/diagnosis/checks/storage/pvc-unbound.js';
 import {
   hpaMaxed,
   recentChange,
