@@ -3,69 +3,70 @@
 // not-ready pods). Pure symptoms (no endpoints) come late; context (a recent change) last.
 // Adding a check is one file under checks/<layer>/ and one line here; the list of ids, the
 // catalogue and the ranking are derived from this list.
-import { CATALOGUE } from './catalogue.js';
-import { dnsChecks } from './checks/dns.js';
-import { ingressChecks } from './checks/ingress.js';
-import { meshChecks } from './checks/mesh.js';
-import { networkPolicyChecks } from './checks/network-policy.js';
+import { backendMissing } from './checks/ingress/backend-missing.js';
+import { backendNoEndpoints } from './checks/ingress/backend-no-endpoints.js';
+import { backendPortMismatch } from './checks/ingress/backend-port-mismatch.js';
+import { configError } from './checks/pod/config-error.js';
+import { controllerUnhealthy } from './checks/ingress/controller-unhealthy.js';
+import { corednsUnhealthy } from './checks/dns/coredns-unhealthy.js';
+import { crashloop } from './checks/pod/crashloop.js';
+import { destinationRuleSubsetMissing } from './checks/mesh/destinationrule-subset-missing.js';
+import { dnsEgressBlocked } from './checks/netpol/dns-egress-blocked.js';
+import { hpaMaxed } from './checks/autoscaling/hpa-maxed.js';
+import { imagePull } from './checks/pod/image-pull.js';
+import { ingressBlocked } from './checks/netpol/ingress-blocked.js';
+import { kubeProxyUnhealthy } from './checks/dns/kube-proxy-unhealthy.js';
+import { noEndpoints } from './checks/service/no-endpoints.js';
+import { noPods } from './checks/pod/no-pods.js';
 import { nodeNotReady } from './checks/node/not-ready.js';
-import { podChecks } from './checks/pod.js';
-import { serviceChecks } from './checks/service.js';
+import { notReady } from './checks/pod/not-ready.js';
+import { oomKilled } from './checks/pod/oom-killed.js';
+import { portMismatch } from './checks/service/port-mismatch.js';
+import { probeMisconfigured } from './checks/pod/probe-misconfigured.js';
 import { pvcUnbound } from './checks/storage/pvc-unbound.js';
-import { workloadChecks } from './checks/workload.js';
-import { type CheckDef, defineCheck } from './define.js';
-import type { Check, Layer } from './types.js';
-
-// TEMPORARY adapter: checks still in their layer files, with words from the old catalogue.
-const OLD = new Map<string, Check>(
-  [
-    ...serviceChecks,
-    ...podChecks,
-    ...networkPolicyChecks,
-    ...dnsChecks,
-    ...ingressChecks,
-    ...workloadChecks,
-    ...meshChecks,
-  ].map((c) => [c.id, c]),
-);
-function old<const Id extends string>(id: Id): CheckDef<Id> {
-  const c = OLD.get(id);
-  const info = CATALOGUE[id];
-  if (!c || !info) throw new Error(`no old check ${id}`);
-  return defineCheck({ ...c, id, layer: info.layer, meaning: info.meaning, explains: [] });
-}
+import { recentChange } from './checks/rollout/recent-change.js';
+import { resourceStarvation } from './checks/pod/resource-starvation.js';
+import { rolloutStalled } from './checks/rollout/stalled.js';
+import { selectorMismatch } from './checks/service/selector-mismatch.js';
+import { serviceNotFound } from './checks/service/not-found.js';
+import { tlsSecretMissing } from './checks/ingress/tls-secret-missing.js';
+import { unsafeStrategy } from './checks/rollout/unsafe-strategy.js';
+import { unschedulable } from './checks/pod/unschedulable.js';
+import { virtualServiceMisrouted } from './checks/mesh/virtualservice-misrouted.js';
+import type { CheckDef } from './define.js';
+import type { Layer } from './types.js';
 
 export const CHECKS = [
-  old('service.not-found'),
-  old('ingress.backend-missing'),
-  old('service.selector-mismatch'),
-  old('pod.no-pods'),
+  serviceNotFound,
+  backendMissing,
+  selectorMismatch,
+  noPods,
   nodeNotReady,
   pvcUnbound,
-  old('pod.unschedulable'),
-  old('pod.image-pull'),
-  old('pod.config-error'),
-  old('pod.oom-killed'),
-  old('pod.probe-misconfigured'),
-  old('pod.crashloop'),
-  old('pod.resource-starvation'),
-  old('service.port-mismatch'),
-  old('ingress.backend-port-mismatch'),
-  old('netpol.ingress-blocked'),
-  old('netpol.dns-egress-blocked'),
-  old('dns.coredns-unhealthy'),
-  old('dns.kube-proxy-unhealthy'),
-  old('mesh.virtualservice-misrouted'),
-  old('mesh.destinationrule-subset-missing'),
-  old('ingress.tls-secret-missing'),
-  old('ingress.controller-unhealthy'),
-  old('rollout.unsafe-strategy'),
-  old('rollout.stalled'),
-  old('autoscaling.hpa-maxed'),
-  old('pod.not-ready'),
-  old('service.no-endpoints'),
-  old('ingress.backend-no-endpoints'),
-  old('rollout.recent-change'),
+  unschedulable,
+  imagePull,
+  configError,
+  oomKilled,
+  probeMisconfigured,
+  crashloop,
+  resourceStarvation,
+  portMismatch,
+  backendPortMismatch,
+  ingressBlocked,
+  dnsEgressBlocked,
+  corednsUnhealthy,
+  kubeProxyUnhealthy,
+  virtualServiceMisrouted,
+  destinationRuleSubsetMissing,
+  tlsSecretMissing,
+  controllerUnhealthy,
+  unsafeStrategy,
+  rolloutStalled,
+  hpaMaxed,
+  notReady,
+  noEndpoints,
+  backendNoEndpoints,
+  recentChange,
 ] as const;
 
 export type CheckId = (typeof CHECKS)[number]['id'];
