@@ -1,15 +1,11 @@
 import { rolloutRestart } from '../../../remediation/plans.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Evidence } from '../../types.js';
-import {
-  corednsDeployment,
-  corednsPods,
-  kubeDnsEndpoints,
-  podLine,
-  podTrouble,
-  SERVICE_NAME_LABEL,
-} from './shared.js';
+import { corednsDeployment, corednsPods, kubeDnsEndpoints, SERVICE_NAME_LABEL } from './shared.js';
+import { podLine } from '../../model/pods.js';
+import { podTrouble } from '../../model/pods.js';
 
 export const corednsUnhealthy: CheckDef<'dns.coredns-unhealthy'> = defineCheck({
   id: 'dns.coredns-unhealthy',

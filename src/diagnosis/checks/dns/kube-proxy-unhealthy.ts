@@ -1,8 +1,11 @@
-import type { DaemonSet } from '../../../cluster/k8s-types.js';
-import { evidence, isLive, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
+import { isLive } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Evidence } from '../../types.js';
-import { isKubeProxyPod, kubeProxyDaemonSet, podLine, podTrouble } from './shared.js';
+import { isKubeProxyPod, kubeProxyDaemonSet } from './shared.js';
+import { podLine } from '../../model/pods.js';
+import { podTrouble } from '../../model/pods.js';
 
 export const kubeProxyUnhealthy: CheckDef<'dns.kube-proxy-unhealthy'> = defineCheck({
   id: 'dns.kube-proxy-unhealthy',

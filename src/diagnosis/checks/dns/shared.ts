@@ -1,69 +1,11 @@
 // Helpers shared by the dns checks.
 import type { DaemonSet, Deployment, Pod } from '../../../cluster/k8s-types.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
-import { ago, type DiagnosisContext, isLive, isPodReady } from '../../context.js';
+import { type DiagnosisContext } from '../../context.js';
+import { isLive } from '../../model/pods.js';
 
 export const KUBE_SYSTEM = 'kube-system';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-/** Restarts older than this are history, not an ongoing problem. */
-export const RESTART_WINDOW_MS = 60 * 60 * 1000;
-export const OOM_WINDOW_MS = 24 * 60 * 60 * 1000;
-
-export interface PodTrouble {
-  pod: Pod;
-  ready: boolean;
-  oomKilled: boolean;
-  restarts: number;
-  /** Plain-words problems; empty when the pod is healthy. */
-  problems: string[];
-}
-
-/** What is wrong with a system pod now: not ready, crash-looping, restarting lately, OOMKilled. */
-export function podTrouble(pod: Pod, now: Date): PodTrouble {
-  const problems: string[] = [];
-  const ready = isPodReady(pod);
-  const phase = pod.status?.phase;
-  if (!ready) problems.push(phase && phase !== 'Running' ? `not ready (${phase})` : 'not ready');
-  let oomKilled = false;
-  let restarts = 0;
-  for (const cs of pod.status?.containerStatuses ?? []) {
-    restarts += cs.restartCount;
-    const last = cs.lastState?.terminated;
-    // A dump without finishedAt cannot date the restart; count it rather than miss it.
-    const within = (ms: number) =>
-      !last?.finishedAt || now.getTime() - Date.parse(last.finishedAt) <= ms;
-    const when = last?.finishedAt ? `, last ${ago(last.finishedAt, now)}` : '';
-    const exit = last ? `, last exit ${last.reason ?? `code ${last.exitCode}`}` : '';
-    if (cs.state?.waiting?.reason === 'CrashLoopBackOff') {
-      problems.push(
-        `container ${cs.name} is in CrashLoopBackOff (${cs.restartCount} restarts${exit}${when})`,
-      );
-    } else if (cs.restartCount >= 3 && within(RESTART_WINDOW_MS)) {
-      problems.push(`container ${cs.name} restarted ${cs.restartCount} times${exit}${when}`);
-    }
-    if (last?.reason === 'OOMKilled' && within(OOM_WINDOW_MS)) {
-      oomKilled = true;
-      problems.push(
-        `container ${cs.name} was OOMKilled${last.finishedAt ? ` ${ago(last.finishedAt, now)}` : ''}`,
-      );
-    }
-  }
-  return { pod, ready, oomKilled, restarts, problems };
-}
-
-/** One line per pod, as `kubectl get pods` would show it. */
-export function podLine(t: PodTrouble): string {
-  const statuses = t.pod.status?.containerStatuses ?? [];
-  const readyCount = statuses.filter((c) => c.ready).length;
-  const total = statuses.length || t.pod.spec.containers.length;
-  const state =
-    statuses.map((c) => c.state?.waiting?.reason).find((r) => r !== undefined) ??
-    t.pod.status?.phase ??
-    'Unknown';
-  const node = t.pod.spec.nodeName ? `  node ${t.pod.spec.nodeName}` : '';
-  const notes = t.problems.length ? `  (${t.problems.join('; ')})` : '';
-  return `${t.pod.metadata.name}  ${readyCount}/${total}  ${state}  restarts ${t.restarts}${node}${notes}`;
-}
 
 export function hasLabel(p: Pod, key: string, value: string): boolean {
   return p.metadata.labels?.[key] === value;

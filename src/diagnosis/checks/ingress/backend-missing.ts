@@ -1,6 +1,6 @@
-import type { Ingress, Service } from '../../../cluster/k8s-types.js';
 import { patchIngressBackend } from '../../../remediation/plans.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import {
@@ -9,8 +9,8 @@ import {
   scopedIngressBackends,
   serviceNamed,
   servicesIn,
-  uniqueNearest,
 } from './shared.js';
+import { uniqueNearest } from '../../model/names.js';
 
 export const backendMissing: CheckDef<'ingress.backend-missing'> = defineCheck({
   id: 'ingress.backend-missing',

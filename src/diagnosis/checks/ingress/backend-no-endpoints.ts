@@ -1,5 +1,6 @@
-import type { Ingress, Service } from '../../../cluster/k8s-types.js';
-import { evidence, ref, shown } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { shown } from '../../model/evidence.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { backendEvidence, scopedIngressBackends, serviceNamed } from './shared.js';

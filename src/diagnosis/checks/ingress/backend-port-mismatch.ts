@@ -1,6 +1,6 @@
-import type { Ingress, Service } from '../../../cluster/k8s-types.js';
 import { patchIngressBackend } from '../../../remediation/plans.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import {

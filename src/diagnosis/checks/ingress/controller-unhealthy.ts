@@ -1,8 +1,10 @@
-import type { Ingress, Pod, Service } from '../../../cluster/k8s-types.js';
-import { evidence, ref } from '../../context.js';
+import type { Pod } from '../../../cluster/k8s-types.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { podLine, podTrouble } from '../dns/shared.js';
+import { podLine } from '../../model/pods.js';
+import { podTrouble } from '../../model/pods.js';
 import {
   COMPONENT_LABEL,
   controllerName,

@@ -7,9 +7,10 @@ import type {
 } from '../../../cluster/k8s-types.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import { pointer } from '../../../remediation/plans.js';
-import { type DiagnosisContext, evidence } from '../../context.js';
+import { type DiagnosisContext } from '../../context.js';
+import { evidence } from '../../model/evidence.js';
 import type { Evidence } from '../../types.js';
-import { isNearName } from '../ingress/shared.js';
+import { isNearName } from '../../model/names.js';
 
 export interface ServiceHost {
   name: string;

@@ -1,8 +1,8 @@
-import type { Service, VirtualService } from '../../../cluster/k8s-types.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { uniqueNearest } from '../ingress/shared.js';
+import { uniqueNearest } from '../../model/names.js';
 import {
   fqdn,
   knownNamespaces,

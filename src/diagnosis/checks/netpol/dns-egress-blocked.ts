@@ -1,5 +1,5 @@
-import type { NetworkPolicy, Service } from '../../../cluster/k8s-types.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { admitsDns, describePolicy, groupByPolicies, names } from './shared.js';

@@ -1,9 +1,10 @@
-import type { NetworkPolicy, Pod, Service } from '../../../cluster/k8s-types.js';
+import type { Pod } from '../../../cluster/k8s-types.js';
 import type { RemediationPlan } from '../../../remediation/plan-types.js';
 import { allowNetpolPort } from '../../../remediation/plans.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
-import { formatSelector } from '../../selectors.js';
+import { formatSelector } from '../../model/labels.js';
 import type { Finding } from '../../types.js';
 import { ingressControllerPods } from '../ingress/shared.js';
 import {
@@ -14,7 +15,7 @@ import {
   isRouted,
   judge,
   names,
-  resolveTargetPort,
+  targetPortOnPod,
   sourcesText,
 } from './shared.js';
 
@@ -38,7 +39,7 @@ export const ingressBlocked: CheckDef<'netpol.ingress-blocked'> = defineCheck({
       ports.forEach((port, portIndex) => {
         const routed = isRouted(svc, port, ctx.snapshot);
         for (const g of groups) {
-          const target = resolveTargetPort(port, g.pods[0] as Pod);
+          const target = targetPortOnPod(port, g.pods[0] as Pod);
           if (!target) continue;
           const access = evaluateIngress(
             ctx.snapshot,

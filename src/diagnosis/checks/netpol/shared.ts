@@ -9,7 +9,8 @@ import type {
   ServicePort,
 } from '../../../cluster/k8s-types.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
-import { formatLabelSelector, matchesLabelSelector } from '../../selectors.js';
+import { matchesLabelSelector } from '../../selectors.js';
+import { formatLabelSelector } from '../../model/labels.js';
 import { ingressRefsTo } from '../ingress/shared.js';
 
 export type Direction = 'Ingress' | 'Egress';
@@ -48,7 +49,7 @@ export interface PortOnPod {
 
 /** The container port a Service port reaches on a pod; undefined when a named targetPort
  * resolves to nothing (service.port-mismatch reports that). */
-export function resolveTargetPort(port: ServicePort, pod: Pod): PortOnPod | undefined {
+export function targetPortOnPod(port: ServicePort, pod: Pod): PortOnPod | undefined {
   const protocol = port.protocol ?? 'TCP';
   const target = port.targetPort ?? port.port;
   const declared = pod.spec.containers.flatMap((c) => c.ports ?? []);

@@ -1,5 +1,6 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
-import { condition, evidence } from '../../context.js';
+import { evidence } from '../../model/evidence.js';
+import { condition } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 

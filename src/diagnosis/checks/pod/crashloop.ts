@@ -1,5 +1,4 @@
-import type { Container } from '../../../cluster/k8s-types.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,

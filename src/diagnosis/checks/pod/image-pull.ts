@@ -1,4 +1,4 @@
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,

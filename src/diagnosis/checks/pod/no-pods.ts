@@ -1,7 +1,8 @@
 import { scaleWorkload } from '../../../remediation/plans.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
-import { formatSelector } from '../../selectors.js';
+import { formatSelector } from '../../model/labels.js';
 import type { Finding } from '../../types.js';
 import { replicaFailure } from './shared.js';
 

@@ -1,7 +1,7 @@
-import type { Container } from '../../../cluster/k8s-types.js';
 import type { RemediationPlan } from '../../../remediation/plan-types.js';
 import { addStartupProbe } from '../../../remediation/plans.js';
-import { evidence, isPodReady, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { isPodReady } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,

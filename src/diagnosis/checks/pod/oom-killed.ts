@@ -1,7 +1,9 @@
-import type { Container } from '../../../cluster/k8s-types.js';
 import type { RemediationPlan } from '../../../remediation/plan-types.js';
 import { patchResources } from '../../../remediation/plans.js';
-import { evidence, formatBytes, isPodReady, parseQuantity, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { formatBytes } from '../../model/quantity.js';
+import { parseQuantity } from '../../model/quantity.js';
+import { isPodReady } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,

@@ -1,6 +1,8 @@
-import type { Container, ContainerStatus } from '../../../cluster/k8s-types.js';
+import type { ContainerStatus } from '../../../cluster/k8s-types.js';
 import { addStartupProbe } from '../../../remediation/plans.js';
-import { evidence, isPodReady, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
+import { isPodReady } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { describeEvidence, describeProbe, probePort } from './shared.js';

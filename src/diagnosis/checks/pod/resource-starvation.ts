@@ -1,6 +1,9 @@
 import type { RemediationPlan } from '../../../remediation/plan-types.js';
 import { patchResources, scaleWorkload } from '../../../remediation/plans.js';
-import { evidence, formatBytes, parseQuantity, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
+import { formatBytes } from '../../model/quantity.js';
+import { parseQuantity } from '../../model/quantity.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 

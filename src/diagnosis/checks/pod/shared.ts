@@ -2,8 +2,9 @@
 import type { Container, ContainerStatus, Pod } from '../../../cluster/k8s-types.js';
 import type { RemediationPlan } from '../../../remediation/plan-types.js';
 import { rolloutRestart, rolloutUndo } from '../../../remediation/plans.js';
-import { type DiagnosisContext, evidence, type Workload } from '../../context.js';
-import { formatSelector } from '../../selectors.js';
+import { type DiagnosisContext, type Workload } from '../../context.js';
+import { evidence } from '../../model/evidence.js';
+import { formatSelector } from '../../model/labels.js';
 import type { CheckId, Evidence } from '../../types.js';
 
 export interface Hit {

@@ -1,5 +1,7 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
-import { condition, evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
+import { condition } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 
 export const unschedulable: CheckDef<'pod.unschedulable'> = defineCheck({

@@ -5,7 +5,8 @@ import type {
   IntOrString,
   PodTemplate,
 } from '../../../cluster/k8s-types.js';
-import { condition, type DiagnosisContext, revision } from '../../context.js';
+import { type DiagnosisContext } from '../../context.js';
+import { condition } from '../../model/pods.js';
 
 export function deployments(ctx: DiagnosisContext): Deployment[] {
   return ctx.workloads.filter((w) => w.kind === 'Deployment').map((w) => w.object as Deployment);

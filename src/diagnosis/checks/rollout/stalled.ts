@@ -1,6 +1,8 @@
-import type { Deployment } from '../../../cluster/k8s-types.js';
 import { rolloutUndo } from '../../../remediation/plans.js';
-import { condition, evidence, ref, revision } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
+import { revision } from '../../model/pods.js';
+import { condition } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { deployments, rollingOut } from './shared.js';

@@ -1,4 +1,4 @@
-import { evidence } from '../../context.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 
 export const serviceNotFound: CheckDef<'service.not-found'> = defineCheck({

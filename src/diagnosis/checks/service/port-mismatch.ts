@@ -1,9 +1,10 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
 import { patchServiceTargetPort } from '../../../remediation/plans.js';
-import { evidence, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { bestContainerPort, resolveTargetPort } from './shared.js';
+import { bestContainerPort, declaredTargetPort } from './shared.js';
 
 export const portMismatch: CheckDef<'service.port-mismatch'> = defineCheck({
   id: 'service.port-mismatch',
@@ -21,7 +22,7 @@ export const portMismatch: CheckDef<'service.port-mismatch'> = defineCheck({
         .map((port, index) => ({
           port,
           index,
-          missing: backends.filter((p) => resolveTargetPort(port, p) === undefined),
+          missing: backends.filter((p) => declaredTargetPort(port, p) === undefined),
         }))
         .filter((b) => b.missing.length > 0);
       for (const b of broken) {

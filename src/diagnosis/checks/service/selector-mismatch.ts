@@ -1,8 +1,11 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
 import { patchServiceSelector } from '../../../remediation/plans.js';
-import { evidence, isLive, ref } from '../../context.js';
+import { ref } from '../../model/objects.js';
+import { evidence } from '../../model/evidence.js';
+import { isLive } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
-import { formatSelector, matchesServiceSelector } from '../../selectors.js';
+import { matchesServiceSelector } from '../../selectors.js';
+import { formatSelector } from '../../model/labels.js';
 import type { Finding } from '../../types.js';
 import {
   candidates,

@@ -141,7 +141,7 @@ export function wantedSelector(
 }
 
 /** Which container port, if any, a Service port's targetPort reaches in a pod. */
-export function resolveTargetPort(port: ServicePort, pod: Pod): number | undefined | 'undeclared' {
+export function declaredTargetPort(port: ServicePort, pod: Pod): number | undefined | 'undeclared' {
   const target = port.targetPort ?? port.port;
   const declared = pod.spec.containers.flatMap((c) => c.ports ?? []);
   if (typeof target === 'string' && !/^\d+$/.test(target)) {
