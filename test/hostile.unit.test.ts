@@ -2,7 +2,7 @@
 // the one mrkdwn escaping layer, env values in revisions and diffs, and the logger.
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { recentChange } from '../src/diagnosis/checks/workload.js';
+import { recentChange } from '../src/diagnosis/checks/rollout/recent-change.js';
 import type { Finding, Report } from '../src/diagnosis/types.js';
 import { createLogger } from '../src/log.js';
 import { redact, redactDeep } from '../src/redact.js';

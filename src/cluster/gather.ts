@@ -6,6 +6,7 @@ import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from './redact.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
+import { formatSelector } from '../diagnosis/model/labels.js';
 import type { Target } from '../diagnosis/types.js';
 
 interface List<T> {
@@ -17,12 +18,6 @@ const MAX_LOGS = 2;
 const LOG_TAIL_LINES = 20;
 const INGRESS_CONTROLLER_SELECTOR =
   'app.kubernetes.io/name in (ingress-nginx,traefik,haproxy-ingress,contour,kong,nginx-ingress)';
-
-function selectorString(sel: Record<string, string> | undefined): string {
-  return Object.entries(sel ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
 
 /** Words for why a read failed, as the skipped list shows them. */
 export function readFailure(err: unknown): string {
@@ -113,7 +108,7 @@ export class Gatherer {
     );
 
     const perService = selecting.flatMap((svc) => {
-      const sel = selectorString(svc.spec.selector);
+      const sel = formatSelector(svc.spec.selector);
       return [
         this.list<Pod>('pods', `/api/v1/namespaces/${ns}/pods`, { labelSelector: sel }).then((p) =>
           this.add('pods', 'Pod', p),
@@ -323,7 +318,7 @@ export class Gatherer {
       for (const s of unmatched)
         work.push(
           this.list('pods', '/api/v1/pods', {
-            labelSelector: selectorString(s.spec.selector),
+            labelSelector: formatSelector(s.spec.selector),
             limit: 20,
           }).then((p) => this.add('pods', 'Pod', p)),
         );

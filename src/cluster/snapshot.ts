@@ -1,55 +1,16 @@
-import type {
-  DaemonSet,
-  Deployment,
-  DestinationRule,
-  EndpointSlice,
-  Endpoints,
-  HorizontalPodAutoscaler,
-  Ingress,
-  IngressClass,
-  KubeEvent,
-  KubeObject,
-  Namespace,
-  NetworkPolicy,
-  Node,
-  PersistentVolumeClaim,
-  Pod,
-  PodMetrics,
-  ReplicaSet,
-  Service,
-  StatefulSet,
-  VirtualService,
-} from './k8s-types.js';
+import type { KubeObject } from './k8s-types.js';
+import { KINDS, type KindObjects, type ResourceKind } from './kinds.js';
 
-/** The raw API objects one diagnosis read, grouped by kind. Secrets and ConfigMaps keep only metadata. */
-export interface Snapshot {
-  services: Service[];
-  pods: Pod[];
-  endpointSlices: EndpointSlice[];
-  endpoints: Endpoints[];
-  deployments: Deployment[];
-  replicaSets: ReplicaSet[];
-  statefulSets: StatefulSet[];
-  daemonSets: DaemonSet[];
-  networkPolicies: NetworkPolicy[];
-  ingresses: Ingress[];
-  ingressClasses: IngressClass[];
-  hpas: HorizontalPodAutoscaler[];
-  nodes: Node[];
-  pvcs: PersistentVolumeClaim[];
-  events: KubeEvent[];
-  podMetrics: PodMetrics[];
-  namespaces: Namespace[];
-  secrets: KubeObject[];
-  configMaps: KubeObject[];
-  virtualServices: VirtualService[];
-  destinationRules: DestinationRule[];
+export type { ResourceKind };
+
+/** The raw API objects one diagnosis read, grouped by kind (kinds.ts). Secrets and ConfigMaps keep only metadata. */
+export type Snapshot = { [F in ResourceKind]: KindObjects[F][] } & {
   /** Tails of previous container logs, read live for crash-looping pods (redacted). */
   logs: ContainerLog[];
   /** Kinds (or whole scopes) that could not be read, with the reason (forbidden, API absent, timed out). */
   unavailable: Partial<Record<UnavailableKey, string>>;
   capturedAt: string;
-}
+};
 
 export interface ContainerLog {
   namespace: string;
@@ -59,64 +20,20 @@ export interface ContainerLog {
   error?: string;
 }
 
-export type ResourceKind = Exclude<keyof Snapshot, 'logs' | 'unavailable' | 'capturedAt'>;
-
 /** A kind, or `kube-system` when the cluster components (CoreDNS, kube-proxy) could not be read. */
 export type UnavailableKey = ResourceKind | 'kube-system';
 
 export function emptySnapshot(capturedAt = new Date().toISOString()): Snapshot {
-  return {
-    services: [],
-    pods: [],
-    endpointSlices: [],
-    endpoints: [],
-    deployments: [],
-    replicaSets: [],
-    statefulSets: [],
-    daemonSets: [],
-    networkPolicies: [],
-    ingresses: [],
-    ingressClasses: [],
-    hpas: [],
-    nodes: [],
-    pvcs: [],
-    events: [],
-    podMetrics: [],
-    namespaces: [],
-    secrets: [],
-    configMaps: [],
-    virtualServices: [],
-    destinationRules: [],
-    logs: [],
-    unavailable: {},
-    capturedAt,
+  const lists = Object.fromEntries(KINDS.map((k) => [k.field, []])) as unknown as {
+    [F in ResourceKind]: KindObjects[F][];
   };
+  return { ...lists, logs: [], unavailable: {}, capturedAt };
 }
 
 /** API kind (as in `kind:` of an object) to the snapshot field that holds it. */
-export const KIND_TO_FIELD: Record<string, ResourceKind> = {
-  Service: 'services',
-  Pod: 'pods',
-  EndpointSlice: 'endpointSlices',
-  Endpoints: 'endpoints',
-  Deployment: 'deployments',
-  ReplicaSet: 'replicaSets',
-  StatefulSet: 'statefulSets',
-  DaemonSet: 'daemonSets',
-  NetworkPolicy: 'networkPolicies',
-  Ingress: 'ingresses',
-  IngressClass: 'ingressClasses',
-  HorizontalPodAutoscaler: 'hpas',
-  Node: 'nodes',
-  PersistentVolumeClaim: 'pvcs',
-  Event: 'events',
-  PodMetrics: 'podMetrics',
-  Namespace: 'namespaces',
-  Secret: 'secrets',
-  ConfigMap: 'configMaps',
-  VirtualService: 'virtualServices',
-  DestinationRule: 'destinationRules',
-};
+export const KIND_TO_FIELD: Readonly<Record<string, ResourceKind>> = Object.fromEntries(
+  KINDS.map((k) => [k.kind, k.field]),
+);
 
 /** Keeps what checks need of a Secret or ConfigMap: that it exists and which keys it has. */
 export function metadataOnly(obj: KubeObject & { data?: Record<string, unknown> }): KubeObject {

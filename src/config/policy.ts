@@ -17,7 +17,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { parseQuantity } from '../diagnosis/context.js';
+import { parseQuantity } from '../diagnosis/model/quantity.js';
 import { REMEDIATION_IDS, type RemediationId } from '../remediation/plan-types.js';
 import type { PlanBounds } from '../remediation/plans.js';
 

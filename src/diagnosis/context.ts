@@ -1,9 +1,7 @@
 import type {
-  Condition,
   DaemonSet,
   Deployment,
   KubeEvent,
-  KubeObject,
   Pod,
   PodTemplate,
   ReplicaSet,
@@ -12,8 +10,9 @@ import type {
 } from '../cluster/k8s-types.js';
 import type { Snapshot } from '../cluster/snapshot.js';
 import { matchesServiceSelector } from './selectors.js';
-import { shellJoin } from '../shell.js';
-import type { DiagnosisInput, Evidence, ObjectRef, Severity, Target } from './types.js';
+import { key, unique } from './model/objects.js';
+import { controllerRef, isLive, isPodReady, revision } from './model/pods.js';
+import type { DiagnosisInput, Severity, Target } from './types.js';
 
 export type Workload =
   | { kind: 'Deployment'; object: Deployment }
@@ -216,93 +215,8 @@ export class DiagnosisContext {
   }
 }
 
-export function key(o: KubeObject): string {
-  return `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
-
-export function ref(kind: string, o: KubeObject): ObjectRef {
-  return { kind, namespace: o.metadata.namespace, name: o.metadata.name };
-}
-
-export function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
-}
-
-export function controllerRef(o: KubeObject): { kind: string; name: string } | undefined {
-  const refs = o.metadata.ownerReferences ?? [];
-  return refs.find((r) => r.controller) ?? refs[0];
-}
-
 /** A ReplicaSet named <deployment>-<pod-template-hash>, when the ReplicaSet itself was not read. */
 function guessDeploymentName(rsName: string): string | undefined {
   const i = rsName.lastIndexOf('-');
   return i > 0 ? rsName.slice(0, i) : undefined;
-}
-
-export function revision(o: KubeObject): number {
-  return Number(o.metadata.annotations?.['deployment.kubernetes.io/revision'] ?? 0);
-}
-
-export function isLive(p: Pod): boolean {
-  const phase = p.status?.phase;
-  return !p.metadata.deletionTimestamp && phase !== 'Succeeded' && phase !== 'Failed';
-}
-
-export function condition(
-  o: { status?: { conditions?: Condition[] } },
-  type: string,
-): Condition | undefined {
-  return o.status?.conditions?.find((c) => c.type === type);
-}
-
-export function isPodReady(p: Pod): boolean {
-  return condition(p, 'Ready')?.status === 'True';
-}
-
-/** Parses a Kubernetes quantity ("512Mi", "1G", "250m", "2") to a number of base units. */
-export function parseQuantity(q: string | undefined): number | undefined {
-  if (q === undefined) return undefined;
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  const factors: Record<string, number> = {
-    '': 1,
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  const f = factors[m[2] ?? ''];
-  return f === undefined ? undefined : n * f;
-}
-
-export function formatBytes(n: number): string {
-  if (n >= 1024 ** 3 && n % 1024 ** 3 === 0) return `${n / 1024 ** 3}Gi`;
-  return `${Math.ceil(n / 1024 ** 2)}Mi`;
-}
-
-/**
- * Evidence: a kubectl command and what it shows. The command is built from its argv and
- * shell-quoted, so names the cluster holds stay single arguments when the command is pasted.
- */
-export function evidence(args: readonly string[], output: string): Evidence {
-  return shown(['kubectl', ...args], output);
-}
-
-/** Any command a finding shows (kubectl or kubemedic), quoted from its argv. */
-export function shown(argv: readonly string[], output: string): Evidence {
-  return { command: shellJoin(argv), output, argv: [...argv] };
-}
-
-export function ago(from: string | undefined, now: Date): string {
-  if (!from) return 'at an unknown time';
-  const s = Math.max(0, Math.round((now.getTime() - Date.parse(from)) / 1000));
-  if (s < 120) return `${s}s ago`;
-  if (s < 7200) return `${Math.round(s / 60)}m ago`;
-  return `${Math.round(s / 3600)}h ago`;
 }

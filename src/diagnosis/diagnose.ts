@@ -1,17 +1,18 @@
 import type { Snapshot } from '../cluster/snapshot.js';
-import { CHECKS } from './checks/index.js';
 import { DiagnosisContext } from './context.js';
 import { rankFindings, rootCauseOf, verdictOf } from './rank.js';
+import { CHECKS } from './registry.js';
 import { TargetError, describeTarget, resolveTarget } from './target.js';
 import { buildTimeline } from './timeline.js';
-import type { Check, Finding, Report, Skipped, Target } from './types.js';
+import type { CheckDef } from './define.js';
+import type { CheckId, Finding, Report, Skipped, Target } from './types.js';
 
 export interface DiagnoseOptions {
   now?: Date;
   apiRequests?: number;
   /** When gathering started (ms since epoch), so durationMs covers the reads too. */
   startedAt?: number;
-  checks?: readonly Check[];
+  checks?: readonly CheckDef<CheckId>[];
 }
 
 /** Snapshot -> Report: pure, the same for a live cluster and for a dump. */

@@ -1,48 +1,11 @@
-import type { CheckId, Finding, Severity, Verdict } from './types.js';
-
-/**
- * Root-cause order: a finding earlier in this list explains the ones after it (a selector
- * mismatch explains empty endpoints; a NotReady node or an OOMKill explains not-ready pods).
- * Pure symptoms (no endpoints) come last; context (a recent change) after them.
- */
-export const ROOT_CAUSE_ORDER: readonly CheckId[] = [
-  'service.not-found',
-  'ingress.backend-missing',
-  'service.selector-mismatch',
-  'pod.no-pods',
-  'node.not-ready',
-  'storage.pvc-unbound',
-  'pod.unschedulable',
-  'pod.image-pull',
-  'pod.config-error',
-  'pod.oom-killed',
-  'pod.probe-misconfigured',
-  'pod.crashloop',
-  'pod.resource-starvation',
-  'service.port-mismatch',
-  'ingress.backend-port-mismatch',
-  'netpol.ingress-blocked',
-  'netpol.dns-egress-blocked',
-  'dns.coredns-unhealthy',
-  'dns.kube-proxy-unhealthy',
-  'mesh.virtualservice-misrouted',
-  'mesh.destinationrule-subset-missing',
-  'ingress.tls-secret-missing',
-  'ingress.controller-unhealthy',
-  'rollout.unsafe-strategy',
-  'rollout.stalled',
-  'autoscaling.hpa-maxed',
-  'pod.not-ready',
-  'service.no-endpoints',
-  'ingress.backend-no-endpoints',
-  'rollout.recent-change',
-];
+import { CAUSE_DEPTH } from './registry.js';
+import type { Finding, Severity, Verdict } from './types.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
 
-/** Findings ordered by severity, then by how deep a cause they are. */
+/** Findings ordered by severity, then by how deep a cause they are (registry order). */
 export function rankFindings(findings: Finding[]): Finding[] {
-  const depth = (f: Finding) => ROOT_CAUSE_ORDER.indexOf(f.check);
+  const depth = (f: Finding) => CAUSE_DEPTH.get(f.check) ?? 0;
   return [...findings].sort(
     (a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || depth(a) - depth(b),
   );

@@ -40,22 +40,6 @@ export function matchesLabelSelector(
   return true;
 }
 
-export function formatSelector(selector: Record<string, string> | undefined): string {
-  return Object.entries(selector ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-export function formatLabelSelector(selector: LabelSelector | undefined): string {
-  const parts = Object.entries(selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
-  for (const r of selector?.matchExpressions ?? []) {
-    if (r.operator === 'Exists') parts.push(r.key);
-    else if (r.operator === 'DoesNotExist') parts.push(`!${r.key}`);
-    else parts.push(`${r.key} ${r.operator.toLowerCase()} (${(r.values ?? []).join(',')})`);
-  }
-  return parts.join(',');
-}
-
 /** Levenshtein distance, for "did you mean" answers on names and label values. */
 export function editDistance(a: string, b: string): number {
   if (a === b) return 0;

@@ -1,4 +1,7 @@
-import { type DiagnosisContext, condition, isPodReady, revision } from './context.js';
+import { type DiagnosisContext } from './context.js';
+import { revision } from './model/pods.js';
+import { isPodReady } from './model/pods.js';
+import { condition } from './model/pods.js';
 import type { TimelineEntry } from './types.js';
 
 const MAX_ENTRIES = 40;

@@ -10,7 +10,9 @@ import type {
   ReplicaSet,
   Service,
 } from '../cluster/k8s-types.js';
-import { formatBytes, parseQuantity } from '../diagnosis/context.js';
+import { formatSelector } from '../diagnosis/model/labels.js';
+import { formatBytes } from '../diagnosis/model/quantity.js';
+import { parseQuantity } from '../diagnosis/model/quantity.js';
 import type { CheckId } from '../diagnosis/types.js';
 import { shellJoin, shellJoinWithStdin } from '../shell.js';
 import type { JsonPatchOp, Mutation, ObjectAddress, RemediationPlan } from './plan-types.js';
@@ -95,13 +97,13 @@ export function patchServiceSelector(
   ];
   return {
     id: 'patch-service-selector',
-    title: `Set the selector of Service ${svc.metadata.name} to ${fmt(wanted)}`,
+    title: `Set the selector of Service ${svc.metadata.name} to ${formatSelector(wanted)}`,
     risk: 'low',
     object: address('Service', svc),
     mutation: jsonPatch(ops),
     ...patchCommand('Service', svc, ops),
-    expectedEffect: `Service ${svc.metadata.name} selects the pods labelled ${fmt(wanted)} and gets their ready endpoints.`,
-    precondition: `the selector is still ${fmt(old)}`,
+    expectedEffect: `Service ${svc.metadata.name} selects the pods labelled ${formatSelector(wanted)} and gets their ready endpoints.`,
+    precondition: `the selector is still ${formatSelector(old)}`,
     inverse: jsonPatch(inverse),
     verify: { waitFor: 'endpoints-ready', checks },
   };
@@ -640,12 +642,6 @@ export function clampToBounds(plan: RemediationPlan, bounds: PlanBounds): Bounde
     };
   }
   return { ok: true, plan };
-}
-
-function fmt(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
 }
 
 function rev(rs: ReplicaSet): string {

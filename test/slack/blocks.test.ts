@@ -2,7 +2,7 @@
 // a huge report (many findings, long evidence full of &, < and >), the parent, and plan cards
 // in every state.
 import { describe, expect, it } from 'vitest';
-import { evidence } from '../../src/diagnosis/context.js';
+import { evidence } from '../../src/diagnosis/model/evidence.js';
 import type { Finding, Layer, Report } from '../../src/diagnosis/types.js';
 import type { PlanRecord, PlanState } from '../../src/remediation/plan-store.js';
 import type { RemediationPlan } from '../../src/remediation/plan-types.js';

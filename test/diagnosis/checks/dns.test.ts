@@ -8,12 +8,12 @@ import type {
   Service,
 } from '../../../src/cluster/k8s-types.js';
 import { emptySnapshot, type Snapshot } from '../../../src/cluster/snapshot.js';
-import {
-  corednsUnhealthy,
-  dnsChecks,
-  kubeProxyUnhealthy,
-} from '../../../src/diagnosis/checks/dns.js';
+import { corednsUnhealthy } from '../../../src/diagnosis/checks/dns/coredns-unhealthy.js';
+import { kubeProxyUnhealthy } from '../../../src/diagnosis/checks/dns/kube-proxy-unhealthy.js';
 import { DiagnosisContext } from '../../../src/diagnosis/context.js';
+import { CHECKS } from '../../../src/diagnosis/registry.js';
+
+const dnsChecks = CHECKS.filter((c) => c.layer === 'dns');
 
 const NOW = new Date('2026-01-01T14:00:00Z');
 const minutesAgo = (m: number) => new Date(NOW.getTime() - m * 60_000).toISOString();

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Ingress, IngressBackend, Pod, Service } from '../../../src/cluster/k8s-types.js';
 import { emptySnapshot, type Snapshot } from '../../../src/cluster/snapshot.js';
-import {
-  backendMissing,
-  backendNoEndpoints,
-  backendPortMismatch,
-  controllerUnhealthy,
-  ingressChecks,
-  tlsSecretMissing,
-} from '../../../src/diagnosis/checks/ingress.js';
+import { backendMissing } from '../../../src/diagnosis/checks/ingress/backend-missing.js';
+import { backendNoEndpoints } from '../../../src/diagnosis/checks/ingress/backend-no-endpoints.js';
+import { backendPortMismatch } from '../../../src/diagnosis/checks/ingress/backend-port-mismatch.js';
+import { controllerUnhealthy } from '../../../src/diagnosis/checks/ingress/controller-unhealthy.js';
+import { tlsSecretMissing } from '../../../src/diagnosis/checks/ingress/tls-secret-missing.js';
 import { DiagnosisContext } from '../../../src/diagnosis/context.js';
 import type { Target } from '../../../src/diagnosis/types.js';
 import type { RemediationPlan } from '../../../src/remediation/plan-types.js';
+import { CHECKS } from '../../../src/diagnosis/registry.js';
+
+const ingressChecks = CHECKS.filter((c) => c.layer === 'ingress');
 
 const NS = 'prod';
 

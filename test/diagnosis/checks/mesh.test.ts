@@ -6,12 +6,12 @@ import type {
   VirtualService,
 } from '../../../src/cluster/k8s-types.js';
 import { emptySnapshot, type Snapshot } from '../../../src/cluster/snapshot.js';
-import {
-  destinationRuleSubsetMissing,
-  meshChecks,
-  virtualServiceMisrouted,
-} from '../../../src/diagnosis/checks/mesh.js';
+import { destinationRuleSubsetMissing } from '../../../src/diagnosis/checks/mesh/destinationrule-subset-missing.js';
+import { virtualServiceMisrouted } from '../../../src/diagnosis/checks/mesh/virtualservice-misrouted.js';
 import { DiagnosisContext } from '../../../src/diagnosis/context.js';
+import { CHECKS } from '../../../src/diagnosis/registry.js';
+
+const meshChecks = CHECKS.filter((c) => c.layer === 'mesh');
 
 const NS = 'prod';
 

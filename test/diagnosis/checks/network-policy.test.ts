@@ -7,13 +7,13 @@ import type {
   ServicePort,
 } from '../../../src/cluster/k8s-types.js';
 import { emptySnapshot, type Snapshot } from '../../../src/cluster/snapshot.js';
-import {
-  dnsEgressBlocked,
-  ingressBlocked,
-  networkPolicyChecks,
-} from '../../../src/diagnosis/checks/network-policy.js';
+import { dnsEgressBlocked } from '../../../src/diagnosis/checks/netpol/dns-egress-blocked.js';
+import { ingressBlocked } from '../../../src/diagnosis/checks/netpol/ingress-blocked.js';
 import { DiagnosisContext } from '../../../src/diagnosis/context.js';
 import type { RemediationPlan } from '../../../src/remediation/plan-types.js';
+import { CHECKS } from '../../../src/diagnosis/registry.js';
+
+const networkPolicyChecks = CHECKS.filter((c) => c.layer === 'network-policy');
 
 const NS = 'prod';
 

@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import {
-  configError,
-  crashloop,
-  imagePull,
-  noPods,
-  notReady,
-  oomKilled,
-  probeMisconfigured,
-  resourceStarvation,
-  unschedulable,
-} from '../../../src/diagnosis/checks/pod.js';
+import { configError } from '../../../src/diagnosis/checks/pod/config-error.js';
+import { crashloop } from '../../../src/diagnosis/checks/pod/crashloop.js';
+import { imagePull } from '../../../src/diagnosis/checks/pod/image-pull.js';
+import { noPods } from '../../../src/diagnosis/checks/pod/no-pods.js';
+import { notReady } from '../../../src/diagnosis/checks/pod/not-ready.js';
+import { oomKilled } from '../../../src/diagnosis/checks/pod/oom-killed.js';
+import { probeMisconfigured } from '../../../src/diagnosis/checks/pod/probe-misconfigured.js';
+import { resourceStarvation } from '../../../src/diagnosis/checks/pod/resource-starvation.js';
+import { unschedulable } from '../../../src/diagnosis/checks/pod/unschedulable.js';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import {
   NS,

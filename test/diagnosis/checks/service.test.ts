@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  noEndpoints,
-  portMismatch,
-  selectorMismatch,
-} from '../../../src/diagnosis/checks/service.js';
+import { noEndpoints } from '../../../src/diagnosis/checks/service/no-endpoints.js';
+import { portMismatch } from '../../../src/diagnosis/checks/service/port-mismatch.js';
+import { selectorMismatch } from '../../../src/diagnosis/checks/service/selector-mismatch.js';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import { NS, contextFor, deployment, pod, replicaSet, service, snapshotOf } from '../fixtures.js';
 

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { nodeNotReady, pvcUnbound } from '../../../src/diagnosis/checks/node.js';
-import {
-  hpaMaxed,
-  recentChange,
-  resolveIntOrPercent,
-  rolloutStalled,
-  unsafeStrategy,
-} from '../../../src/diagnosis/checks/workload.js';
+import { nodeNotReady } from '../../../src/diagnosis/checks/node/not-ready.js';
+import { pvcUnbound } from '../../../src/diagnosis/checks/storage/pvc-unbound.js';
+import { hpaMaxed } from '../../../src/diagnosis/checks/autoscaling/hpa-maxed.js';
+import { recentChange } from '../../../src/diagnosis/checks/rollout/recent-change.js';
+import { resolveIntOrPercent } from '../../../src/diagnosis/checks/rollout/shared.js';
+import { rolloutStalled } from '../../../src/diagnosis/checks/rollout/stalled.js';
+import { unsafeStrategy } from '../../../src/diagnosis/checks/rollout/unsafe-strategy.js';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import {
   NS,

@@ -1,6 +1,4 @@
-// NetworkPolicy evaluation as the API defines it: policies select pods by podSelector; a pod
-// selected for a direction accepts only what some rule of some selecting policy admits, and
-// policies only add to one another. Ports are the pod's ports (after the Service's translation).
+// Helpers shared by the netpol checks.
 import type {
   NetworkPolicy,
   NetworkPolicyPeer,
@@ -9,20 +7,16 @@ import type {
   Pod,
   Service,
   ServicePort,
-} from '../../cluster/k8s-types.js';
-import type { Snapshot } from '../../cluster/snapshot.js';
-import { allowNetpolPort } from '../../remediation/plans.js';
-import type { RemediationPlan } from '../../remediation/plan-types.js';
-import { finding } from '../catalogue.js';
-import { ref, evidence } from '../context.js';
-import { formatLabelSelector, formatSelector, matchesLabelSelector } from '../selectors.js';
-import type { Check, Finding } from '../types.js';
-import { ingressControllerPods, ingressRefsTo } from './ingress.js';
+} from '../../../cluster/k8s-types.js';
+import type { Snapshot } from '../../../cluster/snapshot.js';
+import { matchesLabelSelector } from '../../selectors.js';
+import { formatLabelSelector } from '../../model/labels.js';
+import { ingressRefsTo } from '../ingress/shared.js';
 
-type Direction = 'Ingress' | 'Egress';
+export type Direction = 'Ingress' | 'Egress';
 
-const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
-const NODE_LOCAL_DNS_IP = '169.254.20.10';
+export const NAMESPACE_NAME_LABEL = 'kubernetes.io/metadata.name';
+export const NODE_LOCAL_DNS_IP = '169.254.20.10';
 
 /** policyTypes as the API server defaults them: Ingress always, Egress when egress rules exist. */
 export function policyTypes(np: NetworkPolicy): Direction[] {
@@ -42,12 +36,12 @@ export function policiesSelecting(snapshot: Snapshot, pod: Pod, dir: Direction):
 }
 
 /** A Namespace's labels; kubernetes.io/metadata.name is set on every namespace by the API. */
-function namespaceLabels(snapshot: Snapshot, name: string): Record<string, string> {
+export function namespaceLabels(snapshot: Snapshot, name: string): Record<string, string> {
   const ns = snapshot.namespaces.find((n) => n.metadata.name === name);
   return { [NAMESPACE_NAME_LABEL]: name, ...(ns?.metadata.labels ?? {}) };
 }
 
-interface PortOnPod {
+export interface PortOnPod {
   number: number;
   name?: string;
   protocol: string;
@@ -55,7 +49,7 @@ interface PortOnPod {
 
 /** The container port a Service port reaches on a pod; undefined when a named targetPort
  * resolves to nothing (service.port-mismatch reports that). */
-function resolveTargetPort(port: ServicePort, pod: Pod): PortOnPod | undefined {
+export function targetPortOnPod(port: ServicePort, pod: Pod): PortOnPod | undefined {
   const protocol = port.protocol ?? 'TCP';
   const target = port.targetPort ?? port.port;
   const declared = pod.spec.containers.flatMap((c) => c.ports ?? []);
@@ -71,7 +65,7 @@ function resolveTargetPort(port: ServicePort, pod: Pod): PortOnPod | undefined {
 }
 
 /** A named policy port, resolved on the destination pods' container ports. */
-function namedPort(pods: Pod[], name: string, protocol: string): number[] {
+export function namedPort(pods: Pod[], name: string, protocol: string): number[] {
   return pods.flatMap((p) =>
     p.spec.containers.flatMap((c) =>
       (c.ports ?? [])
@@ -82,7 +76,7 @@ function namedPort(pods: Pod[], name: string, protocol: string): number[] {
 }
 
 /** Whether a rule's ports admit the port; a rule without ports admits every port. */
-function portAdmits(
+export function portAdmits(
   ports: NetworkPolicyPort[] | undefined,
   target: { number: number; protocol: string },
   destination: Pod[],
@@ -99,7 +93,7 @@ function portAdmits(
   });
 }
 
-function parseIPv4(ip: string): number | undefined {
+export function parseIPv4(ip: string): number | undefined {
   const parts = ip.split('.');
   if (parts.length !== 4) return undefined;
   let n = 0;
@@ -110,7 +104,7 @@ function parseIPv4(ip: string): number | undefined {
   return n;
 }
 
-function inCidr(cidr: string, ip: string): boolean {
+export function inCidr(cidr: string, ip: string): boolean {
   const [base = '', bitsText = '32'] = cidr.split('/');
   const bits = Number(bitsText);
   if (base.includes(':') || ip.includes(':'))
@@ -122,15 +116,17 @@ function inCidr(cidr: string, ip: string): boolean {
   return Math.floor(a / size) === Math.floor(b / size);
 }
 
-function ipBlockContains(block: { cidr: string; except?: string[] }, ip: string): boolean {
+export function ipBlockContains(block: { cidr: string; except?: string[] }, ip: string): boolean {
   return inCidr(block.cidr, ip) && !(block.except ?? []).some((e) => inCidr(e, ip));
 }
 
-function isEverywhereCidr(cidr: string): boolean {
+export function isEverywhereCidr(cidr: string): boolean {
   return cidr === '0.0.0.0/0' || cidr === '::/0';
 }
 
-function isEmptySelector(sel: { matchLabels?: object; matchExpressions?: unknown[] } | undefined) {
+export function isEmptySelector(
+  sel: { matchLabels?: object; matchExpressions?: unknown[] } | undefined,
+) {
   return (
     !sel ||
     (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)
@@ -138,7 +134,7 @@ function isEmptySelector(sel: { matchLabels?: object; matchExpressions?: unknown
 }
 
 /** A peer that admits every source: all IPs, or every pod of every namespace. */
-function isEverywherePeer(peer: NetworkPolicyPeer): boolean {
+export function isEverywherePeer(peer: NetworkPolicyPeer): boolean {
   if (peer.ipBlock) return isEverywhereCidr(peer.ipBlock.cidr);
   return (
     peer.namespaceSelector !== undefined &&
@@ -147,13 +143,13 @@ function isEverywherePeer(peer: NetworkPolicyPeer): boolean {
   );
 }
 
-interface PodSource {
+export interface PodSource {
   namespace: string;
   labels: Record<string, string>;
   ip?: string;
 }
 
-function sourceOf(p: Pod): PodSource {
+export function sourceOf(p: Pod): PodSource {
   return {
     namespace: p.metadata.namespace ?? '',
     labels: p.metadata.labels ?? {},
@@ -162,7 +158,7 @@ function sourceOf(p: Pod): PodSource {
 }
 
 /** Whether a `from`/`to` peer of a policy in `policyNs` names the pod. */
-function peerAdmits(
+export function peerAdmits(
   peer: NetworkPolicyPeer,
   policyNs: string,
   src: PodSource,
@@ -180,11 +176,11 @@ function peerAdmits(
   return false;
 }
 
-type Reach = 'all' | 'some' | 'none';
-const REACH_RANK: Record<Reach, number> = { none: 0, some: 1, all: 2 };
+export type Reach = 'all' | 'some' | 'none';
+export const REACH_RANK: Record<Reach, number> = { none: 0, some: 1, all: 2 };
 
 /** How much of the namespace's own pods a peer admits. */
-function sameNamespaceReach(peer: NetworkPolicyPeer, ns: string, snapshot: Snapshot): Reach {
+export function sameNamespaceReach(peer: NetworkPolicyPeer, ns: string, snapshot: Snapshot): Reach {
   if (peer.ipBlock) return isEverywhereCidr(peer.ipBlock.cidr) ? 'all' : 'none';
   if (
     peer.namespaceSelector &&
@@ -194,7 +190,7 @@ function sameNamespaceReach(peer: NetworkPolicyPeer, ns: string, snapshot: Snaps
   return isEmptySelector(peer.podSelector) ? 'all' : 'some';
 }
 
-function reachesOtherNamespaces(peer: NetworkPolicyPeer, ns: string): boolean {
+export function reachesOtherNamespaces(peer: NetworkPolicyPeer, ns: string): boolean {
   if (peer.ipBlock) return true;
   if (!peer.namespaceSelector) return false;
   const pinned = peer.namespaceSelector.matchLabels?.[NAMESPACE_NAME_LABEL];
@@ -202,7 +198,7 @@ function reachesOtherNamespaces(peer: NetworkPolicyPeer, ns: string): boolean {
 }
 
 /** What the selecting policies admit to one port of one pod, from the sources that matter. */
-interface IngressAccess {
+export interface IngressAccess {
   /** Rules whose ports admit the port, from any source. */
   admittingRules: number;
   anywhere: boolean;
@@ -213,7 +209,7 @@ interface IngressAccess {
   servicePortOnly: string[];
 }
 
-function evaluateIngress(
+export function evaluateIngress(
   snapshot: Snapshot,
   policies: NetworkPolicy[],
   pod: Pod,
@@ -264,7 +260,7 @@ function evaluateIngress(
   return a;
 }
 
-interface Verdict {
+export interface Verdict {
   severity: 'critical' | 'warning';
   /** For the title: blocked from whom. */
   from: string;
@@ -272,7 +268,7 @@ interface Verdict {
   reason: string;
 }
 
-function judge(
+export function judge(
   a: IngressAccess,
   routed: boolean,
   ns: string,
@@ -299,7 +295,7 @@ function judge(
   return undefined;
 }
 
-function describePeer(peer: NetworkPolicyPeer): string {
+export function describePeer(peer: NetworkPolicyPeer): string {
   if (peer.ipBlock) {
     const except = peer.ipBlock.except?.length ? ` except ${peer.ipBlock.except.join(',')}` : '';
     return `ipBlock ${peer.ipBlock.cidr}${except}`;
@@ -313,14 +309,14 @@ function describePeer(peer: NetworkPolicyPeer): string {
   return `pods ${pods ?? 'all'} of the same namespace`;
 }
 
-function describePorts(ports: NetworkPolicyPort[] | undefined): string {
+export function describePorts(ports: NetworkPolicyPort[] | undefined): string {
   if (!ports || ports.length === 0) return 'all ports';
   return ports
     .map((p) => `${p.port ?? 'any'}${p.endPort ? `-${p.endPort}` : ''}/${p.protocol ?? 'TCP'}`)
     .join(', ');
 }
 
-function describeRule(rule: NetworkPolicyRule, dir: Direction): string {
+export function describeRule(rule: NetworkPolicyRule, dir: Direction): string {
   const peers = (dir === 'Ingress' ? rule.from : rule.to) ?? [];
   const who = peers.length ? peers.map(describePeer).join('; ') : 'anywhere';
   return `${dir === 'Ingress' ? 'from' : 'to'} ${who} on ${describePorts(rule.ports)}`;
@@ -336,13 +332,13 @@ export function describePolicy(np: NetworkPolicy, dir: Direction): string {
   return `${np.metadata.name} (selects ${pods}): ${dir.toLowerCase()} ${body}`;
 }
 
-function names(policies: NetworkPolicy[]): string {
+export function names(policies: NetworkPolicy[]): string {
   const list = policies.map((p) => p.metadata.name);
   return `${list.length === 1 ? 'NetworkPolicy' : 'NetworkPolicies'} ${list.join(', ')}`;
 }
 
 /** Backends grouped by the set of policies that select them for the direction. */
-function groupByPolicies(snapshot: Snapshot, pods: Pod[], dir: Direction) {
+export function groupByPolicies(snapshot: Snapshot, pods: Pod[], dir: Direction) {
   const groups = new Map<string, { pods: Pod[]; policies: NetworkPolicy[] }>();
   for (const pod of pods) {
     const policies = policiesSelecting(snapshot, pod, dir);
@@ -358,7 +354,7 @@ function groupByPolicies(snapshot: Snapshot, pods: Pod[], dir: Direction) {
   return [...groups.values()];
 }
 
-interface Blocked {
+export interface Blocked {
   portIndex: number;
   port: ServicePort;
   target: PortOnPod;
@@ -369,7 +365,7 @@ interface Blocked {
   routed: boolean;
 }
 
-function isRouted(svc: Service, port: ServicePort, snapshot: Snapshot): boolean {
+export function isRouted(svc: Service, port: ServicePort, snapshot: Snapshot): boolean {
   const ports = svc.spec.ports ?? [];
   return ingressRefsTo(snapshot, svc).some((r) => {
     const p = r.service.port;
@@ -379,7 +375,7 @@ function isRouted(svc: Service, port: ServicePort, snapshot: Snapshot): boolean 
   });
 }
 
-function sourcesText(a: IngressAccess, ns: string, controllerNs: string[]): string {
+export function sourcesText(a: IngressAccess, ns: string, controllerNs: string[]): string {
   const yes = (b: boolean) => (b ? 'admitted' : 'blocked');
   const ctrl =
     a.controller === 'unknown'
@@ -391,130 +387,8 @@ function sourcesText(a: IngressAccess, ns: string, controllerNs: string[]): stri
   return `anywhere: ${yes(a.anywhere)}; ${ctrl}; other pods of ${ns}: ${same}`;
 }
 
-export const ingressBlocked: Check = {
-  id: 'netpol.ingress-blocked',
-  reads: ['networkPolicies', 'pods', 'namespaces'],
-  run(ctx) {
-    const out: Finding[] = [];
-    const controllers = ingressControllerPods(ctx.snapshot);
-    const controllerNs = [...new Set(controllers.map((c) => c.metadata.namespace ?? ''))];
-    for (const svc of ctx.selectingServices) {
-      const ns = svc.metadata.namespace ?? '';
-      const backends = ctx.backendsOf(svc);
-      const groups = groupByPolicies(ctx.snapshot, backends, 'Ingress');
-      if (groups.length === 0) continue;
-      const ports = svc.spec.ports ?? [];
-      const blocked: Blocked[] = [];
-      ports.forEach((port, portIndex) => {
-        const routed = isRouted(svc, port, ctx.snapshot);
-        for (const g of groups) {
-          const target = resolveTargetPort(port, g.pods[0] as Pod);
-          if (!target) continue;
-          const access = evaluateIngress(
-            ctx.snapshot,
-            g.policies,
-            g.pods[0] as Pod,
-            target,
-            port.port,
-            controllers,
-          );
-          const verdict = judge(access, routed, ns, controllerNs);
-          if (verdict)
-            blocked.push({
-              portIndex,
-              port,
-              target,
-              pods: g.pods,
-              policies: g.policies,
-              access,
-              verdict,
-              routed,
-            });
-        }
-      });
-      if (blocked.length === 0) continue;
-
-      const brokenPorts = new Set(blocked.map((b) => b.portIndex));
-      const everyPortBroken = ports.every((_, i) => brokenPorts.has(i));
-      const allPodsOf = (i: number) =>
-        blocked
-          .filter((b) => b.portIndex === i && b.verdict.severity === 'critical')
-          .reduce((n, b) => n + b.pods.length, 0) === backends.length;
-      // A blocked side port (metrics, admin) does not take the service down; a blocked only or routed port does.
-      const critical = blocked.some(
-        (b) =>
-          b.verdict.severity === 'critical' &&
-          allPodsOf(b.portIndex) &&
-          (b.routed || everyPortBroken),
-      );
-      const lead =
-        blocked.find((b) => b.verdict.severity === 'critical') ?? (blocked[0] as Blocked);
-      const policies = [...new Set(blocked.flatMap((b) => b.policies))];
-      const selector = formatSelector(svc.spec.selector);
-      const partPods =
-        lead.pods.length < backends.length
-          ? ` (${lead.pods.length} of ${backends.length} pods)`
-          : '';
-
-      const remediations: RemediationPlan[] = [];
-      const planned = new Set<number>();
-      for (const b of blocked) {
-        if (b.target.protocol !== 'TCP' || planned.has(b.target.number)) continue;
-        planned.add(b.target.number);
-        remediations.push(
-          allowNetpolPort(svc, { ...(svc.spec.selector ?? {}) }, b.target.number, [
-            'netpol.ingress-blocked',
-          ]),
-        );
-      }
-      const portLines = blocked.map((b) => {
-        const hint = b.access.servicePortOnly.length
-          ? ` Note: ${b.access.servicePortOnly.join(', ')} admit${b.access.servicePortOnly.length === 1 ? 's' : ''} port ${b.port.port}, the Service port; NetworkPolicy sees the pod's port ${b.target.number} after the Service translated it.`
-          : '';
-        return (
-          `Service port ${b.port.port} forwards to container port ${b.target.number}/${b.target.protocol}${b.target.name ? ` (${b.target.name})` : ''} ` +
-          `of ${b.pods.length} pod(s) selected by ${names(b.policies)}: ${b.verdict.reason}. ` +
-          `Sources: ${sourcesText(b.access, ns, controllerNs)}.${hint}`
-        );
-      });
-      const detail =
-        `The pods of ${svc.metadata.name} (${selector}) are selected by NetworkPolicies with Ingress rules, so they accept only ` +
-        `connections some rule admits (policies add up; none can subtract). ` +
-        portLines.join(' ') +
-        ` Blocked connections are dropped silently: clients time out, and a proxy or ingress controller in front answers 502/503/504. ` +
-        `Fix: admit the container port (not the Service port) to these pods, by widening a rule or adding a policy` +
-        (remediations.length ? ' (the proposed fix adds one that admits it from anywhere).' : '.');
-      out.push(
-        finding('netpol.ingress-blocked', {
-          severity: critical ? 'critical' : 'warning',
-          title: `${names(lead.policies)} block${lead.policies.length === 1 ? 's' : ''} port ${lead.target.number}/${lead.target.protocol} to the pods of Service ${svc.metadata.name}${partPods} ${lead.verdict.from}`,
-          detail,
-          evidence: [
-            evidence(
-              ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
-              policies.map((p) => describePolicy(p, 'Ingress')).join('\n'),
-            ),
-            evidence(
-              ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.ports}'],
-              [...new Map(blocked.map((b) => [b.portIndex, b])).values()]
-                .map(
-                  (b) =>
-                    `${b.port.name ? `${b.port.name}: ` : ''}${b.port.port} -> ${b.port.targetPort ?? b.port.port} (pod port ${b.target.number}/${b.target.protocol})`,
-                )
-                .join('\n'),
-            ),
-          ],
-          objects: [ref('Service', svc), ...policies.map((p) => ref('NetworkPolicy', p))],
-          remediations,
-        }),
-      );
-    }
-    return out;
-  },
-};
-
 /** CoreDNS as a destination: its pods when the snapshot has them, else the well-known shape. */
-function dnsDestinations(snapshot: Snapshot): { pods: Pod[]; ips: string[] } {
+export function dnsDestinations(snapshot: Snapshot): { pods: Pod[]; ips: string[] } {
   let pods = snapshot.pods.filter(
     (p) => p.metadata.namespace === 'kube-system' && p.metadata.labels?.['k8s-app'] === 'kube-dns',
   );
@@ -548,7 +422,7 @@ function dnsDestinations(snapshot: Snapshot): { pods: Pod[]; ips: string[] } {
 }
 
 /** Whether some egress rule admits DNS on the protocol to CoreDNS (or node-local DNS). */
-function admitsDns(
+export function admitsDns(
   snapshot: Snapshot,
   policies: NetworkPolicy[],
   protocol: 'UDP' | 'TCP',
@@ -571,46 +445,3 @@ function admitsDns(
     }),
   );
 }
-
-export const dnsEgressBlocked: Check = {
-  id: 'netpol.dns-egress-blocked',
-  reads: ['networkPolicies', 'pods'],
-  run(ctx) {
-    const out: Finding[] = [];
-    for (const g of groupByPolicies(ctx.snapshot, ctx.allBackends, 'Egress')) {
-      if (admitsDns(ctx.snapshot, g.policies, 'UDP')) continue;
-      const tcp = admitsDns(ctx.snapshot, g.policies, 'TCP');
-      const ns = g.pods[0]?.metadata.namespace ?? '';
-      const services = ctx.selectingServices.filter((s) =>
-        ctx.backendsOf(s).some((p) => g.pods.includes(p)),
-      );
-      const svcNames = services.map((s) => s.metadata.name).join(', ');
-      out.push(
-        finding('netpol.dns-egress-blocked', {
-          severity: 'warning',
-          title: `${names(g.policies)} block${g.policies.length === 1 ? 's' : ''} DNS (UDP 53) from the pods of Service ${svcNames}`,
-          detail:
-            `${names(g.policies)} select${g.policies.length === 1 ? 's' : ''} ${g.pods.length} pod(s) of ${svcNames} for Egress, and no egress rule admits UDP port 53 to cluster DNS ` +
-            `(CoreDNS in kube-system)${tcp ? ' (TCP 53 is admitted, but resolvers query over UDP first)' : ''}. ` +
-            `Name lookups from these pods time out, so calls the app makes to other services by name fail, which often surfaces as 5xx. ` +
-            `If the app does resolve names, add an egress rule to the policy: ` +
-            `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ` +
-            `ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}].`,
-          evidence: [
-            evidence(
-              ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
-              g.policies.map((p) => describePolicy(p, 'Egress')).join('\n'),
-            ),
-          ],
-          objects: [
-            ...services.map((s) => ref('Service', s)),
-            ...g.policies.map((p) => ref('NetworkPolicy', p)),
-          ],
-        }),
-      );
-    }
-    return out;
-  },
-};
-
-export const networkPolicyChecks: Check[] = [ingressBlocked, dnsEgressBlocked];

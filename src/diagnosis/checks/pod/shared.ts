@@ -1,0 +1,196 @@
+// Helpers shared by the pod checks.
+import type { Container, ContainerStatus, Pod } from '../../../cluster/k8s-types.js';
+import type { RemediationPlan } from '../../../remediation/plan-types.js';
+import { rolloutRestart, rolloutUndo } from '../../../remediation/plans.js';
+import { type DiagnosisContext, type Workload } from '../../context.js';
+import { evidence } from '../../model/evidence.js';
+import { formatSelector } from '../../model/labels.js';
+import type { CheckId, Evidence } from '../../types.js';
+
+export interface Hit {
+  pod: Pod;
+  container: Container;
+  index: number;
+  status: ContainerStatus;
+}
+
+/** Container statuses of the backends that satisfy `test`, with their spec. */
+export function containerHits(
+  ctx: DiagnosisContext,
+  test: (s: ContainerStatus, p: Pod) => boolean,
+): Hit[] {
+  const hits: Hit[] = [];
+  for (const pod of ctx.allBackends) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      const index = pod.spec.containers.findIndex((c) => c.name === status.name);
+      const container = pod.spec.containers[index];
+      if (container && test(status, pod)) hits.push({ pod, container, index, status });
+    }
+  }
+  return hits;
+}
+
+export function podsLine(hits: Hit[]): string {
+  const pods = [...new Set(hits.map((h) => h.pod.metadata.name))];
+  return pods.length > 3
+    ? `${pods.slice(0, 3).join(', ')} and ${pods.length - 3} more`
+    : pods.join(', ');
+}
+
+export function getPodsEvidence(ctx: DiagnosisContext, hits: Hit[]): Evidence {
+  const svc = ctx.selectingServices[0];
+  const ns = hits[0]?.pod.metadata.namespace ?? ctx.target.namespace;
+  const lines = [...new Map(hits.map((h) => [h.pod.metadata.name, h])).values()]
+    .slice(0, 10)
+    .map((h) => {
+      const ready = (h.pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
+      const total = h.pod.spec.containers.length;
+      const st =
+        h.status.state?.waiting?.reason ??
+        (h.status.state?.running
+          ? (h.pod.status?.phase ?? 'Running')
+          : (h.status.state?.terminated?.reason ?? h.pod.status?.phase));
+      return `${h.pod.metadata.name}  ${ready}/${total}  ${st}  restarts=${h.status.restartCount}  node=${h.pod.spec.nodeName ?? '<none>'}`;
+    });
+  return evidence(
+    svc
+      ? ['get', 'pods', '-n', ns, '-l', formatSelector(svc.spec.selector), '-o', 'wide']
+      : ['get', 'pods', '-n', ns, '-o', 'wide'],
+    lines.join('\n'),
+  );
+}
+
+export function describeEvidence(hit: Hit, ctx: DiagnosisContext): Evidence {
+  const events = ctx
+    .eventsFor('Pod', hit.pod.metadata.name, hit.pod.metadata.namespace)
+    .slice(-5)
+    .map((e) => `${e.type ?? 'Normal'}  ${e.reason ?? ''}  ${e.message ?? e.note ?? ''}`);
+  const s = hit.status;
+  const state = JSON.stringify({
+    state: s.state,
+    lastState: s.lastState,
+    restartCount: s.restartCount,
+  });
+  return evidence(
+    ['describe', 'pod', hit.pod.metadata.name, '-n', hit.pod.metadata.namespace ?? ''],
+    [`container ${s.name}: ${state}`, ...events].join('\n'),
+  );
+}
+
+/** The workload owning the first hit, for remediations. */
+export function ownerOfHits(ctx: DiagnosisContext, hits: Hit[]): Workload | undefined {
+  for (const h of hits) {
+    const w = ctx.ownerOf(h.pod);
+    if (w) return w;
+  }
+  return undefined;
+}
+
+/** Roll back when the failing pods come from a revision newer than one that worked. */
+export function undoPlan(
+  ctx: DiagnosisContext,
+  w: Workload | undefined,
+  checks: CheckId[],
+): RemediationPlan[] {
+  if (w?.kind !== 'Deployment') return [];
+  const [current, previous] = ctx.replicaSetsOf(w.object);
+  if (!current || !previous) return [];
+  return [rolloutUndo(w.object, current, previous, checks)];
+}
+
+export function restartPlan(
+  ctx: DiagnosisContext,
+  w: Workload | undefined,
+  checks: CheckId[],
+): RemediationPlan[] {
+  return w ? [rolloutRestart(w.kind, w.object, ctx.now, checks)] : [];
+}
+
+export function describeProbe(p: NonNullable<Container['readinessProbe']>): string {
+  const how = p.httpGet
+    ? `HTTP GET ${p.httpGet.path ?? '/'} on port ${p.httpGet.port}`
+    : p.tcpSocket
+      ? `TCP port ${p.tcpSocket.port}`
+      : p.grpc
+        ? `gRPC port ${p.grpc.port}`
+        : 'exec';
+  return `${how}, every ${p.periodSeconds ?? 10}s, ${p.failureThreshold ?? 3} failures allowed, initial delay ${p.initialDelaySeconds ?? 0}s`;
+}
+
+export function lastTermination(s: ContainerStatus) {
+  return s.lastState?.terminated ?? s.state?.terminated;
+}
+
+export function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
+  const log = ctx.snapshot.logs.find(
+    (l) =>
+      l.pod === hit.pod.metadata.name &&
+      l.namespace === hit.pod.metadata.namespace &&
+      l.container === hit.container.name,
+  );
+  if (!log) return [];
+  return [
+    evidence(
+      [
+        'logs',
+        hit.pod.metadata.name,
+        '-n',
+        hit.pod.metadata.namespace ?? '',
+        '-c',
+        hit.container.name,
+        '--previous',
+        '--tail=20',
+      ],
+      log.text ?? `(log not available: ${log.error ?? 'unknown reason'})`,
+    ),
+  ];
+}
+
+export const PULL_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
+
+/** ConfigMaps and Secrets a container references that the snapshot holds no trace of. */
+export function missingReferences(ctx: DiagnosisContext, pod: Pod, c: Container): string[] {
+  if (ctx.snapshot.unavailable.configMaps || ctx.snapshot.unavailable.secrets) return [];
+  const ns = pod.metadata.namespace;
+  const has = (list: { metadata: { name: string; namespace?: string } }[], name: string) =>
+    list.some((o) => o.metadata.name === name && o.metadata.namespace === ns);
+  const refs = new Set<string>();
+  for (const e of c.env ?? []) {
+    const cm = e.valueFrom?.configMapKeyRef;
+    const sec = e.valueFrom?.secretKeyRef;
+    if (cm && !cm.optional && !has(ctx.snapshot.configMaps, cm.name))
+      refs.add(`ConfigMap ${cm.name}`);
+    if (sec && !sec.optional && !has(ctx.snapshot.secrets, sec.name))
+      refs.add(`Secret ${sec.name}`);
+  }
+  for (const e of c.envFrom ?? []) {
+    if (e.configMapRef && !has(ctx.snapshot.configMaps, e.configMapRef.name))
+      refs.add(`ConfigMap ${e.configMapRef.name}`);
+    if (e.secretRef && !has(ctx.snapshot.secrets, e.secretRef.name))
+      refs.add(`Secret ${e.secretRef.name}`);
+  }
+  return [...refs];
+}
+
+/** A probe's port as a number, resolving names through the container's ports. */
+export function probePort(
+  p: NonNullable<Container['readinessProbe']>,
+): number | string | undefined {
+  return p.httpGet?.port ?? p.tcpSocket?.port ?? p.grpc?.port;
+}
+
+export function replicaFailure(ctx: DiagnosisContext, w: Workload): string | undefined {
+  if (w.kind !== 'Deployment') return undefined;
+  const rs = ctx.replicaSetsOf(w.object)[0];
+  const c = rs
+    ? (
+        rs as { status?: { conditions?: { type: string; message?: string }[] } }
+      ).status?.conditions?.find((x) => x.type === 'ReplicaFailure')
+    : undefined;
+  return c?.message;
+}
