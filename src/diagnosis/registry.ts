@@ -5,6 +5,9 @@
 // catalogue and the ranking are derived from this list.
 import { CATALOGUE } from './catalogue.js';
 import { dnsChecks } from './checks/dns.js';
+import { gatewayBackendMissing } from './checks/gateway/backend-missing.js';
+import { gatewayBackendPortMismatch } from './checks/gateway/backend-port-mismatch.js';
+import { gatewayRouteNotAccepted } from './checks/gateway/route-not-accepted.js';
 import { ingressChecks } from './checks/ingress.js';
 import { meshChecks } from './checks/mesh.js';
 import { networkPolicyChecks } from './checks/network-policy.js';
@@ -38,6 +41,7 @@ function old<const Id extends string>(id: Id): CheckDef<Id> {
 export const CHECKS = [
   old('service.not-found'),
   old('ingress.backend-missing'),
+  gatewayBackendMissing,
   old('service.selector-mismatch'),
   old('pod.no-pods'),
   nodeNotReady,
@@ -51,6 +55,7 @@ export const CHECKS = [
   old('pod.resource-starvation'),
   old('service.port-mismatch'),
   old('ingress.backend-port-mismatch'),
+  gatewayBackendPortMismatch,
   old('netpol.ingress-blocked'),
   old('netpol.dns-egress-blocked'),
   old('dns.coredns-unhealthy'),
@@ -59,6 +64,7 @@ export const CHECKS = [
   old('mesh.destinationrule-subset-missing'),
   old('ingress.tls-secret-missing'),
   old('ingress.controller-unhealthy'),
+  gatewayRouteNotAccepted,
   old('rollout.unsafe-strategy'),
   old('rollout.stalled'),
   old('autoscaling.hpa-maxed'),
