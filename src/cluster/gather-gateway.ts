@@ -138,7 +138,12 @@ async function crossNamespaceBackends(io: GatewayReads, ns: string): Promise<voi
     if (r.metadata.namespace !== ns) continue;
     for (const rule of r.spec.rules ?? [])
       for (const b of rule.backendRefs ?? [])
-        if (b.namespace && b.namespace !== ns && (b.group ?? '') === '' && (b.kind ?? 'Service') === 'Service')
+        if (
+          b.namespace &&
+          b.namespace !== ns &&
+          (b.group ?? '') === '' &&
+          (b.kind ?? 'Service') === 'Service'
+        )
           wanted.set(b.namespace, (wanted.get(b.namespace) ?? new Set()).add(b.name));
   }
   await Promise.all(

@@ -24,7 +24,11 @@ export const GATEWAY_CHECKS: CheckId[] = [
   'gateway.route-not-accepted',
 ];
 
-function setOps(path: string, from: { name: string; port?: number }, to: RouteBackendChange['wanted']) {
+function setOps(
+  path: string,
+  from: { name: string; port?: number },
+  to: RouteBackendChange['wanted'],
+) {
   const ops: JsonPatchOp[] = [
     { op: 'test', path: `${path}/name`, value: from.name },
     { op: 'replace', path: `${path}/name`, value: to.name },
@@ -62,7 +66,17 @@ export const patchRouteBackend: FixDef<'patch-route-backend', [RouteBackendChang
         : [...uid, ...setOps(path, wanted, { name: current.name, port: current.port })];
     const name = route.metadata.name;
     const ns = route.metadata.namespace ?? '';
-    const argv = ['kubectl', 'patch', info.kubectl, name, '-n', ns, '--type=json', '-p', JSON.stringify(ops)];
+    const argv = [
+      'kubectl',
+      'patch',
+      info.kubectl,
+      name,
+      '-n',
+      ns,
+      '--type=json',
+      '-p',
+      JSON.stringify(ops),
+    ];
     const was = `${current.name}:${current.port ?? '?'}`;
     return {
       id: 'patch-route-backend',

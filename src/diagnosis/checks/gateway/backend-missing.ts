@@ -21,7 +21,9 @@ function portOn(svc: Service, given: number | undefined): number | undefined {
   const ports = svc.spec.ports ?? [];
   if (given !== undefined && ports.some((p) => p.port === given)) return given;
   if (ports.length === 1) return ports[0]?.port;
-  const byTarget = ports.filter((p) => given !== undefined && String(p.targetPort) === String(given));
+  const byTarget = ports.filter(
+    (p) => given !== undefined && String(p.targetPort) === String(given),
+  );
   return byTarget.length === 1 ? byTarget[0]?.port : undefined;
 }
 
@@ -39,7 +41,12 @@ export const gatewayBackendMissing: CheckDef<'gateway.backend-missing'> = define
       const names = ctx.snapshot.services
         .filter((s) => s.metadata.namespace === ns)
         .map((s) => s.metadata.name);
-      const near = uniqueNearest(b.ref.name, names);
+      // A Service the rule already sends to is not the one a typo meant (a canary beside stable).
+      const inRule = new Set((b.route.spec.rules?.[b.rule]?.backendRefs ?? []).map((r) => r.name));
+      const near = uniqueNearest(
+        b.ref.name,
+        names.filter((n) => !inRule.has(n)),
+      );
       const nearSvc = near ? serviceNamed(ctx.snapshot, ns, near) : undefined;
       const port = nearSvc ? portOn(nearSvc, b.ref.port) : undefined;
       const serves = ruleStillServes(ctx.snapshot, b);

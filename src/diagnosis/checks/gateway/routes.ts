@@ -150,7 +150,10 @@ export function ruleStillServes(s: Snapshot, b: RouteBackend): boolean {
   return (rule?.backendRefs ?? []).some((ref, j) => {
     if (j === b.index || (ref.weight ?? 1) === 0) return false;
     if (!isServiceRef(ref)) return true; // another kind of backend: not judged here
-    return brokenBackend(s, { ...b, index: j, ref, namespace: ref.namespace ?? b.namespace }) === undefined;
+    return (
+      brokenBackend(s, { ...b, index: j, ref, namespace: ref.namespace ?? b.namespace }) ===
+      undefined
+    );
   });
 }
 
