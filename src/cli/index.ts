@@ -15,7 +15,7 @@ export const USAGE = `Usage:
                               [--from-file DUMP.json ...] [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
 
-Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, pod/NAME, namespace/NAME.
+Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
 for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).`;

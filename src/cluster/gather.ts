@@ -3,6 +3,7 @@
 // fails (forbidden, API absent, timed out) becomes an `unavailable` entry; the rest goes on.
 import type { KubeObject, Pod, Service } from './k8s-types.js';
 import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js';
+import { gatherGateway } from './gather-gateway.js';
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from './redact.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
@@ -165,6 +166,16 @@ export class Gatherer {
       ),
       this.gatherKubeSystem(),
       this.gatherMesh(ns),
+      gatherGateway(
+        {
+          api: this.api,
+          snapshot: this.snapshot,
+          read: (key, fn, opts) => this.read(key, fn, opts),
+          add: (field, kind, items) => this.add(field, kind, items),
+          pathName: (kind, name, rule) => this.pathName(kind, name, rule),
+        },
+        target,
+      ),
     ]);
 
     await this.gatherDependents(ns, selecting);
@@ -207,6 +218,9 @@ export class Gatherer {
         }).then((n) => n && this.add('namespaces', 'Namespace', [n]));
         return inNs.items;
       }
+      // The route and the Services it names elsewhere are read by gatherGateway.
+      case 'HTTPRoute':
+        return inNs.items;
       case 'Deployment':
       case 'Ingress':
       case 'Pod': {

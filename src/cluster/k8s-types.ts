@@ -323,3 +323,47 @@ export interface VirtualService extends KubeObject {
 export interface DestinationRule extends KubeObject {
   spec: { host: string; subsets?: { name: string; labels?: Record<string, string> }[] };
 }
+
+// Gateway API (gateway.networking.k8s.io): only the fields the gateway checks read.
+export interface GatewayParentRef {
+  group?: string;
+  kind?: string;
+  name: string;
+  namespace?: string;
+  sectionName?: string;
+  port?: number;
+}
+export interface GatewayBackendRef {
+  /** '' (the default) is the core group: a Service. */
+  group?: string;
+  /** Service when absent. */
+  kind?: string;
+  name: string;
+  /** The route's namespace when absent; another one needs a ReferenceGrant there. */
+  namespace?: string;
+  port?: number;
+  weight?: number;
+}
+export interface RouteParentStatus {
+  parentRef: GatewayParentRef;
+  controllerName: string;
+  conditions?: (Condition & { observedGeneration?: number })[];
+}
+/** HTTPRoute and GRPCRoute share the fields read here. */
+export interface GatewayRoute extends KubeObject {
+  spec: {
+    parentRefs?: GatewayParentRef[];
+    hostnames?: string[];
+    rules?: { backendRefs?: GatewayBackendRef[] }[];
+  };
+  status?: { parents?: RouteParentStatus[] };
+}
+export type HTTPRoute = GatewayRoute;
+export type GRPCRoute = GatewayRoute;
+export interface Gateway extends KubeObject {
+  spec: {
+    gatewayClassName: string;
+    listeners?: { name: string; protocol: string; port: number; hostname?: string }[];
+  };
+  status?: { conditions?: Condition[] };
+}

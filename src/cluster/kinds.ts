@@ -8,6 +8,9 @@ import type {
   DestinationRule,
   EndpointSlice,
   Endpoints,
+  GRPCRoute,
+  Gateway,
+  HTTPRoute,
   HorizontalPodAutoscaler,
   Ingress,
   IngressClass,
@@ -64,9 +67,14 @@ export interface KindObjects {
   configMaps: KubeObject;
   virtualServices: VirtualService;
   destinationRules: DestinationRule;
+  httpRoutes: HTTPRoute;
+  grpcRoutes: GRPCRoute;
+  gateways: Gateway;
 }
 
 export type ResourceKind = keyof KindObjects;
+
+export const GATEWAY_GROUP = 'gateway.networking.k8s.io';
 
 const k = (
   kind: string,
@@ -137,6 +145,10 @@ export const KINDS: readonly KindInfo<ResourceKind>[] = [
     'destinationrules',
     'destinationrule',
   ),
+  // Gateway API: the gatherer discovers the served version (gather-gateway.ts).
+  k('HTTPRoute', 'httpRoutes', GATEWAY_GROUP, 'v1', 'httproutes', 'httproute'),
+  k('GRPCRoute', 'grpcRoutes', GATEWAY_GROUP, 'v1', 'grpcroutes', 'grpcroute'),
+  k('Gateway', 'gateways', GATEWAY_GROUP, 'v1', 'gateways', 'gateway'),
 ];
 
 const BY_KIND = new Map(KINDS.map((i) => [i.kind, i]));

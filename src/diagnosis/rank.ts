@@ -12,7 +12,15 @@ export function rankFindings(findings: Finding[]): Finding[] {
 }
 
 /** Layers whose warnings mean some traffic fails now (workload and dns warnings are risks). */
-const SERVING_LAYERS = new Set(['pod', 'service', 'network-policy', 'ingress', 'mesh', 'node']);
+const SERVING_LAYERS = new Set([
+  'pod',
+  'service',
+  'network-policy',
+  'ingress',
+  'mesh',
+  'node',
+  'gateway',
+]);
 
 export function verdictOf(
   ranked: Finding[],

@@ -18,6 +18,9 @@ import { ingressBlocked } from './checks/netpol/ingress-blocked.js';
 import { kubeProxyUnhealthy } from './checks/dns/kube-proxy-unhealthy.js';
 import { noEndpoints } from './checks/service/no-endpoints.js';
 import { noPods } from './checks/pod/no-pods.js';
+import { gatewayBackendMissing } from './checks/gateway/backend-missing.js';
+import { gatewayBackendPortMismatch } from './checks/gateway/backend-port-mismatch.js';
+import { gatewayRouteNotAccepted } from './checks/gateway/route-not-accepted.js';
 import { nodeNotReady } from './checks/node/not-ready.js';
 import { notReady } from './checks/pod/not-ready.js';
 import { oomKilled } from './checks/pod/oom-killed.js';
@@ -39,6 +42,7 @@ import type { Layer } from './types.js';
 export const CHECKS = [
   serviceNotFound,
   backendMissing,
+  gatewayBackendMissing,
   selectorMismatch,
   noPods,
   nodeNotReady,
@@ -52,6 +56,7 @@ export const CHECKS = [
   resourceStarvation,
   portMismatch,
   backendPortMismatch,
+  gatewayBackendPortMismatch,
   ingressBlocked,
   dnsEgressBlocked,
   corednsUnhealthy,
@@ -60,6 +65,7 @@ export const CHECKS = [
   destinationRuleSubsetMissing,
   tlsSecretMissing,
   controllerUnhealthy,
+  gatewayRouteNotAccepted,
   unsafeStrategy,
   rolloutStalled,
   hpaMaxed,

@@ -1,6 +1,7 @@
 import type { Service } from '../cluster/k8s-types.js';
 import { isDnsLabel, isDnsSubdomain } from '../cluster/names.js';
 import type { Snapshot } from '../cluster/snapshot.js';
+import { routeServices } from './checks/gateway/routes.js';
 import { editDistance, nearestNames, matchesServiceSelector } from './selectors.js';
 import type { Target, TargetKind } from './types.js';
 
@@ -19,6 +20,8 @@ const KIND_ALIASES: Record<string, TargetKind> = {
   pods: 'Pod',
   ns: 'Namespace',
   namespace: 'Namespace',
+  httproute: 'HTTPRoute',
+  httproutes: 'HTTPRoute',
 };
 
 export class TargetError extends Error {}
@@ -32,7 +35,7 @@ export function validateName(kind: TargetKind | 'Namespace', name: string): void
     );
 }
 
-/** Parses `name`, `svc/name`, `deploy/name`, `ingress/name`, `pod/name` or `namespace/name`. */
+/** Parses `name`, `svc/name`, `deploy/name`, `ingress/name`, `httproute/name`, `pod/name` or `namespace/name`. */
 export function parseTarget(
   text: string,
   namespace: string | undefined,
@@ -41,7 +44,7 @@ export function parseTarget(
   const t = text.trim();
   if (!t)
     throw new TargetError(
-      'no target given: name a Service, or svc/NAME, deploy/NAME, ingress/NAME, pod/NAME, namespace/NAME',
+      'no target given: name a Service, or svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME',
     );
   const slash = t.indexOf('/');
   let kind: TargetKind = 'Service';
@@ -51,7 +54,7 @@ export function parseTarget(
     const k = KIND_ALIASES[alias];
     if (!k)
       throw new TargetError(
-        `unknown target kind "${alias}": use one of svc, deploy, ingress, pod, namespace`,
+        `unknown target kind "${alias}": use one of svc, deploy, ingress, httproute, pod, namespace`,
       );
     kind = k;
     name = t.slice(slash + 1);
@@ -78,6 +81,8 @@ function objectsOfKind(
       return s.deployments;
     case 'Ingress':
       return s.ingresses;
+    case 'HTTPRoute':
+      return s.httpRoutes;
     case 'Pod':
       return s.pods;
     case 'Namespace':
@@ -165,6 +170,12 @@ export function resolveTarget(s: Snapshot, target: Target): Resolution {
         namespace,
         services: servicesInNs.filter((x) => names.has(x.metadata.name)),
       };
+    }
+    case 'HTTPRoute': {
+      const route = s.httpRoutes.find(
+        (x) => x.metadata.name === target.name && x.metadata.namespace === namespace,
+      );
+      return { ok: true, namespace, services: routeServices(s, route) };
     }
   }
   return { ok: true, namespace, services: [] };

@@ -13,6 +13,7 @@ export const LAYERS = [
   'workload',
   'mesh',
   'node',
+  'gateway',
 ] as const;
 export type Layer = (typeof LAYERS)[number];
 
@@ -22,7 +23,14 @@ export type { RemediationPlan };
 export type Severity = 'critical' | 'warning' | 'info';
 export type Verdict = 'unhealthy' | 'degraded' | 'healthy' | 'unknown';
 
-export const TARGET_KINDS = ['Service', 'Deployment', 'Ingress', 'Pod', 'Namespace'] as const;
+export const TARGET_KINDS = [
+  'Service',
+  'Deployment',
+  'Ingress',
+  'Pod',
+  'Namespace',
+  'HTTPRoute',
+] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export interface Target {

@@ -4,6 +4,7 @@
 // is turned into words by comparing the pinned values with the object as it is now.
 import { KubeApiError, type KubeApi } from '../cluster/client.js';
 import type { KubeObject } from '../cluster/k8s-types.js';
+import { kindInfo } from '../cluster/kinds.js';
 import {
   type FieldChange,
   diffValues,
@@ -47,7 +48,7 @@ const PLURAL: Record<string, string> = {
 
 /** The REST path of an object (or of its collection when `name` is false). */
 export function resourcePath(addr: ObjectAddress, withName = true): string {
-  const plural = PLURAL[addr.kind] ?? `${addr.kind.toLowerCase()}s`;
+  const plural = PLURAL[addr.kind] ?? kindInfo(addr.kind)?.plural ?? `${addr.kind.toLowerCase()}s`;
   const base = addr.apiVersion.includes('/')
     ? `/apis/${addr.apiVersion}`
     : `/api/${addr.apiVersion}`;

@@ -13,6 +13,7 @@ export const REMEDIATION_IDS = [
   'allow-netpol-port',
   'patch-ingress-backend',
   'restart-coredns',
+  'patch-route-backend',
 ] as const;
 export type RemediationId = (typeof REMEDIATION_IDS)[number];
 

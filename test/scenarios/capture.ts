@@ -104,6 +104,14 @@ export async function captureDump(cluster: TestCluster, sc: Scenario, ns: string
         ns,
       ])),
     );
+  if (await served(cluster, '/apis/gateway.networking.k8s.io'))
+    items.push(
+      ...(await getList(cluster, [
+        'httproutes.gateway.networking.k8s.io,grpcroutes.gateway.networking.k8s.io,gateways.gateway.networking.k8s.io',
+        '-n',
+        ns,
+      ])),
+    );
   if (await served(cluster, '/apis/metrics.k8s.io/v1beta1'))
     items.push(...(await getList(cluster, ['pods.metrics.k8s.io', '-n', ns])));
   const list = { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };

@@ -37,6 +37,7 @@ const LAYER_TITLE: Record<Layer, string> = {
   workload: 'Workload and rollout',
   mesh: 'Service mesh',
   node: 'Nodes and storage',
+  gateway: 'Gateway API',
 };
 
 /** Evidence items shown per finding; the rest are named in a note. */

@@ -12,7 +12,7 @@ import type { TargetRef } from '../thread-state.js';
 
 export const USAGE = [
   '*Usage:* `/diagnose <target> [-n <namespace>]`',
-  'Targets: `NAME` (a Service), `svc/NAME`, `deploy/NAME`, `ingress/NAME`, `pod/NAME`, `namespace/NAME`.',
+  'Targets: `NAME` (a Service), `svc/NAME`, `deploy/NAME`, `ingress/NAME`, `httproute/NAME`, `pod/NAME`, `namespace/NAME`.',
   'Example: `/diagnose api-service -n prod`. The answer arrives in a thread in this channel.',
 ].join('\n');
 

@@ -139,6 +139,8 @@ export const scenarioSchema = z
     seed: z.string().optional(),
     /** `private`: changes cluster-wide state, so it runs only on a private cluster. */
     scope: z.enum(['shared', 'private']).default('shared'),
+    /** Shared cluster-wide CRDs (support/<name>-crds.yaml) the scenario's objects need. */
+    crds: z.array(z.enum(['gateway-api'])).default([]),
     target: z.string(),
     expected: expectedSchema,
     settle: z.array(waitSchema).min(1),
@@ -167,10 +169,14 @@ export function loadScenario(name: string): Scenario {
   if (!parsed.success)
     throw new Error(`${name}/scenario.json is invalid: ${z.prettifyError(parsed.error)}`);
   const clusterPath = join(dir, 'cluster.yaml');
-  const clusterManifests = existsSync(clusterPath) ? readFileSync(clusterPath, 'utf8') : undefined;
+  const own = existsSync(clusterPath) ? [readFileSync(clusterPath, 'utf8')] : [];
+  const crds = parsed.data.crds.map((c) =>
+    readFileSync(join(scenariosDir, 'support', `${c}-crds.yaml`), 'utf8'),
+  );
+  const clusterManifests = [...crds, ...own].join('\n---\n') || undefined;
   if (clusterManifests && parsed.data.scope !== 'private')
     throw new Error(
-      `${name}: a scenario with cluster.yaml changes cluster-wide state: scope private`,
+      `${name}: a scenario with cluster.yaml or crds changes cluster-wide state: scope private`,
     );
   if (name.length > 40) throw new Error(`${name}: keep scenario names to 40 characters`);
   return {

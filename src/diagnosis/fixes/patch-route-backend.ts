@@ -1,0 +1,101 @@
+// patch-route-backend: point an HTTPRoute backendRef at the right Service name and port. A JSON
+// patch whose `test` ops pin the route's uid and the backendRef's current name and port, so a
+// route that was recreated or edited since the diagnosis is refused, not patched.
+import type { GatewayRoute } from '../../cluster/k8s-types.js';
+import { apiVersionOf, fieldInfo } from '../../cluster/kinds.js';
+import type { JsonPatchOp, RemediationPlan } from '../../remediation/plan-types.js';
+import { shellJoin } from '../../shell.js';
+import type { CheckId } from '../types.js';
+import { type FixDef, defineFix } from './define.js';
+
+export interface RouteBackendChange {
+  route: GatewayRoute;
+  /** JSON pointer of the backendRef (`/spec/rules/0/backendRefs/1`). */
+  path: string;
+  current: { name: string; port?: number };
+  wanted: { name: string; port: number };
+  checks: CheckId[];
+}
+
+/** The gateway checks a changed backendRef can clear, run again to verify the fix. */
+export const GATEWAY_CHECKS: CheckId[] = [
+  'gateway.backend-missing',
+  'gateway.backend-port-mismatch',
+  'gateway.route-not-accepted',
+];
+
+function setOps(
+  path: string,
+  from: { name: string; port?: number },
+  to: RouteBackendChange['wanted'],
+) {
+  const ops: JsonPatchOp[] = [
+    { op: 'test', path: `${path}/name`, value: from.name },
+    { op: 'replace', path: `${path}/name`, value: to.name },
+  ];
+  // A backendRef without a port (only in hand-written objects: the API requires one for a
+  // Service) gets it added rather than tested.
+  if (from.port === undefined) ops.push({ op: 'add', path: `${path}/port`, value: to.port });
+  else
+    ops.push(
+      { op: 'test', path: `${path}/port`, value: from.port },
+      { op: 'replace', path: `${path}/port`, value: to.port },
+    );
+  return ops;
+}
+
+export const patchRouteBackend: FixDef<'patch-route-backend', [RouteBackendChange]> = defineFix({
+  id: 'patch-route-backend',
+  kinds: [{ kind: 'HTTPRoute', verbs: ['get', 'patch'] }],
+  undoable: true,
+  build({ route, path, current, wanted, checks }: RouteBackendChange): RemediationPlan {
+    const info = fieldInfo('httpRoutes');
+    const uid: JsonPatchOp[] = route.metadata.uid
+      ? [{ op: 'test', path: '/metadata/uid', value: route.metadata.uid }]
+      : [];
+    const ops = [...uid, ...setOps(path, current, wanted)];
+    const inverse: JsonPatchOp[] =
+      current.port === undefined
+        ? [
+            ...uid,
+            { op: 'test', path: `${path}/name`, value: wanted.name },
+            { op: 'replace', path: `${path}/name`, value: current.name },
+            { op: 'test', path: `${path}/port`, value: wanted.port },
+            { op: 'remove', path: `${path}/port` },
+          ]
+        : [...uid, ...setOps(path, wanted, { name: current.name, port: current.port })];
+    const name = route.metadata.name;
+    const ns = route.metadata.namespace ?? '';
+    const argv = [
+      'kubectl',
+      'patch',
+      info.kubectl,
+      name,
+      '-n',
+      ns,
+      '--type=json',
+      '-p',
+      JSON.stringify(ops),
+    ];
+    const was = `${current.name}:${current.port ?? '?'}`;
+    return {
+      id: 'patch-route-backend',
+      title: `Point HTTPRoute ${name} at Service ${wanted.name}:${wanted.port} (was ${was})`,
+      risk: 'low',
+      object: {
+        kind: info.kind,
+        // The version the route was read at (discovered), else the table's.
+        apiVersion: route.apiVersion ?? apiVersionOf(info),
+        namespace: route.metadata.namespace,
+        name,
+      },
+      mutation: { type: 'json-patch', ops },
+      kubectl: shellJoin(argv),
+      kubectlArgv: argv,
+      expectedEffect: `the gateway sends this rule's traffic to Service ${wanted.name} on port ${wanted.port}.`,
+      precondition: `the backendRef is still ${was} and the route has not been recreated`,
+      inverse: { type: 'json-patch', ops: inverse },
+      verify: { waitFor: 'endpoints-ready', checks },
+    };
+  },
+});
