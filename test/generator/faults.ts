@@ -730,8 +730,9 @@ export function faultState(
   return state;
 }
 
+/** Not strict: the figures count the check exceptions per class (the test requires none). */
 export function faultReport(name: string, seed: number, extra: Partial<Features> = {}): Report {
-  return diagnoseState(faultState(name, seed, extra));
+  return diagnoseState(faultState(name, seed, extra), undefined, { strict: false });
 }
 
 export function table(results: ClassResult[]): string {
