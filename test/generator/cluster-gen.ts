@@ -1827,12 +1827,16 @@ export function shrink(
       current = state;
     }
   };
+  // What `base` fixes (a fault's needs) stays: dropping it would shrink to a state the fault
+  // cannot be injected into.
+  const free = (k: keyof Features) => !(k in base);
   for (const k of OPTIONAL)
-    if (current.features[k] === true) attempt({ [k]: false } as Partial<Features>);
-  if (current.features.slices > 1) attempt({ slices: 1 });
-  if (current.features.owner !== 'Deployment') attempt({ owner: 'Deployment' });
-  if (current.features.replicas > 2) attempt({ replicas: 2 });
-  if (current.features.targetKind !== 'selecting') attempt({ targetKind: 'selecting' });
+    if (free(k) && current.features[k] === true) attempt({ [k]: false } as Partial<Features>);
+  if (free('slices') && current.features.slices > 1) attempt({ slices: 1 });
+  if (free('owner') && current.features.owner !== 'Deployment') attempt({ owner: 'Deployment' });
+  if (free('replicas') && current.features.replicas > 2) attempt({ replicas: 2 });
+  if (free('targetKind') && current.features.targetKind !== 'selecting')
+    attempt({ targetKind: 'selecting' });
   return current;
 }
 

@@ -474,9 +474,13 @@ export const FAULTS: Record<string, Fault> = {
   'hpa maxed': {
     expected: 'autoscaling.hpa-maxed',
     seed: false,
+    // Degraded, not down: one pod fails readiness under load while the others still serve, which
+    // needs more than one replica (with one, nothing serves, and the hpa-maxed scenario says the
+    // root cause is then pod.not-ready).
     needs: {
       hpa: true,
       owner: 'Deployment',
+      replicas: 3,
       targetKind: 'selecting',
       terminating: false,
       metrics: false,
