@@ -405,13 +405,13 @@ export class Gatherer {
         ),
       );
     }
-    // Missing ConfigMaps and Secrets behind CreateContainerConfigError.
+    // Missing ConfigMaps and Secrets behind CreateContainerConfigError, of init containers too.
     for (const p of backends.filter((x) =>
-      (x.status?.containerStatuses ?? []).some(
+      [...(x.status?.initContainerStatuses ?? []), ...(x.status?.containerStatuses ?? [])].some(
         (s) => s.state?.waiting?.reason === 'CreateContainerConfigError',
       ),
     )) {
-      for (const c of p.spec.containers) {
+      for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers]) {
         for (const name of new Set(
           [
             ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
@@ -465,7 +465,8 @@ export class Gatherer {
           this.pathName('Namespace', p.metadata.namespace ?? '', 'label'),
       )
       .flatMap((p) =>
-        (p.status?.containerStatuses ?? [])
+        // Init containers first: Init:CrashLoopBackOff (a failing migration) is the usual case.
+        [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
           .filter((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')
           .map((s) => ({ p, c: s.name })),
       )
