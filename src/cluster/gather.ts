@@ -4,6 +4,7 @@
 import type { KubeObject, Pod, Service } from './k8s-types.js';
 import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js';
 import { gatherGateway } from './gather-gateway.js';
+import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from './redact.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
@@ -17,8 +18,6 @@ interface List<T> {
 const MAX_NODES = 30;
 const MAX_LOGS = 2;
 const LOG_TAIL_LINES = 20;
-const INGRESS_CONTROLLER_SELECTOR =
-  'app.kubernetes.io/name in (ingress-nginx,traefik,haproxy-ingress,contour,kong,nginx-ingress)';
 
 /** Words for why a read failed, as the skipped list shows them. */
 export function readFailure(err: unknown): string {
@@ -384,14 +383,13 @@ export class Gatherer {
           this.add('ingressClasses', 'IngressClass', l),
         ),
       );
-      work.push(
-        this.read('pods', () =>
-          this.api.get<List<KubeObject>>('/api/v1/pods', {
-            labelSelector: INGRESS_CONTROLLER_SELECTOR,
-            limit: 50,
-          }),
-        ).then((l) => l && this.add('pods', 'Pod', l.items)),
-      );
+      // The controllers the ingress checks recognise: one read per label key.
+      for (const labelSelector of INGRESS_CONTROLLER_SELECTORS)
+        work.push(
+          this.read('pods', () =>
+            this.api.get<List<KubeObject>>('/api/v1/pods', { labelSelector, limit: 50 }),
+          ).then((l) => l && this.add('pods', 'Pod', l.items)),
+        );
       const secrets = new Set(
         ingresses.flatMap((i) =>
           (i.spec.tls ?? []).map((t) => t.secretName).filter((s): s is string => Boolean(s)),
@@ -407,13 +405,13 @@ export class Gatherer {
         ),
       );
     }
-    // Missing ConfigMaps and Secrets behind CreateContainerConfigError.
+    // Missing ConfigMaps and Secrets behind CreateContainerConfigError, of init containers too.
     for (const p of backends.filter((x) =>
-      (x.status?.containerStatuses ?? []).some(
+      [...(x.status?.initContainerStatuses ?? []), ...(x.status?.containerStatuses ?? [])].some(
         (s) => s.state?.waiting?.reason === 'CreateContainerConfigError',
       ),
     )) {
-      for (const c of p.spec.containers) {
+      for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers]) {
         for (const name of new Set(
           [
             ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
@@ -467,7 +465,8 @@ export class Gatherer {
           this.pathName('Namespace', p.metadata.namespace ?? '', 'label'),
       )
       .flatMap((p) =>
-        (p.status?.containerStatuses ?? [])
+        // Init containers first: Init:CrashLoopBackOff (a failing migration) is the usual case.
+        [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
           .filter((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')
           .map((s) => ({ p, c: s.name })),
       )

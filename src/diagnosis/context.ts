@@ -89,9 +89,16 @@ export class DiagnosisContext {
         let total = 0;
         const seen = new Set<string>();
         for (const ep of slices.flatMap((s) => s.endpoints ?? [])) {
-          const addr = ep.addresses[0] ?? '';
-          if (seen.has(addr)) continue;
-          seen.add(addr);
+          // A pod leaving (scale-down, rollout) is not an unready backend: it is going away.
+          if (ep.conditions?.terminating === true) continue;
+          // One endpoint per pod: dual-stack puts its IPv4 and IPv6 addresses in two slices, and
+          // a Service may have several slices; hand-managed endpoints have no targetRef.
+          const t = ep.targetRef;
+          const id = t?.name
+            ? `${t.kind ?? ''}/${t.namespace ?? ns}/${t.name}`
+            : (ep.addresses[0] ?? '');
+          if (seen.has(id)) continue;
+          seen.add(id);
           total++;
           if (ep.conditions?.ready !== false) ready++;
         }

@@ -13,6 +13,11 @@ export interface DiagnoseOptions {
   /** When gathering started (ms since epoch), so durationMs covers the reads too. */
   startedAt?: number;
   checks?: readonly CheckDef<CheckId>[];
+  /**
+   * Tests only: a check that throws throws out of diagnose() instead of being reported as skipped,
+   * so a bug in a check fails the test that met it rather than hiding in `skipped`.
+   */
+  strict?: boolean;
 }
 
 /** Snapshot -> Report: pure, the same for a live cluster and for a dump. */
@@ -55,6 +60,7 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
     try {
       findings.push(...check.run(ctx));
     } catch (err) {
+      if (opts.strict) throw err;
       // A bug in one check must not cost the rest of the diagnosis.
       skipped.push({
         check: check.id,

@@ -1,4 +1,4 @@
-import { CAUSE_DEPTH } from './registry.js';
+import { CAUSE_DEPTH, checkOf } from './registry.js';
 import type { Finding, Severity, Verdict } from './types.js';
 
 const SEVERITY_ORDER: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
@@ -35,6 +35,18 @@ export function verdictOf(
 
 export function rootCauseOf(ranked: Finding[], verdict: Verdict): Finding | undefined {
   if (verdict === 'unhealthy') return ranked.find((f) => f.severity === 'critical');
-  if (verdict === 'degraded') return ranked.find((f) => f.severity === 'warning');
+  if (verdict === 'degraded') {
+    const warnings = ranked.filter((f) => f.severity === 'warning');
+    const present = new Set(ranked.map((f) => f.check));
+    // A workload or DNS warning that explains nothing found is a risk (a strategy that could drain
+    // the Service in some later rollout), not why the Service is degraded now: a warning about
+    // serving, or one that explains another finding (a stalled rollout), goes first.
+    return (
+      warnings.find(
+        (f) =>
+          SERVING_LAYERS.has(f.layer) || checkOf(f.check).explains.some((id) => present.has(id)),
+      ) ?? warnings[0]
+    );
+  }
   return undefined;
 }

@@ -8,7 +8,11 @@ import { diagnoseLive } from './support/live.js';
 import { type PreparedScenario, limiter, prepareScenario } from './support/prepare.js';
 import { type Scenario, loadScenarios } from './support/schema.js';
 
-const scenarios = loadScenarios().filter((s) => s.scope === 'shared');
+// KUBEMEDIC_SCENARIOS=a,b runs only those (to try new scenarios without preparing them all).
+const only = process.env.KUBEMEDIC_SCENARIOS?.split(',').filter(Boolean);
+const scenarios = loadScenarios().filter(
+  (s) => s.scope === 'shared' && (!only || only.includes(s.name)),
+);
 // Enough to overlap the waiting (rollouts, deadlines) without starving two cores of kubectl runs.
 const PARALLEL = 12;
 

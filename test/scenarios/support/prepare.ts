@@ -62,6 +62,11 @@ export async function prepareScenario(
     // The namespace first, so its pods are not orphaned on a node deleted below; nothing later
     // depends on it being gone. Cluster-wide objects go with their pods (foreground) before the
     // next private scenario starts.
+    // Pods held terminating (kubemedic.test/hold) would keep the namespace from going: let go.
+    if (sc.manifests.includes('kubemedic.test/hold'))
+      await cluster
+        .kubectl(['label', 'pods', '--all', '-n', ns, 'kubemedic.test/hold-'])
+        .catch(() => undefined);
     await cluster.deleteNamespace(ns);
     if (clusterWide)
       await cluster.kubectl(

@@ -7,7 +7,8 @@ export const hpaMaxed: CheckDef<'autoscaling.hpa-maxed'> = defineCheck({
   id: 'autoscaling.hpa-maxed',
   layer: 'workload',
   meaning: 'the HorizontalPodAutoscaler is at its maximum while the service fails',
-  explains: [],
+  // Pods past what their replicas can serve fail readiness on timeouts.
+  explains: ['pod.not-ready'],
   reads: ['hpas'],
   run(ctx) {
     const out: Finding[] = [];

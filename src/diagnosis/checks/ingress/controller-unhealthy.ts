@@ -6,11 +6,10 @@ import type { Finding } from '../../types.js';
 import { podLine } from '../../model/pods.js';
 import { podTrouble } from '../../model/pods.js';
 import {
-  COMPONENT_LABEL,
   controllerName,
+  controllerSelector,
   controllersFor,
   ingressControllerPods,
-  NAME_LABEL,
   scopedIngressBackends,
   scopedIngresses,
 } from './shared.js';
@@ -54,18 +53,7 @@ export const controllerUnhealthy: CheckDef<'ingress.controller-unhealthy'> = def
             ' Read the controller logs (the command below).',
           evidence: [
             evidence(
-              [
-                'get',
-                'pods',
-                '-n',
-                ns,
-                '-l',
-                first.metadata.labels?.[NAME_LABEL]
-                  ? `${NAME_LABEL}=${name}`
-                  : `${COMPONENT_LABEL}=controller`,
-                '-o',
-                'wide',
-              ],
+              ['get', 'pods', '-n', ns, '-l', controllerSelector(first), '-o', 'wide'],
               troubles.slice(0, 10).map(podLine).join('\n'),
             ),
             evidence(

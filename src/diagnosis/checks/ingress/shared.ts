@@ -6,19 +6,24 @@ import { pointer } from '../../../remediation/plans.js';
 import { type DiagnosisContext } from '../../context.js';
 import { evidence } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';
+import { ingressControllerOf } from '../../../cluster/ingress-controllers.js';
 import type { Evidence } from '../../types.js';
 
-export const CONTROLLER_NAMES = ['ingress-nginx', 'traefik', 'haproxy-ingress', 'contour', 'kong'];
 export const NAME_LABEL = 'app.kubernetes.io/name';
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
-/** Live ingress controller (and data-plane) pods, recognised by their well-known labels. */
+/**
+ * Live ingress controller (and data-plane) pods, recognised by the labels of the one list the
+ * gatherer reads them by (cluster/ingress-controllers.ts), or as a `controller` component in an
+ * ingress namespace (a controller installed under its own name).
+ */
 export function ingressControllerPods(snapshot: Snapshot): Pod[] {
   return snapshot.pods.filter((p) => {
     if (!isLive(p)) return false;
     const l = p.metadata.labels ?? {};
-    if (l[COMPONENT_LABEL] === 'admission-webhook') return false;
-    if (CONTROLLER_NAMES.includes(l[NAME_LABEL] ?? '')) return true;
+    if (l[COMPONENT_LABEL] === 'admission-webhook' || l[COMPONENT_LABEL] === 'certgen')
+      return false;
+    if (ingressControllerOf(l)) return true;
     return l[COMPONENT_LABEL] === 'controller' && (p.metadata.namespace ?? '').includes('ingress');
   });
 }
@@ -186,7 +191,20 @@ export function intendedPort(svc: Service, port: BackendPort | undefined): Servi
 }
 
 export function controllerName(p: Pod): string {
-  return p.metadata.labels?.[NAME_LABEL] ?? p.metadata.namespace ?? 'ingress';
+  return (
+    ingressControllerOf(p.metadata.labels)?.name ??
+    p.metadata.labels?.[NAME_LABEL] ??
+    p.metadata.namespace ??
+    'ingress'
+  );
+}
+
+/** The label selector that lists a controller's pods, for evidence. */
+export function controllerSelector(p: Pod): string {
+  const kind = ingressControllerOf(p.metadata.labels);
+  if (kind) return `${kind.label}=${kind.value}`;
+  const name = p.metadata.labels?.[NAME_LABEL];
+  return name ? `${NAME_LABEL}=${name}` : `${COMPONENT_LABEL}=controller`;
 }
 
 /** Narrows controllers to those serving the Ingresses' classes, when that can be told. */
@@ -200,7 +218,8 @@ export function controllersFor(ctx: DiagnosisContext, ingresses: Ingress[], pods
   });
   const matching = pods.filter((p) => {
     const name = controllerName(p);
-    return hints.some((h) => h.includes(name));
+    const known = ingressControllerOf(p.metadata.labels)?.classHints ?? [];
+    return hints.some((h) => h.includes(name) || known.some((k) => h.includes(k)));
   });
   return matching.length > 0 ? matching : pods;
 }

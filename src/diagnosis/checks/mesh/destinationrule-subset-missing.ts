@@ -3,12 +3,18 @@ import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { uniqueNearest } from '../../model/names.js';
+import { formatSelector } from '../../model/labels.js';
+import { isLive } from '../../model/pods.js';
+import type { DestinationRule, Pod } from '../../../cluster/k8s-types.js';
+import type { DiagnosisContext } from '../../context.js';
+import { matchesServiceSelector } from '../../selectors.js';
 import {
   drCovers,
   fqdn,
   knownNamespaces,
   patchEvidence,
   resolveHost,
+  type ServiceHost,
   routesOf,
   routeText,
   scopedVirtualServices,
@@ -39,7 +45,44 @@ export const destinationRuleSubsetMissing: CheckDef<'mesh.destinationrule-subset
           const rules = ctx.snapshot.destinationRules.filter((dr) =>
             drCovers(dr, destKey, namespaces),
           );
-          if (rules.some((dr) => (dr.spec.subsets ?? []).some((s) => s.name === subset))) continue;
+          const defining = rules.filter((dr) =>
+            (dr.spec.subsets ?? []).some((s) => s.name === subset),
+          );
+          if (defining.length > 0) {
+            const empty = h ? emptySubset(ctx, h, subset, defining) : undefined;
+            if (empty) {
+              seen.add(`${destKey}/${subset}`);
+              out.push(
+                finding('mesh.destinationrule-subset-missing', {
+                  severity: 'critical',
+                  title: `VirtualService ${vs.metadata.name} routes to subset ${subset} of ${r.destination.host}, whose labels (${formatSelector(empty.labels)}) select none of the ${empty.pods.length} pod(s) of Service ${h?.name}`,
+                  detail:
+                    `DestinationRule ${empty.rule.metadata.name} defines subset ${subset} as the pods labelled ${formatSelector(empty.labels)}, and no live pod behind the Service has those labels: the subset has no endpoints, and Envoy answers 503 "no healthy upstream" for requests routed there${weightNote(r)}. ` +
+                    `The pods carry ${[...new Set(empty.pods.map((p) => formatSelector(pick(p.metadata.labels, Object.keys(empty.labels)))))].join('; ') || 'none of those label keys'}. ` +
+                    'Fix the subset labels, label the pods of that version, or route to a subset that has pods.',
+                  evidence: [
+                    evidence(
+                      ['get', 'virtualservice', vs.metadata.name, '-n', ns, '-o', 'yaml'],
+                      `route -> ${routeText(r)}`,
+                    ),
+                    evidence(
+                      [
+                        'get',
+                        'pods',
+                        '-n',
+                        h?.namespace ?? ns,
+                        '-l',
+                        formatSelector({ ...empty.selector, ...empty.labels }),
+                      ],
+                      'No resources found.',
+                    ),
+                  ],
+                  objects: [ref('VirtualService', vs), ref('DestinationRule', empty.rule)],
+                }),
+              );
+            }
+            continue;
+          }
           seen.add(`${destKey}/${subset}`);
           const defined = rules.flatMap((dr) => (dr.spec.subsets ?? []).map((s) => s.name));
           const near = uniqueNearest(subset, defined);
@@ -82,3 +125,50 @@ export const destinationRuleSubsetMissing: CheckDef<'mesh.destinationrule-subset
       return out;
     },
   });
+
+/**
+ * A defined subset whose labels match no live pod of the host's Service. Undecided (undefined)
+ * when the Service or the pods were not read, or the Service has no live pod at all (that is
+ * service.no-endpoints' story, not the subset's).
+ */
+function emptySubset(
+  ctx: DiagnosisContext,
+  h: ServiceHost,
+  subset: string,
+  rules: DestinationRule[],
+):
+  | {
+      rule: DestinationRule;
+      labels: Record<string, string>;
+      selector: Record<string, string>;
+      pods: Pod[];
+    }
+  | undefined {
+  if (ctx.snapshot.unavailable.pods || ctx.snapshot.unavailable.services) return undefined;
+  const svc = ctx.snapshot.services.find(
+    (s) => s.metadata.name === h.name && s.metadata.namespace === h.namespace,
+  );
+  const selector = svc?.spec.selector ?? {};
+  if (!svc || Object.keys(selector).length === 0) return undefined;
+  const pods = ctx.snapshot.pods.filter(
+    (p) =>
+      p.metadata.namespace === h.namespace &&
+      isLive(p) &&
+      matchesServiceSelector(selector, p.metadata.labels),
+  );
+  if (pods.length === 0) return undefined;
+  for (const rule of rules) {
+    const labels = (rule.spec.subsets ?? []).find((s) => s.name === subset)?.labels ?? {};
+    // A subset without labels is every pod of the host.
+    if (Object.keys(labels).length === 0) continue;
+    if (!pods.some((p) => matchesServiceSelector(labels, p.metadata.labels)))
+      return { rule, labels, selector, pods };
+  }
+  return undefined;
+}
+
+function pick(labels: Record<string, string> | undefined, keys: string[]): Record<string, string> {
+  return Object.fromEntries(
+    keys.filter((k) => labels?.[k] !== undefined).map((k) => [k, labels?.[k] ?? '']),
+  );
+}

@@ -2,6 +2,7 @@ import { ref } from '../../model/objects.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,
+  containerLabel,
   describeEvidence,
   getPodsEvidence,
   type Hit,
@@ -28,7 +29,7 @@ export const configError: CheckDef<'pod.config-error'> = defineCheck({
     return [
       finding('pod.config-error', {
         severity: ctx.podImpact,
-        title: `Container ${first.container.name} cannot be created: ${first.status.state?.waiting?.message ?? first.status.state?.waiting?.reason}`,
+        title: `${containerLabel(first)} cannot be created: ${first.status.state?.waiting?.message ?? first.status.state?.waiting?.reason}`,
         detail:
           `${first.status.state?.waiting?.reason}: ${first.status.state?.waiting?.message ?? 'no message'}. ` +
           (missing.length

@@ -2,6 +2,7 @@ import { ref } from '../../model/objects.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,
+  containerLabel,
   describeEvidence,
   getPodsEvidence,
   type Hit,
@@ -31,7 +32,7 @@ export const crashloop: CheckDef<'pod.crashloop'> = defineCheck({
     return [
       finding('pod.crashloop', {
         severity: ctx.podImpact,
-        title: `Container ${first.container.name} is in CrashLoopBackOff in ${new Set(hits.map((h) => h.pod)).size} pod(s): last exit ${t?.exitCode ?? '?'} (${t?.reason ?? 'unknown'})`,
+        title: `${containerLabel(first)} is in CrashLoopBackOff in ${new Set(hits.map((h) => h.pod)).size} pod(s): last exit ${t?.exitCode ?? '?'} (${t?.reason ?? 'unknown'})`,
         detail:
           `The container exits and is restarted with growing back-off (${first.status.restartCount} restarts). ` +
           `Last termination: reason ${t?.reason ?? 'unknown'}, exit code ${t?.exitCode ?? '?'}${t?.message ? `, "${t.message.slice(0, 200)}"` : ''}. ` +

@@ -2,6 +2,7 @@ import { ref } from '../../model/objects.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import {
   containerHits,
+  containerLabel,
   describeEvidence,
   getPodsEvidence,
   type Hit,
@@ -23,7 +24,7 @@ export const imagePull: CheckDef<'pod.image-pull'> = defineCheck({
     return [
       finding('pod.image-pull', {
         severity: ctx.podImpact,
-        title: `Image ${first.container.image} cannot be pulled (${first.status.state?.waiting?.reason}) for ${new Set(hits.map((h) => h.pod)).size} pod(s)`,
+        title: `Image ${first.container.image} of ${containerLabel(first).toLowerCase()} cannot be pulled (${first.status.state?.waiting?.reason}) for ${new Set(hits.map((h) => h.pod)).size} pod(s)`,
         detail: `${first.status.state?.waiting?.message ?? 'The kubelet cannot pull the image.'} Check the image name and tag, and the registry credentials (imagePullSecrets).`,
         evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),

@@ -12,6 +12,7 @@ import {
   ownerOfHits,
   podsLine,
   restartPlan,
+  templateIndex,
 } from './shared.js';
 
 export const notReady: CheckDef<'pod.not-ready'> = defineCheck({
@@ -37,9 +38,14 @@ export const notReady: CheckDef<'pod.not-ready'> = defineCheck({
       ? describeProbe(probe)
       : 'no readinessProbe (readiness gates or a container not started)';
     const remediations: RemediationPlan[] = [];
-    if (w && (first.container.livenessProbe || first.container.readinessProbe))
+    const index = w && !first.init ? templateIndex(w, first.container.name) : undefined;
+    if (
+      w &&
+      index !== undefined &&
+      (first.container.livenessProbe || first.container.readinessProbe)
+    )
       remediations.push(
-        addStartupProbe(w.kind, w.object, first.index, ['pod.not-ready', 'service.no-endpoints']),
+        addStartupProbe(w.kind, w.object, index, ['pod.not-ready', 'service.no-endpoints']),
       );
     remediations.push(...restartPlan(ctx, w, ['pod.not-ready', 'service.no-endpoints']));
     return [

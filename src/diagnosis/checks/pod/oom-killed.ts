@@ -12,6 +12,7 @@ import {
   type Hit,
   lastTermination,
   ownerOfHits,
+  templateIndex,
 } from './shared.js';
 
 export const oomKilled: CheckDef<'pod.oom-killed'> = defineCheck({
@@ -29,10 +30,11 @@ export const oomKilled: CheckDef<'pod.oom-killed'> = defineCheck({
     const limitBytes = parseQuantity(limit);
     const w = ownerOfHits(ctx, hits);
     const remediations: RemediationPlan[] = [];
-    if (w && limitBytes) {
+    const index = w && !first.init ? templateIndex(w, first.container.name) : undefined;
+    if (w && index !== undefined && limitBytes) {
       const raised = Math.ceil((limitBytes * 2) / 1024 ** 2) * 1024 ** 2;
       remediations.push(
-        patchResources(w.kind, w.object, first.index, formatBytes(raised), raised, [
+        patchResources(w.kind, w.object, index, formatBytes(raised), raised, [
           'pod.oom-killed',
           'service.no-endpoints',
         ]),

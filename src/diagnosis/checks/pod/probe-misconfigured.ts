@@ -5,7 +5,9 @@ import { evidence } from '../../model/evidence.js';
 import { isPodReady } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { describeEvidence, describeProbe, probePort } from './shared.js';
+import type { DiagnosisContext, Workload } from '../../context.js';
+import type { Container, Pod } from '../../../cluster/k8s-types.js';
+import { describeEvidence, describeProbe, probePort, templateIndex } from './shared.js';
 
 export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineCheck({
   id: 'pod.probe-misconfigured',
@@ -36,18 +38,32 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
             ? declared.some((p) => p.name === port)
             : declared.length === 0 || declared.some((p) => p.containerPort === Number(port));
           if (ok) continue;
-          seen.add(key);
           const affected = ctx.allBackends.filter((p) =>
             w ? ctx.ownerOf(p)?.object === w.object : p === pod,
           );
+          // containerPort is informational: a numeric port nobody declares may well be served
+          // (istio-proxy's 15021, a probe rewritten to 15020 at admission). Only a named port that
+          // resolves to nothing is certain; a numeric one needs the kubelet's word that nothing
+          // listens there, and alone is a note, never the cause.
+          const refused = named || probeRefused(ctx, affected, Number(port));
+          if (!refused && !ownProbe(w, c.name, kind, port)) continue;
+          seen.add(key);
           const failing = affected.some((p) => !isPodReady(p));
           out.push(
             finding('pod.probe-misconfigured', {
-              severity: failing && kind !== 'startup' ? ctx.podImpact : 'warning',
-              title: `The ${kind} probe of ${c.name} checks port ${port}, which the container does not expose`,
+              severity: !refused
+                ? 'info'
+                : failing && kind !== 'startup'
+                  ? ctx.podImpact
+                  : 'warning',
+              title: `The ${kind} probe of ${c.name} checks port ${port}, which the container does not ${refused ? 'expose' : 'declare'}`,
               detail:
                 `${kind} probe: ${describeProbe(probe)}. Container ports: ${declared.map((p) => `${p.name ? p.name + '=' : ''}${p.containerPort}`).join(', ') || 'none'}. ` +
-                `${named ? 'A named probe port must match a named containerPort.' : 'The probe cannot succeed on a port nothing listens on.'} Point the probe at the port the app serves.`,
+                (named
+                  ? 'A named probe port must match a named containerPort. Point the probe at the port the app serves.'
+                  : refused
+                    ? `The kubelet's probes get "connection refused" on port ${port}: nothing listens there. Point the probe at the port the app serves.`
+                    : 'containerPort is informational, so the app may still listen there; no probe event says otherwise.'),
               evidence: [
                 evidence(
                   [
@@ -78,7 +94,8 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
             .some((e) => /Liveness probe failed/i.test(e.message ?? e.note ?? ''));
           const restarts =
             pod.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0;
-          if (killed && restarts >= 2 && w) {
+          const at = w ? templateIndex(w, c.name) : undefined;
+          if (killed && restarts >= 2 && w && at !== undefined) {
             seen.add(key);
             out.push(
               finding('pod.probe-misconfigured', {
@@ -91,6 +108,7 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
                       pod,
                       container: c,
                       index,
+                      init: false,
                       status: pod.status?.containerStatuses?.find(
                         (s) => s.name === c.name,
                       ) as ContainerStatus,
@@ -100,7 +118,7 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
                 ],
                 objects: [ref(w.kind, w.object)],
                 remediations: [
-                  addStartupProbe(w.kind, w.object, index, [
+                  addStartupProbe(w.kind, w.object, at, [
                     'pod.probe-misconfigured',
                     'service.no-endpoints',
                   ]),
@@ -114,3 +132,36 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
     return out;
   },
 });
+
+/** Probe events of these pods saying the port refuses connections: `dial tcp IP:PORT: ... refused`. */
+function probeRefused(ctx: DiagnosisContext, pods: Pod[], port: number): boolean {
+  const onPort = new RegExp(
+    `:${port}\\b[^]*connection refused|connection refused[^]*:${port}\\b`,
+    'i',
+  );
+  return pods.some((p) =>
+    ctx.eventsFor('Pod', p.metadata.name, p.metadata.namespace).some((e) => {
+      const text = e.message ?? e.note ?? '';
+      return /probe failed/i.test(text) && onPort.test(text);
+    }),
+  );
+}
+
+/**
+ * The probe is the workload's own: the container and the same probe port are in its template. A
+ * container injected at admission, or a probe a mesh rewrote there (Istio's 15020), is not ours to
+ * note, let alone fix.
+ */
+function ownProbe(
+  w: Workload | undefined,
+  name: string,
+  kind: 'readiness' | 'liveness' | 'startup',
+  port: number | string,
+): boolean {
+  if (!w) return true;
+  const i = templateIndex(w, name);
+  if (i === undefined) return false;
+  const c = w.object.spec.template.spec.containers[i] as Container;
+  const probe = c[`${kind}Probe`];
+  return probe !== undefined && String(probePort(probe)) === String(port);
+}

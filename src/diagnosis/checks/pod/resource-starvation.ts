@@ -6,6 +6,7 @@ import { formatBytes } from '../../model/quantity.js';
 import { parseQuantity } from '../../model/quantity.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
+import { templateIndex } from './shared.js';
 
 export const resourceStarvation: CheckDef<'pod.resource-starvation'> = defineCheck({
   id: 'pod.resource-starvation',
@@ -22,8 +23,7 @@ export const resourceStarvation: CheckDef<'pod.resource-starvation'> = defineChe
       );
       if (!m) continue;
       for (const usage of m.containers) {
-        const index = pod.spec.containers.findIndex((c) => c.name === usage.name);
-        const c = pod.spec.containers[index];
+        const c = pod.spec.containers.find((x) => x.name === usage.name);
         if (!c) continue;
         const memLimit = parseQuantity(c.resources?.limits?.memory);
         const cpuLimit = parseQuantity(c.resources?.limits?.cpu);
@@ -34,10 +34,12 @@ export const resourceStarvation: CheckDef<'pod.resource-starvation'> = defineChe
         if (memRatio < 0.9 && cpuRatio < 0.9) continue;
         const w = ctx.ownerOf(pod);
         const remediations: RemediationPlan[] = [];
-        if (w && memRatio >= 0.9 && memLimit) {
+        // An injected sidecar is not in the template: its limits are the injector's, not ours.
+        const inTemplate = w ? templateIndex(w, c.name) : undefined;
+        if (w && inTemplate !== undefined && memRatio >= 0.9 && memLimit) {
           const raised = Math.ceil((memLimit * 1.5) / 1024 ** 2) * 1024 ** 2;
           remediations.push(
-            patchResources(w.kind, w.object, index, formatBytes(raised), raised, [
+            patchResources(w.kind, w.object, inTemplate, formatBytes(raised), raised, [
               'pod.resource-starvation',
             ]),
           );

@@ -10,24 +10,53 @@ import type { CheckId, Evidence } from '../../types.js';
 export interface Hit {
   pod: Pod;
   container: Container;
+  /** Where the container sits in the POD's spec (containers or initContainers). */
   index: number;
   status: ContainerStatus;
+  /** An init container (a native sidecar is one too): the pod shows Init:<reason>. */
+  init: boolean;
 }
 
-/** Container statuses of the backends that satisfy `test`, with their spec. */
+/**
+ * Container statuses of the backends that satisfy `test`, with their spec: init containers
+ * (status.initContainerStatuses, including native sidecars) first, as the kubelet runs them, then
+ * the regular containers. A pod stuck in Init:CrashLoopBackOff has its app containers waiting in
+ * PodInitializing; the init container is the one to name.
+ */
 export function containerHits(
   ctx: DiagnosisContext,
-  test: (s: ContainerStatus, p: Pod) => boolean,
+  test: (s: ContainerStatus, p: Pod, init: boolean) => boolean,
 ): Hit[] {
   const hits: Hit[] = [];
   for (const pod of ctx.allBackends) {
-    for (const status of pod.status?.containerStatuses ?? []) {
-      const index = pod.spec.containers.findIndex((c) => c.name === status.name);
-      const container = pod.spec.containers[index];
-      if (container && test(status, pod)) hits.push({ pod, container, index, status });
+    for (const [init, specs, statuses] of [
+      [true, pod.spec.initContainers ?? [], pod.status?.initContainerStatuses ?? []],
+      [false, pod.spec.containers, pod.status?.containerStatuses ?? []],
+    ] as const) {
+      for (const status of statuses) {
+        const index = specs.findIndex((c) => c.name === status.name);
+        const container = specs[index];
+        if (container && test(status, pod, init))
+          hits.push({ pod, container, index, status, init });
+      }
     }
   }
   return hits;
+}
+
+/** "Container app" or "Init container migrate", for titles. */
+export function containerLabel(h: Hit): string {
+  return `${h.init ? 'Init container' : 'Container'} ${h.container.name}`;
+}
+
+/**
+ * Where a pod's regular container sits in its workload's pod template, by name. Undefined for a
+ * container the template lacks (a sidecar injected at admission: Istio, Linkerd): no patch of the
+ * workload can change it, and the pod's own index says nothing about the template's.
+ */
+export function templateIndex(w: Workload, name: string): number | undefined {
+  const i = w.object.spec.template.spec.containers.findIndex((c) => c.name === name);
+  return i >= 0 ? i : undefined;
 }
 
 export function podsLine(hits: Hit[]): string {
@@ -45,8 +74,9 @@ export function getPodsEvidence(ctx: DiagnosisContext, hits: Hit[]): Evidence {
     .map((h) => {
       const ready = (h.pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
       const total = h.pod.spec.containers.length;
+      const waiting = h.status.state?.waiting?.reason;
       const st =
-        h.status.state?.waiting?.reason ??
+        (waiting && h.init ? `Init:${waiting}` : waiting) ??
         (h.status.state?.running
           ? (h.pod.status?.phase ?? 'Running')
           : (h.status.state?.terminated?.reason ?? h.pod.status?.phase));
