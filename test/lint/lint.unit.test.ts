@@ -10,7 +10,7 @@ import { STATIC_CHECKS } from '../../src/diagnosis/registry.js';
 import { parseTarget } from '../../src/diagnosis/target.js';
 import type { CheckId, Report } from '../../src/diagnosis/types.js';
 import { type LintFinding, lint } from '../../src/lint/lint.js';
-import { LintInputError, parseManifests } from '../../src/lint/read.js';
+import { parseManifests } from '../../src/lint/read.js';
 import { loadScenarios, substitute } from '../scenarios/support/schema.js';
 
 const STATIC = new Set<CheckId>(STATIC_CHECKS.map((c) => c.id));
