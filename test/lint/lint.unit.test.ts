@@ -69,6 +69,26 @@ describe('lint on every scenario manifest', () => {
       expect(f.objects.some((o) => o.from === 'manifest' && o.source.line >= 1)).toBe(true);
   });
 
+  it('runs the checks the README names as judgeable from manifests, and no other', () => {
+    expect([...STATIC].sort()).toEqual(
+      [
+        'service.selector-mismatch',
+        'service.port-mismatch',
+        'ingress.backend-missing',
+        'ingress.backend-port-mismatch',
+        'gateway.backend-missing',
+        'gateway.backend-port-mismatch',
+        'netpol.ingress-blocked',
+        'netpol.dns-egress-blocked',
+        'pod.probe-misconfigured',
+        'pod.no-pods',
+        'rollout.unsafe-strategy',
+        'mesh.destinationrule-subset-missing',
+        'mesh.virtualservice-misrouted',
+      ].sort(),
+    );
+  });
+
   it('covers every static check id with a scenario whose manifests raise it', () => {
     const matched = rows.flatMap((r) => r.want);
     // The figures the closing note reports.
