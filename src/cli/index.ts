@@ -8,17 +8,22 @@ import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
 import { UsageError, parseTargetArgs } from './args.js';
 import { auditCommand } from './audit.js';
+import { LINT_USAGE, lintCommand } from './lint.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
                               [--from-file DUMP.json ...] [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
+${LINT_USAGE}
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
 for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.
-\`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).`;
+\`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).
+\`lint\` runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for
+stdin: \`helm template ... | kubemedic lint -\`); it exits 1 on findings at or above --fail-on
+(default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.`;
 
 export interface CliIO {
   out: (s: string) => void;
@@ -54,6 +59,8 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
         return await diagnoseCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
+      case 'lint':
+        return await lintCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -25,6 +25,12 @@ export interface CheckDef<Id extends string = string> {
   reads: readonly ResourceKind[];
   /** A reason the check cannot run on this snapshot beyond an unreadable kind (e.g. kube-system unreadable). */
   skipIf?(snapshot: Snapshot): string | undefined;
+  /**
+   * Judgeable from manifests alone (`kubemedic lint`): the check reads object specs (selectors,
+   * ports, rules, strategies), not status, events or logs, so it is right on the would-be pods
+   * lint builds from workload templates (Running and Ready, as after a successful rollout).
+   */
+  static?: true;
   run(ctx: DiagnosisContext): Finding[];
 }
 

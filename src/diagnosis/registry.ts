@@ -79,6 +79,11 @@ export type CheckId = (typeof CHECKS)[number]['id'];
 
 export const CHECK_IDS: readonly CheckId[] = CHECKS.map((c) => c.id);
 
+/** The checks judgeable from manifests alone, which `kubemedic lint` runs (define.ts `static`). */
+export const STATIC_CHECKS: readonly CheckDef<CheckId>[] = CHECKS.filter(
+  (c: CheckDef<CheckId>) => c.static === true,
+);
+
 /** What each check means and where it reports, for summaries, help text and `kubemedic checks`. */
 export const CATALOG: ReadonlyMap<CheckId, CheckDef<CheckId>> = new Map(
   CHECKS.map((c) => [c.id, c]),

@@ -33,6 +33,7 @@ export const gatewayBackendMissing: CheckDef<'gateway.backend-missing'> = define
   meaning: 'an HTTPRoute or GRPCRoute backendRef names a Service that does not exist',
   explains: ['gateway.route-not-accepted'],
   reads: ['httpRoutes', 'services'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const b of scopedRouteBackends(ctx)) {

@@ -31,6 +31,7 @@ export const gatewayBackendPortMismatch: CheckDef<'gateway.backend-port-mismatch
   meaning: 'an HTTPRoute or GRPCRoute backendRef port is not a port of the Service',
   explains: ['gateway.route-not-accepted'],
   reads: ['httpRoutes', 'services'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const b of scopedRouteBackends(ctx)) {

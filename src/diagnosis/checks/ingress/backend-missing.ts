@@ -18,6 +18,7 @@ export const backendMissing: CheckDef<'ingress.backend-missing'> = defineCheck({
   meaning: 'an Ingress rule names a Service that does not exist',
   explains: [],
   reads: ['ingresses', 'services'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const r of scopedIngressBackends(ctx)) {

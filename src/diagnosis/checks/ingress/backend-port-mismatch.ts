@@ -20,6 +20,7 @@ export const backendPortMismatch: CheckDef<'ingress.backend-port-mismatch'> = de
   meaning: 'an Ingress rule names a port the Service does not have',
   explains: [],
   reads: ['ingresses', 'services'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const r of scopedIngressBackends(ctx)) {

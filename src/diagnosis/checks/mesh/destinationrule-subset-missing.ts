@@ -28,6 +28,7 @@ export const destinationRuleSubsetMissing: CheckDef<'mesh.destinationrule-subset
     meaning: 'a route names a subset no DestinationRule defines',
     explains: [],
     reads: ['virtualServices', 'destinationRules'],
+    static: true,
     run(ctx) {
       if (ctx.snapshot.virtualServices.length === 0 && ctx.snapshot.destinationRules.length === 0)
         return [];

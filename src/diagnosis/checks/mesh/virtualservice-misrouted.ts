@@ -22,6 +22,7 @@ export const virtualServiceMisrouted: CheckDef<'mesh.virtualservice-misrouted'> 
   meaning: 'an Istio VirtualService routes to a host or port no Service has',
   explains: [],
   reads: ['virtualServices', 'services'],
+  static: true,
   run(ctx) {
     if (ctx.snapshot.virtualServices.length === 0) return [];
     const out: Finding[] = [];

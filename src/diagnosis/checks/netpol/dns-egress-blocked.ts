@@ -10,6 +10,7 @@ export const dnsEgressBlocked: CheckDef<'netpol.dns-egress-blocked'> = defineChe
   meaning: 'an egress NetworkPolicy blocks DNS (port 53) from the backends',
   explains: [],
   reads: ['networkPolicies', 'pods'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const g of groupByPolicies(ctx.snapshot, ctx.allBackends, 'Egress')) {

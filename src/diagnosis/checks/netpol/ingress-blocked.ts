@@ -25,6 +25,7 @@ export const ingressBlocked: CheckDef<'netpol.ingress-blocked'> = defineCheck({
   meaning: 'a NetworkPolicy blocks traffic to the backends on the target port',
   explains: [],
   reads: ['networkPolicies', 'pods', 'namespaces'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     const controllers = ingressControllerPods(ctx.snapshot);

@@ -12,6 +12,7 @@ export const noPods: CheckDef<'pod.no-pods'> = defineCheck({
   meaning: 'the workload has no pods at all',
   explains: ['service.no-endpoints', 'ingress.backend-no-endpoints'],
   reads: ['pods'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const svc of ctx.selectingServices) {

@@ -16,6 +16,7 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
     'a probe points at a port no container exposes, or gives the app too little time to start',
   explains: ['pod.crashloop', 'pod.not-ready', 'service.no-endpoints'],
   reads: ['pods'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     const seen = new Set<string>();

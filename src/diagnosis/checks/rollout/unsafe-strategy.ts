@@ -11,6 +11,7 @@ export const unsafeStrategy: CheckDef<'rollout.unsafe-strategy'> = defineCheck({
   meaning: 'the rollout strategy allows zero ready pods during an update',
   explains: [],
   reads: ['deployments'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const d of deployments(ctx)) {

@@ -12,6 +12,7 @@ export const portMismatch: CheckDef<'service.port-mismatch'> = defineCheck({
   meaning: "the Service's targetPort is not a port the pods listen on",
   explains: [],
   reads: ['services', 'pods'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const svc of ctx.selectingServices) {

@@ -23,6 +23,7 @@ export const selectorMismatch: CheckDef<'service.selector-mismatch'> = defineChe
   meaning: "the Service's selector matches no pod",
   explains: ['service.no-endpoints', 'ingress.backend-no-endpoints'],
   reads: ['services', 'pods'],
+  static: true,
   run(ctx) {
     const out: Finding[] = [];
     for (const svc of ctx.selectingServices) {

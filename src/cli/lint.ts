@@ -1,0 +1,165 @@
+// `kubemedic lint [FILE|DIR|-]...`: the static checks on rendered manifests, before deploy.
+// Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { KubeApi } from '../cluster/client.js';
+import { readNamespaces } from '../cluster/read-namespaces.js';
+import { CHECK_IDS } from '../diagnosis/registry.js';
+import type { CheckId, Severity } from '../diagnosis/types.js';
+import { failsOn, lint } from '../lint/lint.js';
+import {
+  LINT_OUTPUTS,
+  type LintOutput,
+  renderLintJson,
+  renderLintJunit,
+  renderLintSarif,
+  renderLintText,
+} from '../lint/output.js';
+import { type Located, readInputs } from '../lint/read.js';
+import { lintSnapshot } from '../lint/would-be.js';
+import { redactDeep } from '../redact.js';
+import { UsageError } from './args.js';
+import { COLOR, PLAIN } from './render-text.js';
+
+export const LINT_USAGE = `  kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
+                 [--fail-on critical|warning|info] [--ignore ID,...]
+                 [--cluster [--context NAME] [--kubeconfig PATH]]`;
+
+const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+export interface LintIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  /** Output already redacted as an object (JSON must stay well-formed). */
+  raw: (s: string) => void;
+  isTTY: boolean;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        namespace: { type: 'string', short: 'n', default: 'default' },
+        output: { type: 'string', short: 'o', default: 'text' },
+        'fail-on': { type: 'string', default: 'critical' },
+        ignore: { type: 'string', multiple: true },
+        cluster: { type: 'boolean', default: false },
+        context: { type: 'string' },
+        kubeconfig: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export async function lintCommand(
+  args: string[],
+  io: LintIO,
+  stdin: () => Promise<string> = readStdin,
+): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (positionals.length === 0)
+    throw new UsageError('lint needs files, directories, or - to read standard input');
+  const output = values.output as LintOutput;
+  if (!LINT_OUTPUTS.includes(output))
+    throw new UsageError(`--output must be one of ${LINT_OUTPUTS.join(', ')}, not "${output}"`);
+  const failOn = values['fail-on'] as Severity;
+  if (!SEVERITIES.includes(failOn))
+    throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${failOn}"`);
+  const ignore = (values.ignore ?? []).flatMap((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+  const unknown = ignore.filter((id) => !(CHECK_IDS as readonly string[]).includes(id));
+  if (unknown.length)
+    throw new UsageError(`--ignore names unknown check(s): ${unknown.join(', ')}`);
+  if (!values.cluster && (values.context || values.kubeconfig))
+    throw new UsageError('--context and --kubeconfig need --cluster');
+
+  const { objects, files } = await readInputs(positionals, stdin);
+  const live = values.cluster
+    ? await readLive(objects, values.namespace, values.kubeconfig, values.context)
+    : undefined;
+  const result = lint(objects, files, {
+    namespace: values.namespace,
+    ignore: ignore as CheckId[],
+    live: live?.snapshot,
+    cluster: live?.name,
+  });
+  // Manifests may carry secrets (env values, annotations): every output is redacted first.
+  const safe = redactDeep(result);
+  switch (output) {
+    case 'json':
+      io.raw(renderLintJson(safe));
+      break;
+    case 'sarif':
+      io.raw(renderLintSarif(safe, version()));
+      break;
+    case 'junit':
+      io.raw(
+        renderLintJunit(
+          safe,
+          objects.map((o) => ({
+            kind: o.object.kind,
+            namespace: o.object.metadata.namespace,
+            name: o.object.metadata.name,
+            source: o.source,
+          })),
+          failOn,
+        ),
+      );
+      break;
+    case 'text':
+      io.out(renderLintText(safe, io.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN));
+  }
+  return result.findings.some((f) => failsOn(f, failOn)) ? 1 : 0;
+}
+
+/** What is live in the namespaces the manifests are applied to (GET only). */
+async function readLive(
+  objects: Located[],
+  namespace: string,
+  kubeconfig: string | undefined,
+  context: string | undefined,
+) {
+  const namespaces = [
+    ...new Set(
+      lintSnapshot(objects, namespace).manifests.flatMap((m) =>
+        m.object.kind === 'Namespace'
+          ? [m.object.metadata.name]
+          : m.object.metadata.namespace
+            ? [m.object.metadata.namespace]
+            : [],
+      ),
+    ),
+  ].sort();
+  const api = KubeApi.fromOptions({ kubeconfig, context });
+  try {
+    return { snapshot: await readNamespaces(api, namespaces), name: api.contextName };
+  } finally {
+    api.close();
+  }
+}
