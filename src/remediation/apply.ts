@@ -15,7 +15,7 @@ import {
   renderChanges,
   valueAt,
 } from './diff.js';
-import type { JsonPatchOp, Mutation, ObjectAddress } from './plan-types.js';
+import type { JsonPatchOp, Mutation, ObjectAddress } from '../diagnosis/fixes/types.js';
 
 export const FIELD_MANAGER = 'kubemedic';
 

@@ -5,7 +5,7 @@ import type { KubeApi } from '../cluster/client.js';
 import type { Condition, KubeObject } from '../cluster/k8s-types.js';
 import { fieldPath } from '../cluster/kinds.js';
 import type { Target } from '../diagnosis/types.js';
-import type { ObjectAddress, RemediationPlan } from './plan-types.js';
+import type { ObjectAddress, RemediationPlan } from '../diagnosis/fixes/types.js';
 import { resourcePath } from './apply.js';
 import { type Attempt, type PollOptions, poll } from './poll.js';
 

@@ -3,10 +3,10 @@
 // route that was recreated or edited since the diagnosis is refused, not patched.
 import type { GatewayRoute } from '../../cluster/k8s-types.js';
 import { apiVersionOf, fieldInfo } from '../../cluster/kinds.js';
-import type { JsonPatchOp, RemediationPlan } from '../../remediation/plan-types.js';
 import { shellJoin } from '../../shell.js';
 import type { CheckId } from '../types.js';
 import { type FixDef, defineFix } from './define.js';
+import type { JsonPatchOp, RemediationPlan } from './types.js';
 
 export interface RouteBackendChange {
   route: GatewayRoute;
@@ -46,6 +46,8 @@ function setOps(
 
 export const patchRouteBackend: FixDef<'patch-route-backend', [RouteBackendChange]> = defineFix({
   id: 'patch-route-backend',
+  meaning: "point the HTTPRoute's backendRef at the Service (and port) that serves it",
+  offeredBy: ['gateway.backend-missing', 'gateway.backend-port-mismatch'],
   kinds: [{ kind: 'HTTPRoute', verbs: ['get', 'patch'] }],
   undoable: true,
   build({ route, path, current, wanted, checks }: RouteBackendChange): RemediationPlan {
