@@ -1,4 +1,5 @@
-// The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot.
+// The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot; `checks` and
+// `audit` say what it looks at and what it changed.
 import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
 import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
 import { diagnose } from '../diagnosis/diagnose.js';
@@ -8,16 +9,19 @@ import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
 import { UsageError, parseTargetArgs } from './args.js';
 import { auditCommand } from './audit.js';
+import { checksCommand } from './checks.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
                               [--from-file DUMP.json ...] [--output text|json]
+  kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
 for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.
+\`checks\` lists what kubemedic checks and the fixes it may offer.
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).`;
 
 export interface CliIO {
@@ -52,6 +56,8 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
     switch (command) {
       case 'diagnose':
         return await diagnoseCommand(rest, io);
+      case 'checks':
+        return checksCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
       case undefined:

@@ -45,3 +45,8 @@ export function fixOf(id: RemediationId): FixDef<RemediationId> {
   if (!f) throw new Error(`unknown remediation ${id}`);
   return f;
 }
+
+/** The fixes a check's findings may carry, in registry order. */
+export function fixesOfferedBy(check: string): RemediationId[] {
+  return FIXES.filter((f) => (f.offeredBy as readonly string[]).includes(check)).map((f) => f.id);
+}
