@@ -1,9 +1,9 @@
 // `kubemedic checks`: what kubemedic looks at, for people deciding whether to trust it: every
 // check (id, layer, meaning, the fixes it may offer) in root-cause order, and every fix. All of
 // it is read from the registries, so the list cannot drift from what runs.
-import { parseArgs } from 'node:util';
 import { FIXES, fixesOfferedBy } from '../diagnosis/fixes/registry.js';
 import { CHECKS } from '../diagnosis/registry.js';
+import { OUTPUT_OPTION, outputFormat, parseCommandArgs } from './args.js';
 import type { CliIO } from './index.js';
 
 export const CHECKS_USAGE = `Usage:
@@ -56,29 +56,17 @@ export function renderCatalogue(c: ReturnType<typeof catalogue>): string {
 }
 
 export function checksCommand(args: string[], io: CliIO): number {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        output: { type: 'string', short: 'o', default: 'text' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    io.err(`kubemedic: ${(err as Error).message}\n\n${CHECKS_USAGE}`);
-    return 2;
-  }
+  const values = parseCommandArgs(
+    args,
+    { ...OUTPUT_OPTION, help: { type: 'boolean', short: 'h' } },
+    CHECKS_USAGE,
+  );
   if (values.help) {
     io.out(CHECKS_USAGE);
     return 0;
   }
-  if (values.output !== 'text' && values.output !== 'json') {
-    io.err(`kubemedic: --output must be text or json, not "${values.output}"\n\n${CHECKS_USAGE}`);
-    return 2;
-  }
   const c = catalogue();
-  io.out(values.output === 'json' ? JSON.stringify(c, null, 2) : renderCatalogue(c));
+  const output = outputFormat(values.output, CHECKS_USAGE);
+  io.out(output === 'json' ? JSON.stringify(c, null, 2) : renderCatalogue(c));
   return 0;
 }

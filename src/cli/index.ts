@@ -7,7 +7,7 @@ import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
 import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
-import { UsageError, parseTargetArgs } from './args.js';
+import { OUTPUT_OPTION, UsageError, outputFormat, parseTargetArgs } from './args.js';
 import { auditCommand } from './audit.js';
 import { checksCommand } from './checks.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
@@ -71,7 +71,7 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`kubemedic: ${err.message}\n\n${USAGE}`);
+      io.err(`kubemedic: ${err.message}\n\n${err.usage ?? USAGE}`);
       return 2;
     }
     if (
@@ -92,14 +92,13 @@ async function diagnoseCommand(args: string[], io: RedactingIO): Promise<number>
     context: { type: 'string' },
     kubeconfig: { type: 'string' },
     'from-file': { type: 'string', short: 'f', multiple: true },
-    output: { type: 'string', short: 'o', default: 'text' },
+    ...OUTPUT_OPTION,
   });
-  if (values.output !== 'text' && values.output !== 'json')
-    throw new UsageError(`--output must be text or json, not "${values.output}"`);
+  const output = outputFormat(values.output);
   const report = await produceReport(target, values);
   // JSON is redacted as an object (every string in it), never as text: a replacement inside a
   // serialised string could break the document.
-  if (values.output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
+  if (output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
   else io.out(renderText(report, io.isTTY ? COLOR : PLAIN));
   return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
 }

@@ -1,20 +1,9 @@
 // `kubemedic checks` reads the registries: every check in root-cause order with the fixes it may
 // offer, every fix with whether it can be undone. In-process through runCli, as a user calls it.
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
 import { REMEDIATION_IDS } from '../../src/diagnosis/fixes/registry.js';
 import { CHECK_IDS } from '../../src/diagnosis/registry.js';
-
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli } from '../support/cli.js';
 
 interface Catalogue {
   checks: { id: string; layer: string; meaning: string; explains: string[]; fixes: string[] }[];
@@ -73,7 +62,9 @@ describe('kubemedic checks', () => {
     expect(bad.err).toMatch(/--output must be text or json, not "yaml"[\s\S]*kubemedic checks/);
     const unknown = await cli(['checks', '--verbose']);
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/Unknown option '--verbose'/);
+    expect(unknown.err).toMatch(
+      /^kubemedic: unknown option --verbose\n\nUsage:\n {2}kubemedic checks/,
+    );
     expect((await cli(['--help'])).out).toMatch(/kubemedic checks \[--output text\|json\]/);
   });
 });

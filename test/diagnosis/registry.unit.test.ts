@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { fieldInfo, kindInfo } from '../../src/cluster/kinds.js';
-import { runCli } from '../../src/cli/index.js';
 import { FIXES, REMEDIATION_IDS, fixOf } from '../../src/diagnosis/fixes/registry.js';
 import { CAUSE_DEPTH, CHECKS, CHECK_IDS } from '../../src/diagnosis/registry.js';
 import { LAYERS, type Report } from '../../src/diagnosis/types.js';
 import { loadScenarios } from '../scenarios/support/schema.js';
+import { cli } from '../support/cli.js';
 
 const INFRA = join(import.meta.dirname, '../../infra');
 const RBAC = join(INFRA, 'helm/kubemedic/files/rbac');
@@ -111,13 +111,8 @@ describe('the fix registry', () => {
   it('is the only source of the fixes checks offer: each is registered and declared by its check', async () => {
     const offered = new Set<string>();
     for (const sc of loadScenarios()) {
-      const out: string[] = [];
-      await runCli(['diagnose', sc.target, '--from-file', sc.dumpPath, '--output', 'json'], {
-        out: (t) => out.push(t),
-        err: () => undefined,
-        isTTY: false,
-      });
-      const report = JSON.parse(out.join('\n')) as Report;
+      const { out } = await cli(['diagnose', sc.target, '--from-file', sc.dumpPath, '-o', 'json']);
+      const report = JSON.parse(out) as Report;
       for (const f of report.findings)
         for (const r of f.remediations) {
           expect(REMEDIATION_IDS, `${sc.name}: ${f.check} offers ${r.id}`).toContain(r.id);
