@@ -1,7 +1,15 @@
 // The diagnose grammar shared by the terminal (`kubemedic diagnose`) and Slack (`/diagnose`):
 // one target, `-n/--namespace`, `--cluster`, parsed by node's parseArgs with the same errors
-// in both places. The CLI adds its own options (kubeconfig, files, output) on top.
+// in both places. The CLI adds its own options (kubeconfig, files, output) on top; its other
+// commands (checks, audit) parse their options and --output here too.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+
+/** Where a command writes: stdout and stderr lines, and whether stdout is a terminal (colour). */
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+}
 
 /** Bad words on the command line; `usage` is the command's own usage text, when it has one. */
 export class UsageError extends Error {

@@ -4,8 +4,7 @@ import { setLogLevel } from '../log.js';
 import { connectRedis, openRedis } from '../queue/redis.js';
 import { type AuditEntry, AuditLog } from '../remediation/audit.js';
 import { stepText } from '../remediation/steps.js';
-import { OUTPUT_OPTION, UsageError, outputFormat, parseCommandArgs } from './args.js';
-import type { CliIO } from './index.js';
+import { type CliIO, OUTPUT_OPTION, UsageError, outputFormat, parseCommandArgs } from './args.js';
 
 export const AUDIT_USAGE = `Usage:
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]

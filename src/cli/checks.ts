@@ -3,8 +3,7 @@
 // it is read from the registries, so the list cannot drift from what runs.
 import { FIXES, fixesOfferedBy } from '../diagnosis/fixes/registry.js';
 import { CHECKS } from '../diagnosis/registry.js';
-import { OUTPUT_OPTION, outputFormat, parseCommandArgs } from './args.js';
-import type { CliIO } from './index.js';
+import { type CliIO, OUTPUT_OPTION, outputFormat, parseCommandArgs } from './args.js';
 
 export const CHECKS_USAGE = `Usage:
   kubemedic checks [--output text|json]

@@ -7,7 +7,7 @@ import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
 import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
-import { OUTPUT_OPTION, UsageError, outputFormat, parseTargetArgs } from './args.js';
+import { type CliIO, OUTPUT_OPTION, UsageError, outputFormat, parseTargetArgs } from './args.js';
 import { auditCommand } from './audit.js';
 import { checksCommand } from './checks.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
@@ -24,19 +24,13 @@ for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usa
 \`checks\` lists what kubemedic checks and the fixes it may offer.
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).`;
 
-export interface CliIO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  isTTY: boolean;
-}
-
 const defaultIO: CliIO = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-export { UsageError };
+export { type CliIO, UsageError };
 
 /** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
 interface RedactingIO extends CliIO {
