@@ -8,7 +8,7 @@ import { createLogger } from '../src/log.js';
 import { redact, redactDeep } from '../src/redact.js';
 import { mutationChanges, renderChanges } from '../src/remediation/diff.js';
 import type { PlanRecord } from '../src/remediation/plan-store.js';
-import type { RemediationPlan } from '../src/remediation/plan-types.js';
+import type { RemediationPlan } from '../src/diagnosis/fixes/types.js';
 import { renderParent } from '../src/slack/blocks/parent.js';
 import { renderPlanCard } from '../src/slack/blocks/plan-card.js';
 import { renderReportThread } from '../src/slack/blocks/report.js';

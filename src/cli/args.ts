@@ -1,9 +1,25 @@
 // The diagnose grammar shared by the terminal (`kubemedic diagnose`) and Slack (`/diagnose`):
 // one target, `-n/--namespace`, `--cluster`, parsed by node's parseArgs with the same errors
-// in both places. The CLI adds its own options (kubeconfig, files, output) on top.
+// in both places. The CLI adds its own options (kubeconfig, files, output) on top; its other
+// commands (checks, audit) parse their options and --output here too.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
-export class UsageError extends Error {}
+/** Where a command writes: stdout and stderr lines, and whether stdout is a terminal (colour). */
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+}
+
+/** Bad words on the command line; `usage` is the command's own usage text, when it has one. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly usage?: string,
+  ) {
+    super(message);
+  }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -13,20 +29,41 @@ export const TARGET_OPTIONS = {
 } as const satisfies Options;
 
 /** node's parseArgs messages, said the way the usage text says them. */
-function usageError(err: unknown): UsageError {
+function usageError(err: unknown, usage?: string): UsageError {
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
   if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const name = /'([^']+)'/.exec(message)?.[1];
-    return new UsageError(`unknown option ${name ?? message}`);
+    return new UsageError(`unknown option ${name ?? message}`, usage);
   }
   if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     // "Option '-n, --namespace <value>' argument missing" -> "-n/--namespace needs a value"
     const m = /Option '(?:(-\w)(?:, )?)?(--[\w-]+)?/.exec(message);
     const flags = [m?.[1], m?.[2]].filter(Boolean).join('/');
-    return new UsageError(`${flags || 'an option'} needs a value`);
+    return new UsageError(`${flags || 'an option'} needs a value`, usage);
   }
-  return new UsageError(message);
+  return new UsageError(message, usage);
+}
+
+/** Parses a command's options (no positionals); throws UsageError carrying the command's usage. */
+export function parseCommandArgs<const O extends Options>(
+  args: string[],
+  options: O,
+  usage: string,
+) {
+  try {
+    return parseArgs({ args, allowPositionals: false, strict: true, options }).values;
+  } catch (err) {
+    throw usageError(err, usage);
+  }
+}
+
+export const OUTPUT_OPTION = { output: { type: 'string', short: 'o', default: 'text' } } as const;
+
+/** The `--output` value, text or json; anything else is a UsageError. */
+export function outputFormat(output: string | undefined, usage?: string): 'text' | 'json' {
+  if (output === 'text' || output === 'json') return output;
+  throw new UsageError(`--output must be text or json, not "${output}"`, usage);
 }
 
 /** Parses `<target> [-n NAMESPACE] [--cluster NAME]` plus `extra` options; throws UsageError. */

@@ -1,11 +1,10 @@
 // `kubemedic audit`: the newest entries of the remediation audit log (a Redis stream), one line
 // each, or as JSON. Exit codes: 0 listed (possibly nothing), 2 usage or connection error.
-import { parseArgs } from 'node:util';
 import { setLogLevel } from '../log.js';
 import { connectRedis, openRedis } from '../queue/redis.js';
 import { type AuditEntry, AuditLog } from '../remediation/audit.js';
 import { stepText } from '../remediation/steps.js';
-import type { CliIO } from './index.js';
+import { type CliIO, OUTPUT_OPTION, UsageError, outputFormat, parseCommandArgs } from './args.js';
 
 export const AUDIT_USAGE = `Usage:
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
@@ -29,31 +28,20 @@ export function renderAuditEntry(e: AuditEntry): string {
 }
 
 export async function auditCommand(args: string[], io: CliIO): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        limit: { type: 'string', default: '20' },
-        redis: { type: 'string' },
-        prefix: { type: 'string' },
-        output: { type: 'string', short: 'o', default: 'text' },
-      },
-    }));
-  } catch (err) {
-    io.err(`kubemedic: ${(err as Error).message}\n\n${AUDIT_USAGE}`);
-    return 2;
-  }
+  const values = parseCommandArgs(
+    args,
+    {
+      limit: { type: 'string', default: '20' },
+      redis: { type: 'string' },
+      prefix: { type: 'string' },
+      ...OUTPUT_OPTION,
+    },
+    AUDIT_USAGE,
+  );
   const limit = Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) {
-    io.err(`kubemedic: --limit must be a whole number from 1 to 10000\n\n${AUDIT_USAGE}`);
-    return 2;
-  }
-  if (values.output !== 'text' && values.output !== 'json') {
-    io.err(`kubemedic: --output must be text or json, not "${values.output}"\n\n${AUDIT_USAGE}`);
-    return 2;
-  }
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw new UsageError('--limit must be a whole number from 1 to 10000', AUDIT_USAGE);
+  const output = outputFormat(values.output, AUDIT_USAGE);
   const url = values.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const prefix = values.prefix ?? process.env.KUBEMEDIC_QUEUE_PREFIX ?? 'kubemedic';
   // The terminal gets one line on failure, not the bot's structured reconnect logs.
@@ -62,7 +50,7 @@ export async function auditCommand(args: string[], io: CliIO): Promise<number> {
   try {
     await connectRedis(redis, url, 5000);
     const entries = await new AuditLog(redis, prefix).recent(limit);
-    if (values.output === 'json') io.out(JSON.stringify(entries, null, 2));
+    if (output === 'json') io.out(JSON.stringify(entries, null, 2));
     else if (entries.length === 0) io.out(`no audit entries under ${prefix}:audit`);
     else io.out(entries.map(renderAuditEntry).join('\n'));
     return 0;

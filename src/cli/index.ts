@@ -1,4 +1,5 @@
-// The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot.
+// The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot; `checks` and
+// `audit` say what it looks at and what it changed.
 import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
 import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
 import { diagnose } from '../diagnosis/diagnose.js';
@@ -6,30 +7,27 @@ import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
 import { diagnoseLive } from '../engine.js';
 import { redact, redactDeep } from '../redact.js';
-import { UsageError, parseTargetArgs } from './args.js';
+import { type CliIO, OUTPUT_OPTION, UsageError, outputFormat, parseTargetArgs } from './args.js';
 import { auditCommand } from './audit.js';
+import { checksCommand } from './checks.js';
 import { LINT_USAGE, lintCommand } from './lint.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
                               [--from-file DUMP.json ...] [--output text|json]
+  kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
 ${LINT_USAGE}
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
 for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.
+\`checks\` lists what kubemedic checks and the fixes it may offer.
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).
 \`lint\` runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for
 stdin: \`helm template ... | kubemedic lint -\`); it exits 1 on findings at or above --fail-on
 (default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.`;
-
-export interface CliIO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  isTTY: boolean;
-}
 
 const defaultIO: CliIO = {
   out: (s) => process.stdout.write(s + '\n'),
@@ -37,7 +35,7 @@ const defaultIO: CliIO = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-export { UsageError };
+export { type CliIO, UsageError };
 
 /** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
 interface RedactingIO extends CliIO {
@@ -57,6 +55,8 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
     switch (command) {
       case 'diagnose':
         return await diagnoseCommand(rest, io);
+      case 'checks':
+        return checksCommand(rest, io);
       case 'audit':
         return await auditCommand(rest, io);
       case 'lint':
@@ -72,7 +72,7 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
     }
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`kubemedic: ${err.message}\n\n${USAGE}`);
+      io.err(`kubemedic: ${err.message}\n\n${err.usage ?? USAGE}`);
       return 2;
     }
     if (
@@ -93,14 +93,13 @@ async function diagnoseCommand(args: string[], io: RedactingIO): Promise<number>
     context: { type: 'string' },
     kubeconfig: { type: 'string' },
     'from-file': { type: 'string', short: 'f', multiple: true },
-    output: { type: 'string', short: 'o', default: 'text' },
+    ...OUTPUT_OPTION,
   });
-  if (values.output !== 'text' && values.output !== 'json')
-    throw new UsageError(`--output must be text or json, not "${values.output}"`);
+  const output = outputFormat(values.output);
   const report = await produceReport(target, values);
   // JSON is redacted as an object (every string in it), never as text: a replacement inside a
   // serialised string could break the document.
-  if (values.output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
+  if (output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
   else io.out(renderText(report, io.isTTY ? COLOR : PLAIN));
   return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
 }

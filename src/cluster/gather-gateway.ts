@@ -6,7 +6,7 @@
 import type { Target } from '../diagnosis/types.js';
 import { type KubeApi, KubeApiError } from './client.js';
 import type { GatewayRoute, KubeObject, Service } from './k8s-types.js';
-import { GATEWAY_GROUP, type ResourceKind, fieldInfo, pathOf } from './kinds.js';
+import { GATEWAY_GROUP, type ResourceKind, fieldInfo, fieldPath, groupPath } from './kinds.js';
 import type { NameRule } from './names.js';
 import type { Snapshot, UnavailableKey } from './snapshot.js';
 
@@ -48,7 +48,7 @@ export async function gatherGateway(
     'httpRoutes',
     () =>
       io.api.get<{ versions?: { version: string }[]; preferredVersion?: { version: string } }>(
-        `/apis/${GATEWAY_GROUP}`,
+        groupPath(GATEWAY_GROUP),
       ),
     { tolerate404: true },
   );
@@ -63,7 +63,7 @@ export async function gatherGateway(
     return;
   }
   const at = (field: (typeof KINDS)[number], namespace?: string, name?: string) =>
-    pathOf(fieldInfo(field), { version, namespace, name });
+    fieldPath(field, { version, namespace, name });
 
   const routes = async (field: 'httpRoutes' | 'grpcRoutes') => {
     const info = fieldInfo(field);
@@ -153,7 +153,7 @@ async function crossNamespaceBackends(io: GatewayReads, ns: string): Promise<voi
         // Listed whole: the nearest name of a missing one is the fix. A failure is recorded
         // against the routes, so that no Service is called missing that was not read.
         const l = await io.read('httpRoutes', () =>
-          io.api.get<List<Service>>(pathOf(fieldInfo('services'), { namespace: other })),
+          io.api.get<List<Service>>(fieldPath('services', { namespace: other })),
         );
         if (!l) return;
         io.add('services', 'Service', l.items);
@@ -176,14 +176,14 @@ function backendsOf(io: GatewayReads, svc: Service): Promise<void>[] {
   return [
     io
       .read('pods', () =>
-        io.api.get<List<KubeObject>>(pathOf(fieldInfo('pods'), { namespace }), {
+        io.api.get<List<KubeObject>>(fieldPath('pods', { namespace }), {
           labelSelector: selector,
         }),
       )
       .then((l) => l && io.add('pods', 'Pod', l.items)),
     io
       .read('endpointSlices', () =>
-        io.api.get<List<KubeObject>>(pathOf(fieldInfo('endpointSlices'), { namespace }), {
+        io.api.get<List<KubeObject>>(fieldPath('endpointSlices', { namespace }), {
           labelSelector: `kubernetes.io/service-name=${svc.metadata.name}`,
         }),
       )

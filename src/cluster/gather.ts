@@ -5,6 +5,7 @@ import type { KubeObject, Pod, Service } from './k8s-types.js';
 import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js';
 import { gatherGateway } from './gather-gateway.js';
 import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
+import { fieldInfo, fieldPath, groupPath } from './kinds.js';
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from './redact.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
@@ -110,32 +111,31 @@ export class Gatherer {
     const perService = selecting.flatMap((svc) => {
       const sel = formatSelector(svc.spec.selector);
       return [
-        this.list<Pod>('pods', `/api/v1/namespaces/${ns}/pods`, { labelSelector: sel }).then((p) =>
-          this.add('pods', 'Pod', p),
+        this.list<Pod>('pods', fieldPath('pods', { namespace: ns }), { labelSelector: sel }).then(
+          (p) => this.add('pods', 'Pod', p),
         ),
         this.read('endpointSlices', () =>
-          this.api.get<List<KubeObject>>(
-            `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`,
-            {
-              labelSelector: `kubernetes.io/service-name=${svc.metadata.name}`,
-            },
-          ),
+          this.api.get<List<KubeObject>>(fieldPath('endpointSlices', { namespace: ns }), {
+            labelSelector: `kubernetes.io/service-name=${svc.metadata.name}`,
+          }),
         ).then(async (l) => {
           if (l) return this.add('endpointSlices', 'EndpointSlice', l.items);
           // Older clusters: fall back to the Endpoints object.
           const ep = await this.read(
             'endpoints',
             () =>
-              this.api.get<KubeObject>(`/api/v1/namespaces/${ns}/endpoints/${svc.metadata.name}`),
+              this.api.get<KubeObject>(
+                fieldPath('endpoints', { namespace: ns, name: svc.metadata.name }),
+              ),
             { tolerate404: true },
           );
           if (ep) this.add('endpoints', 'Endpoints', [ep]);
         }),
-        this.list('replicaSets', `/apis/apps/v1/namespaces/${ns}/replicasets`, {
+        this.list('replicaSets', fieldPath('replicaSets', { namespace: ns }), {
           labelSelector: sel,
         }).then((r) => this.add('replicaSets', 'ReplicaSet', r)),
         this.read('podMetrics', () =>
-          this.api.get<List<KubeObject>>(`/apis/metrics.k8s.io/v1beta1/namespaces/${ns}/pods`, {
+          this.api.get<List<KubeObject>>(fieldPath('podMetrics', { namespace: ns }), {
             labelSelector: sel,
           }),
         ).then((l) => l && this.add('podMetrics', 'PodMetrics', l.items)),
@@ -144,23 +144,22 @@ export class Gatherer {
 
     await Promise.all([
       ...perService,
-      this.list('deployments', `/apis/apps/v1/namespaces/${ns}/deployments`).then((d) =>
+      this.list('deployments', fieldPath('deployments', { namespace: ns })).then((d) =>
         this.add('deployments', 'Deployment', d),
       ),
-      this.list('statefulSets', `/apis/apps/v1/namespaces/${ns}/statefulsets`).then((d) =>
+      this.list('statefulSets', fieldPath('statefulSets', { namespace: ns })).then((d) =>
         this.add('statefulSets', 'StatefulSet', d),
       ),
-      this.list(
-        'networkPolicies',
-        `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`,
-      ).then((n) => this.add('networkPolicies', 'NetworkPolicy', n)),
-      this.list('ingresses', `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`).then((i) =>
+      this.list('networkPolicies', fieldPath('networkPolicies', { namespace: ns })).then((n) =>
+        this.add('networkPolicies', 'NetworkPolicy', n),
+      ),
+      this.list('ingresses', fieldPath('ingresses', { namespace: ns })).then((i) =>
         this.add('ingresses', 'Ingress', i),
       ),
-      this.list('hpas', `/apis/autoscaling/v2/namespaces/${ns}/horizontalpodautoscalers`).then(
-        (h) => this.add('hpas', 'HorizontalPodAutoscaler', h),
+      this.list('hpas', fieldPath('hpas', { namespace: ns })).then((h) =>
+        this.add('hpas', 'HorizontalPodAutoscaler', h),
       ),
-      this.list('events', `/api/v1/namespaces/${ns}/events`, { limit: 500 }).then((e) =>
+      this.list('events', fieldPath('events', { namespace: ns }), { limit: 500 }).then((e) =>
         this.add('events', 'Event', e),
       ),
       this.gatherKubeSystem(),
@@ -188,33 +187,33 @@ export class Gatherer {
   ): Promise<Service[] | undefined> {
     const ns = target.namespace;
     const inNs = await this.read('services', () =>
-      this.api.get<List<Service>>(`/api/v1/namespaces/${ns}/services`),
+      this.api.get<List<Service>>(fieldPath('services', { namespace: ns })),
     );
     if (!inNs) return undefined;
     this.add('services', 'Service', inNs.items);
     const byName = (name: string) => inNs.items.filter((s) => s.metadata.name === name);
-    const findElsewhere = async (
-      path: string,
-      field: 'services' | 'deployments' | 'ingresses' | 'pods',
-      kind: string,
-    ) => {
+    const findElsewhere = async (field: 'services' | 'deployments' | 'ingresses' | 'pods') => {
       // Not here: look for the same name in other namespaces, to say where it is.
-      const all = await this.list(field, path, {
+      const all = await this.list(field, fieldPath(field), {
         fieldSelector: `metadata.name=${target.name}`,
         limit: 20,
       });
-      this.add(field, kind, all);
+      this.add(field, fieldInfo(field).kind, all);
     };
     switch (target.kind) {
       case 'Service': {
         const found = byName(target.name);
-        if (found.length === 0) await findElsewhere('/api/v1/services', 'services', 'Service');
+        if (found.length === 0) await findElsewhere('services');
         return found;
       }
       case 'Namespace': {
-        await this.read('namespaces', () => this.api.get<KubeObject>(`/api/v1/namespaces/${ns}`), {
-          tolerate404: true,
-        }).then((n) => n && this.add('namespaces', 'Namespace', [n]));
+        await this.read(
+          'namespaces',
+          () => this.api.get<KubeObject>(fieldPath('namespaces', { name: ns })),
+          {
+            tolerate404: true,
+          },
+        ).then((n) => n && this.add('namespaces', 'Namespace', [n]));
         return inNs.items;
       }
       // The route and the Services it names elsewhere are read by gatherGateway.
@@ -223,27 +222,17 @@ export class Gatherer {
       case 'Deployment':
       case 'Ingress':
       case 'Pod': {
-        const paths = {
-          Deployment: [
-            `/apis/apps/v1/namespaces/${ns}/deployments/${target.name}`,
-            '/apis/apps/v1/deployments',
-            'deployments',
-          ],
-          Ingress: [
-            `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses/${target.name}`,
-            '/apis/networking.k8s.io/v1/ingresses',
-            'ingresses',
-          ],
-          Pod: [`/api/v1/namespaces/${ns}/pods/${target.name}`, '/api/v1/pods', 'pods'],
-        } as const;
-        const [one, all, field] = paths[target.kind];
+        const field = ({ Deployment: 'deployments', Ingress: 'ingresses', Pod: 'pods' } as const)[
+          target.kind
+        ];
+        const one = fieldPath(field, { namespace: ns, name: target.name });
         // An invalid name cannot exist: look for it elsewhere (by field selector, a query
         // parameter) and let the engine say it was not found.
         const obj = this.pathName(target.kind, target.name)
           ? await this.read(field, () => this.api.get<KubeObject>(one), { tolerate404: true })
           : undefined;
         if (!obj) {
-          await findElsewhere(all, field, target.kind);
+          await findElsewhere(field);
           return [];
         }
         this.add(field, target.kind, [obj]);
@@ -253,28 +242,26 @@ export class Gatherer {
   }
 
   private async gatherKubeSystem(): Promise<void> {
-    const ks = '/api/v1/namespaces/kube-system';
+    const ks = { namespace: 'kube-system' };
     await Promise.all([
       this.read('kube-system', () =>
-        this.api.get<List<KubeObject>>(`${ks}/pods`, {
+        this.api.get<List<KubeObject>>(fieldPath('pods', ks), {
           labelSelector: 'k8s-app in (kube-dns,kube-proxy)',
         }),
       ).then((l) => l && this.add('pods', 'Pod', l.items)),
       this.read('kube-system', () =>
-        this.api.get<List<KubeObject>>(
-          '/apis/discovery.k8s.io/v1/namespaces/kube-system/endpointslices',
-          { labelSelector: 'kubernetes.io/service-name=kube-dns' },
-        ),
+        this.api.get<List<KubeObject>>(fieldPath('endpointSlices', ks), {
+          labelSelector: 'kubernetes.io/service-name=kube-dns',
+        }),
       ).then((l) => l && this.add('endpointSlices', 'EndpointSlice', l.items)),
       this.read(
         'kube-system',
-        () =>
-          this.api.get<KubeObject>('/apis/apps/v1/namespaces/kube-system/daemonsets/kube-proxy'),
+        () => this.api.get<KubeObject>(fieldPath('daemonSets', { ...ks, name: 'kube-proxy' })),
         { tolerate404: true },
       ).then((d) => d && this.add('daemonSets', 'DaemonSet', [d])),
       this.read(
         'kube-system',
-        () => this.api.get<KubeObject>('/apis/apps/v1/namespaces/kube-system/deployments/coredns'),
+        () => this.api.get<KubeObject>(fieldPath('deployments', { ...ks, name: 'coredns' })),
         { tolerate404: true },
       ).then((d) => d && this.add('deployments', 'Deployment', [d])),
     ]);
@@ -283,7 +270,7 @@ export class Gatherer {
   private async gatherMesh(ns: string): Promise<void> {
     const group = await this.read('virtualServices', () =>
       this.api.get<{ versions?: { version: string }[]; preferredVersion?: { version: string } }>(
-        '/apis/networking.istio.io',
+        groupPath(fieldInfo('virtualServices').group),
       ),
     );
     if (!group) {
@@ -301,11 +288,11 @@ export class Gatherer {
     await Promise.all([
       this.list(
         'virtualServices',
-        `/apis/networking.istio.io/${v}/namespaces/${ns}/virtualservices`,
+        fieldPath('virtualServices', { version: v, namespace: ns }),
       ).then((l) => this.add('virtualServices', 'VirtualService', l)),
       this.list(
         'destinationRules',
-        `/apis/networking.istio.io/${v}/namespaces/${ns}/destinationrules`,
+        fieldPath('destinationRules', { version: v, namespace: ns }),
       ).then((l) => this.add('destinationRules', 'DestinationRule', l)),
     ]);
   }
@@ -324,13 +311,13 @@ export class Gatherer {
     );
     if (unmatched.length > 0) {
       work.push(
-        this.list('pods', `/api/v1/namespaces/${ns}/pods`, { limit: 500 }).then((p) =>
+        this.list('pods', fieldPath('pods', { namespace: ns }), { limit: 500 }).then((p) =>
           this.add('pods', 'Pod', p),
         ),
       );
       for (const s of unmatched)
         work.push(
-          this.list('pods', '/api/v1/pods', {
+          this.list('pods', fieldPath('pods'), {
             labelSelector: formatSelector(s.spec.selector),
             limit: 20,
           }).then((p) => this.add('pods', 'Pod', p)),
@@ -343,7 +330,7 @@ export class Gatherer {
       .slice(0, MAX_NODES);
     for (const n of nodes)
       work.push(
-        this.read('nodes', () => this.api.get<KubeObject>(`/api/v1/nodes/${n}`), {
+        this.read('nodes', () => this.api.get<KubeObject>(fieldPath('nodes', { name: n })), {
           tolerate404: true,
         }).then((o) => o && this.add('nodes', 'Node', [o])),
       );
@@ -358,7 +345,7 @@ export class Gatherer {
       work.push(
         this.read(
           'pvcs',
-          () => this.api.get<KubeObject>(`/api/v1/namespaces/${ns}/persistentvolumeclaims/${c}`),
+          () => this.api.get<KubeObject>(fieldPath('pvcs', { namespace: ns, name: c })),
           { tolerate404: true },
         ).then((o) => o && this.add('pvcs', 'PersistentVolumeClaim', [o])),
       );
@@ -371,7 +358,7 @@ export class Gatherer {
       work.push(
         this.read(
           'daemonSets',
-          () => this.api.get<KubeObject>(`/apis/apps/v1/namespaces/${ns}/daemonsets/${d}`),
+          () => this.api.get<KubeObject>(fieldPath('daemonSets', { namespace: ns, name: d })),
           { tolerate404: true },
         ).then((o) => o && this.add('daemonSets', 'DaemonSet', [o])),
       );
@@ -379,7 +366,7 @@ export class Gatherer {
     const ingresses = this.snapshot.ingresses.filter((i) => i.metadata.namespace === ns);
     if (ingresses.length > 0) {
       work.push(
-        this.list('ingressClasses', '/apis/networking.k8s.io/v1/ingressclasses').then((l) =>
+        this.list('ingressClasses', fieldPath('ingressClasses')).then((l) =>
           this.add('ingressClasses', 'IngressClass', l),
         ),
       );
@@ -387,7 +374,7 @@ export class Gatherer {
       for (const labelSelector of INGRESS_CONTROLLER_SELECTORS)
         work.push(
           this.read('pods', () =>
-            this.api.get<List<KubeObject>>('/api/v1/pods', { labelSelector, limit: 50 }),
+            this.api.get<List<KubeObject>>(fieldPath('pods'), { labelSelector, limit: 50 }),
           ).then((l) => l && this.add('pods', 'Pod', l.items)),
         );
       const secrets = new Set(
@@ -396,11 +383,13 @@ export class Gatherer {
         ),
       );
       for (const s of [...secrets].filter((x) => this.pathName('Secret', x)))
-        work.push(this.readMetadata('secrets', 'Secret', `/api/v1/namespaces/${ns}/secrets/${s}`));
+        work.push(
+          this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name: s })),
+        );
     }
     if (this.snapshot.networkPolicies.length > 0) {
       work.push(
-        this.list('namespaces', '/api/v1/namespaces').then((l) =>
+        this.list('namespaces', fieldPath('namespaces')).then((l) =>
           this.add('namespaces', 'Namespace', l),
         ),
       );
@@ -422,7 +411,7 @@ export class Gatherer {
             this.readMetadata(
               'configMaps',
               'ConfigMap',
-              `/api/v1/namespaces/${ns}/configmaps/${name}`,
+              fieldPath('configMaps', { namespace: ns, name }),
             ),
           );
         for (const name of new Set(
@@ -432,7 +421,7 @@ export class Gatherer {
           ].filter((n): n is string => Boolean(n) && this.pathName('Secret', n as string)),
         ))
           work.push(
-            this.readMetadata('secrets', 'Secret', `/api/v1/namespaces/${ns}/secrets/${name}`),
+            this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name })),
           );
       }
     }
@@ -476,7 +465,7 @@ export class Gatherer {
         const base = { namespace: p.metadata.namespace ?? '', pod: p.metadata.name, container: c };
         try {
           const text = await this.api.getText(
-            `/api/v1/namespaces/${base.namespace}/pods/${p.metadata.name}/log`,
+            `${fieldPath('pods', { namespace: base.namespace, name: p.metadata.name })}/log`,
             {
               container: c,
               previous: true,

@@ -184,3 +184,16 @@ export function pathOf(
   const ns = opts.namespace !== undefined ? `/namespaces/${opts.namespace}` : '';
   return `${base}${ns}/${info.plural}${opts.name !== undefined ? `/${opts.name}` : ''}`;
 }
+
+/** `pathOf` for the kind behind a snapshot field. */
+export function fieldPath(
+  field: ResourceKind,
+  opts: { namespace?: string; name?: string; version?: string } = {},
+): string {
+  return pathOf(fieldInfo(field), opts);
+}
+
+/** The discovery path of an API group (its served versions). */
+export function groupPath(group: string): string {
+  return `/apis/${group}`;
+}

@@ -18,8 +18,12 @@ import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseQuantity } from '../diagnosis/model/quantity.js';
-import { REMEDIATION_IDS, type RemediationId } from '../remediation/plan-types.js';
-import type { PlanBounds } from '../remediation/plans.js';
+import {
+  REMEDIATION_IDS,
+  type RemediationId,
+  isRemediationId,
+} from '../diagnosis/fixes/registry.js';
+import type { PlanBounds } from '../diagnosis/fixes/types.js';
 
 export class PolicyError extends Error {}
 
@@ -68,15 +72,13 @@ const memoryQuantity = z.string().refine((q) => (parseQuantity(q) ?? 0) >= 1024 
   message: 'expected a memory quantity of at least 1Mi, such as 512Mi or 4Gi',
 });
 
-const remediationId = z.string().refine((v) => (REMEDIATION_IDS as readonly string[]).includes(v), {
+const remediationId = z.string().refine(isRemediationId, {
   message: `unknown remediation id; expected one of ${REMEDIATION_IDS.join(', ')}`,
 });
 
-const remediationRef = z
-  .string()
-  .refine((v) => v === '*' || (REMEDIATION_IDS as readonly string[]).includes(v), {
-    message: `unknown remediation id; expected '*' or one of ${REMEDIATION_IDS.join(', ')}`,
-  });
+const remediationRef = z.string().refine((v) => v === '*' || isRemediationId(v), {
+  message: `unknown remediation id; expected '*' or one of ${REMEDIATION_IDS.join(', ')}`,
+});
 
 const boundsSchema = z.strictObject({
   maxReplicas: z.number().int().min(0).max(10_000).optional(),

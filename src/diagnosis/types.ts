@@ -1,6 +1,6 @@
 import type { Service } from '../cluster/k8s-types.js';
 import type { ResourceKind, Snapshot } from '../cluster/snapshot.js';
-import type { RemediationPlan } from '../remediation/plan-types.js';
+import type { RemediationPlan } from './fixes/types.js';
 import type { DiagnosisContext } from './context.js';
 import type { CheckId } from './registry.js';
 

@@ -2,8 +2,8 @@
 // these schemas before acting: a job is an edge like any HTTP body.
 import { z } from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
-import { REMEDIATION_IDS } from '../remediation/plan-types.js';
-import type { RemediationPlan } from '../remediation/plan-types.js';
+import { isRemediationId } from '../diagnosis/fixes/registry.js';
+import type { RemediationPlan } from '../diagnosis/fixes/types.js';
 import type { Block } from '../slack/blocks/text.js';
 import { TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
 
@@ -42,11 +42,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 
 const BlocksSchema = z.array(z.custom<Block>((b) => isRecord(b) && typeof b.type === 'string'));
 const PlanSchema = z.custom<RemediationPlan>(
-  (p) =>
-    isRecord(p) &&
-    (REMEDIATION_IDS as readonly unknown[]).includes(p.id) &&
-    isRecord(p.object) &&
-    isRecord(p.mutation),
+  (p) => isRecord(p) && isRemediationId(p.id) && isRecord(p.object) && isRecord(p.mutation),
   { message: 'not a remediation plan' },
 );
 const Text = z.string().min(1).max(40_000);

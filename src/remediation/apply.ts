@@ -4,7 +4,7 @@
 // is turned into words by comparing the pinned values with the object as it is now.
 import { KubeApiError, type KubeApi } from '../cluster/client.js';
 import type { KubeObject } from '../cluster/k8s-types.js';
-import { kindInfo } from '../cluster/kinds.js';
+import { kindInfo, pathOf } from '../cluster/kinds.js';
 import {
   type FieldChange,
   diffValues,
@@ -15,7 +15,7 @@ import {
   renderChanges,
   valueAt,
 } from './diff.js';
-import type { JsonPatchOp, Mutation, ObjectAddress } from './plan-types.js';
+import type { JsonPatchOp, Mutation, ObjectAddress } from '../diagnosis/fixes/types.js';
 
 export const FIELD_MANAGER = 'kubemedic';
 
@@ -33,27 +33,18 @@ export class MutationError extends Error {
   }
 }
 
-const PLURAL: Record<string, string> = {
-  Service: 'services',
-  Deployment: 'deployments',
-  StatefulSet: 'statefulsets',
-  DaemonSet: 'daemonsets',
-  Ingress: 'ingresses',
-  NetworkPolicy: 'networkpolicies',
-  ReplicaSet: 'replicasets',
-  Pod: 'pods',
-  ConfigMap: 'configmaps',
-  Secret: 'secrets',
-};
-
-/** The REST path of an object (or of its collection when `name` is false). */
+/**
+ * The REST path of an object (or of its collection when `name` is false): the kinds table's plural
+ * at the version the plan carries (the version the object was read at, discovered for some APIs).
+ */
 export function resourcePath(addr: ObjectAddress, withName = true): string {
-  const plural = PLURAL[addr.kind] ?? kindInfo(addr.kind)?.plural ?? `${addr.kind.toLowerCase()}s`;
-  const base = addr.apiVersion.includes('/')
-    ? `/apis/${addr.apiVersion}`
-    : `/api/${addr.apiVersion}`;
-  const ns = addr.namespace ? `/namespaces/${addr.namespace}` : '';
-  return `${base}${ns}/${plural}${withName ? `/${addr.name}` : ''}`;
+  const info = kindInfo(addr.kind);
+  if (!info) throw new MutationError(`kubemedic does not know the API of ${addr.kind}`);
+  const version = addr.apiVersion.split('/').pop() ?? info.version;
+  return pathOf(
+    { ...info, version },
+    { namespace: addr.namespace || undefined, name: withName ? addr.name : undefined },
+  );
 }
 
 export function describeObject(addr: Pick<ObjectAddress, 'kind' | 'name' | 'namespace'>): string {

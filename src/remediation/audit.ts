@@ -3,7 +3,7 @@
 // entries, and read back newest first (`kubemedic audit`).
 import type { Redis } from 'ioredis';
 import { redactDeep } from '../redact.js';
-import type { Mutation } from './plan-types.js';
+import type { Mutation } from '../diagnosis/fixes/types.js';
 import type { RemediationStep, StepKind } from './steps.js';
 
 export interface AuditEntry {

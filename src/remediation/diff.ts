@@ -3,7 +3,7 @@
 // JSON-patch ops already name the paths; this walks below them to the leaves that differ.
 import type { KubeObject } from '../cluster/k8s-types.js';
 import { redactDeep } from '../redact.js';
-import type { JsonPatchOp, Mutation, ObjectAddress } from './plan-types.js';
+import type { JsonPatchOp, Mutation, ObjectAddress } from '../diagnosis/fixes/types.js';
 
 export interface FieldChange {
   /** Human path, e.g. `spec.selector.app` or `metadata.annotations["kubectl.kubernetes.io/restartedAt"]`. */

@@ -29,8 +29,8 @@ import {
 } from './apply.js';
 import { type AuditInput, AuditLog } from './audit.js';
 import { type AppliedChange, type PlanRecord, type PlanStore, requestersOf } from './plan-store.js';
-import type { Mutation, RemediationPlan } from './plan-types.js';
-import { clampToBounds, restamp } from './plans.js';
+import type { Mutation, RemediationPlan } from '../diagnosis/fixes/types.js';
+import { fixOf } from '../diagnosis/fixes/registry.js';
 import { redactDeep } from '../redact.js';
 import {
   type Change,
@@ -257,7 +257,8 @@ async function approve(
       expiresAt: record.expiresAt,
       ttlMinutes: Math.round(store.ttlSeconds / 60),
     });
-  const bounded = clampToBounds(record.plan, auth.bounds);
+  const fix = fixOf(record.plan.id);
+  const bounded = fix.clamp?.(record.plan, auth.bounds) ?? { ok: true, plan: record.plan };
   if (!bounded.ok) return click.refuse({ code: 'out-of-bounds', reason: bounded.reason });
 
   const needed = auth.requiredApprovals;
@@ -284,7 +285,7 @@ async function approve(
     return { kind: 'awaiting-approval', approvals: approvals.length, needed };
   }
   // Restarts carry the time they are applied, as kubectl's do.
-  const plan = restamp(bounded.plan, now);
+  const plan = fix.restamp?.(bounded.plan, now) ?? bounded.plan;
   return applyClaimed(click, claim.record, plan, bounded.clamped);
 }
 
@@ -398,7 +399,7 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
     return click.refuse({
       code: 'not-undoable',
       title: record.plan.title,
-      restart: record.plan.id === 'rollout-restart' || record.plan.id === 'restart-coredns',
+      why: fixOf(record.plan.id).whyNot ?? 'the plan has no inverse',
     });
   const claimed = await store.move(record.id, 'applied', 'undoing', '', {
     user: click.user,

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Target } from '../diagnosis/types.js';
-import type { Mutation, RemediationPlan } from './plan-types.js';
+import type { Mutation, RemediationPlan } from '../diagnosis/fixes/types.js';
 
 export const PLAN_STATES = [
   'pending',

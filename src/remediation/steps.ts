@@ -17,7 +17,7 @@ export type Refusal =
   /** The policy's bounds forbid the change (e.g. more replicas than allowed). */
   | { code: 'out-of-bounds'; reason: string }
   | { code: 'already-approved'; needed: number; have: number }
-  | { code: 'not-undoable'; title: string; restart: boolean };
+  | { code: 'not-undoable'; title: string; why: string };
 
 /** Which change a dry run, a stale plan or a failure was about. */
 export type Change = 'fix' | 'undo';
@@ -86,7 +86,7 @@ function refusalWords<T>(r: Refusal, v: Voice<T>): T {
     case 'already-approved':
       return v.say`You already approved this fix; it needs ${r.needed} approvals from different people (${r.have} so far).`;
     case 'not-undoable':
-      return v.say`${r.title} cannot be undone: ${r.restart ? 'a restart leaves no previous state to return to' : 'the plan has no inverse'}.`;
+      return v.say`${r.title} cannot be undone: ${r.why}.`;
   }
 }
 

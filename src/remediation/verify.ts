@@ -5,7 +5,7 @@
 import type { KubeApi } from '../cluster/client.js';
 import type { Finding, Report, Target } from '../diagnosis/types.js';
 import { diagnoseLive } from '../engine.js';
-import type { RemediationPlan } from './plan-types.js';
+import type { RemediationPlan } from '../diagnosis/fixes/types.js';
 import { type Attempt, type PollOptions, poll } from './poll.js';
 
 export interface Verification {

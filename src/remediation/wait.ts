@@ -3,8 +3,9 @@
 // read-only identity, with the same verbs the gatherer uses.
 import type { KubeApi } from '../cluster/client.js';
 import type { Condition, KubeObject } from '../cluster/k8s-types.js';
+import { fieldPath } from '../cluster/kinds.js';
 import type { Target } from '../diagnosis/types.js';
-import type { ObjectAddress, RemediationPlan } from './plan-types.js';
+import type { ObjectAddress, RemediationPlan } from '../diagnosis/fixes/types.js';
 import { resourcePath } from './apply.js';
 import { type Attempt, type PollOptions, poll } from './poll.js';
 
@@ -170,10 +171,9 @@ interface SliceList {
 
 /** Ready endpoints of a Service, from its EndpointSlices (a nil `ready` means ready). */
 export async function readyEndpoints(api: KubeApi, namespace: string, service: string) {
-  const list = await api.get<SliceList>(
-    `/apis/discovery.k8s.io/v1/namespaces/${namespace}/endpointslices`,
-    { labelSelector: `kubernetes.io/service-name=${service}` },
-  );
+  const list = await api.get<SliceList>(fieldPath('endpointSlices', { namespace }), {
+    labelSelector: `kubernetes.io/service-name=${service}`,
+  });
   return list.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready !== false)
     .length;
 }

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotFromFiles } from '../../src/cluster/from-file.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { type Report, TARGET_KINDS, type TargetKind } from '../../src/diagnosis/types.js';
-import { REMEDIATION_IDS } from '../../src/remediation/plan-types.js';
+import { REMEDIATION_IDS } from '../../src/diagnosis/fixes/registry.js';
 import { loadScenarios } from '../scenarios/support/schema.js';
 
 /** What an attacker puts in a name: every character a shell treats specially. */

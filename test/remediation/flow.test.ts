@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../src/cluster/client.js';
 import { NO_POLICY_REASON, approversPolicy, parsePolicy } from '../../src/config/policy.js';
 import { UNKNOWN_PLAN_REASON, runRemediationAction } from '../../src/remediation/flow.js';
-import type { RemediationPlan } from '../../src/remediation/plan-types.js';
+import type { RemediationPlan } from '../../src/diagnosis/fixes/types.js';
 import { SlackUsergroupDirectory } from '../../src/slack/usergroups.js';
 import {
   apply,

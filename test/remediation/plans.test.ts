@@ -4,19 +4,22 @@ import { describe, expect, it } from 'vitest';
 import type { Deployment, ReplicaSet } from '../../src/cluster/k8s-types.js';
 import { pinInverse, staleReason } from '../../src/remediation/apply.js';
 import { mutationChanges, renderChanges } from '../../src/remediation/diff.js';
-import type { JsonPatchOp } from '../../src/remediation/plan-types.js';
-import {
-  RESTARTED_AT,
-  allowNetpolPort,
-  clampToBounds,
-  patchResources,
-  patchRolloutStrategy,
-  patchServiceSelector,
-  restamp,
-  rolloutRestart,
-  rolloutUndo,
-  scaleWorkload,
-} from '../../src/remediation/plans.js';
+import { allowNetpolPort } from '../../src/diagnosis/fixes/allow-netpol-port.js';
+import type { PlanBounds } from '../../src/diagnosis/fixes/define.js';
+import { patchResources } from '../../src/diagnosis/fixes/patch-resources.js';
+import { patchRolloutStrategy } from '../../src/diagnosis/fixes/patch-rollout-strategy.js';
+import { patchServiceSelector } from '../../src/diagnosis/fixes/patch-service-selector.js';
+import { fixOf } from '../../src/diagnosis/fixes/registry.js';
+import { RESTARTED_AT } from '../../src/diagnosis/fixes/restart.js';
+import { rolloutRestart } from '../../src/diagnosis/fixes/rollout-restart.js';
+import { rolloutUndo } from '../../src/diagnosis/fixes/rollout-undo.js';
+import { scaleWorkload } from '../../src/diagnosis/fixes/scale-workload.js';
+import type { JsonPatchOp, RemediationPlan } from '../../src/diagnosis/fixes/types.js';
+
+/** What the approval runtime does with a plan: the fix's clamp and restamp, when it has them. */
+const clampToBounds = (plan: RemediationPlan, b: PlanBounds) =>
+  fixOf(plan.id).clamp?.(plan, b) ?? { ok: true, plan };
+const restamp = (plan: RemediationPlan, at: Date) => fixOf(plan.id).restamp?.(plan, at) ?? plan;
 
 const bounds = (maxReplicas: number, maxMemory = '4Gi', bytes = 4 * 1024 ** 3) => ({
   maxReplicas,
@@ -184,6 +187,44 @@ describe('bounds', () => {
       ok: false,
       reason: expect.stringMatching(/at most 128Mi and app in Deployment web already has 128Mi/),
     });
+  });
+});
+
+describe("bounds from the plan's parameters", () => {
+  const d = deployment();
+
+  it('rebuilds from the typed parameters, not from the patch text', () => {
+    const plan = scaleWorkload('Deployment', d, 5, ['pod.no-pods']);
+    // A patch edited after the plan was built (or written by hand) does not steer the clamp.
+    const edited: RemediationPlan = {
+      ...plan,
+      mutation: { type: 'json-patch', ops: [{ op: 'test', path: '/spec/replicas', value: 99 }] },
+    };
+    const clamped = clampToBounds(edited, bounds(3));
+    if (!clamped.ok) throw new Error(clamped.reason);
+    expect(ops(clamped.plan)[0]).toEqual({ op: 'test', path: '/spec/replicas', value: 2 });
+    expect(clamped.plan.params).toEqual({ kind: 'Deployment', from: 2, replicas: 3 });
+  });
+
+  it('refuses a bounded plan stored without parameters (made before they were kept)', () => {
+    for (const plan of [
+      scaleWorkload('Deployment', d, 5, ['pod.no-pods']),
+      patchResources('Deployment', d, 0, '512Mi', 512 * 1024 ** 2, ['pod.oom-killed']),
+    ]) {
+      const stored = JSON.parse(JSON.stringify({ ...plan, params: undefined })) as RemediationPlan;
+      expect(clampToBounds(stored, bounds(10)), plan.id).toEqual({
+        ok: false,
+        reason: expect.stringMatching(/carries no parameters .* diagnose again/),
+      });
+      // Parameters of the wrong shape are no better than none.
+      const bad = { ...plan, params: { ...plan.params, kind: 'Pod' } };
+      expect(clampToBounds(bad, bounds(10)).ok, plan.id).toBe(false);
+    }
+  });
+
+  it('leaves fixes without bounds alone', () => {
+    const plan = patchRolloutStrategy(d, ['rollout.unsafe-strategy']);
+    expect(clampToBounds(plan, bounds(0, '1Mi', 1024 ** 2))).toEqual({ ok: true, plan });
   });
 });
 

@@ -18,7 +18,7 @@ import {
   runRemediationAction,
 } from '../../src/remediation/flow.js';
 import { type PlanRecord, PlanStore } from '../../src/remediation/plan-store.js';
-import type { RemediationId, RemediationPlan } from '../../src/remediation/plan-types.js';
+import type { RemediationId, RemediationPlan } from '../../src/diagnosis/fixes/types.js';
 import type { Mrkdwn } from '../../src/slack/blocks/text.js';
 import { type RemediationNotifier, slackReporter } from '../../src/slack/notifier.js';
 import { afterAll, beforeAll } from 'vitest';

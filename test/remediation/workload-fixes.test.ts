@@ -265,7 +265,7 @@ describe('scale-workload (the Deployment is scaled to 0), bounded by the policy'
         'test-policy.yaml',
       );
     const plan = await planFor(ids.reader, target, 'pod.no-pods', 'scale-workload');
-    expect(plan.bounds?.replicas).toBe(2);
+    expect(plan.params?.replicas).toBe(2);
 
     const refused = await savePlan(fx.store, plan, target);
     const notify = new RecordingNotifier();

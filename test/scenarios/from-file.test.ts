@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/index.js';
 import { CHECK_IDS } from '../../src/diagnosis/registry.js';
 import type { Report } from '../../src/diagnosis/types.js';
+import { cli } from '../support/cli.js';
 import { repoRoot } from '../support/cluster.js';
 import { expectReport, expectedExitCode } from './support/expect.js';
 import { loadScenario, loadScenarios } from './support/schema.js';
@@ -17,17 +17,6 @@ import { loadScenario, loadScenarios } from './support/schema.js';
 const run = promisify(execFile);
 const scenarios = loadScenarios();
 const bin = join(repoRoot, 'bin', 'kubemedic.js');
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(argv, {
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    isTTY: false,
-  });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Runs the built CLI as a user does; resolves with its exit code and output, never rejects. */
 async function spawnCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { evidence } from '../../src/diagnosis/model/evidence.js';
 import type { Finding, Layer, Report } from '../../src/diagnosis/types.js';
 import type { PlanRecord, PlanState } from '../../src/remediation/plan-store.js';
-import type { RemediationPlan } from '../../src/remediation/plan-types.js';
+import type { RemediationPlan } from '../../src/diagnosis/fixes/types.js';
 import { parseClick } from '../../src/slack/actions/remediation.js';
 import { renderParent } from '../../src/slack/blocks/parent.js';
 import { renderPlanCard } from '../../src/slack/blocks/plan-card.js';

@@ -3,10 +3,10 @@
 // route that was recreated or edited since the diagnosis is refused, not patched.
 import type { GatewayRoute } from '../../cluster/k8s-types.js';
 import { apiVersionOf, fieldInfo } from '../../cluster/kinds.js';
-import type { JsonPatchOp, RemediationPlan } from '../../remediation/plan-types.js';
-import { shellJoin } from '../../shell.js';
 import type { CheckId } from '../types.js';
 import { type FixDef, defineFix } from './define.js';
+import { address, jsonPatch, patchCommand, sameObject } from './shared.js';
+import type { JsonPatchOp, RemediationPlan } from './types.js';
 
 export interface RouteBackendChange {
   route: GatewayRoute;
@@ -46,13 +46,13 @@ function setOps(
 
 export const patchRouteBackend: FixDef<'patch-route-backend', [RouteBackendChange]> = defineFix({
   id: 'patch-route-backend',
+  meaning: "point the HTTPRoute's backendRef at the Service (and port) that serves it",
+  offeredBy: ['gateway.backend-missing', 'gateway.backend-port-mismatch'],
   kinds: [{ kind: 'HTTPRoute', verbs: ['get', 'patch'] }],
   undoable: true,
   build({ route, path, current, wanted, checks }: RouteBackendChange): RemediationPlan {
     const info = fieldInfo('httpRoutes');
-    const uid: JsonPatchOp[] = route.metadata.uid
-      ? [{ op: 'test', path: '/metadata/uid', value: route.metadata.uid }]
-      : [];
+    const uid = sameObject(route);
     const ops = [...uid, ...setOps(path, current, wanted)];
     const inverse: JsonPatchOp[] =
       current.port === undefined
@@ -65,36 +65,18 @@ export const patchRouteBackend: FixDef<'patch-route-backend', [RouteBackendChang
           ]
         : [...uid, ...setOps(path, wanted, { name: current.name, port: current.port })];
     const name = route.metadata.name;
-    const ns = route.metadata.namespace ?? '';
-    const argv = [
-      'kubectl',
-      'patch',
-      info.kubectl,
-      name,
-      '-n',
-      ns,
-      '--type=json',
-      '-p',
-      JSON.stringify(ops),
-    ];
     const was = `${current.name}:${current.port ?? '?'}`;
     return {
       id: 'patch-route-backend',
       title: `Point HTTPRoute ${name} at Service ${wanted.name}:${wanted.port} (was ${was})`,
       risk: 'low',
-      object: {
-        kind: info.kind,
-        // The version the route was read at (discovered), else the table's.
-        apiVersion: route.apiVersion ?? apiVersionOf(info),
-        namespace: route.metadata.namespace,
-        name,
-      },
-      mutation: { type: 'json-patch', ops },
-      kubectl: shellJoin(argv),
-      kubectlArgv: argv,
+      // The version the route was read at (discovered), else the table's.
+      object: { ...address(info.kind, route), apiVersion: route.apiVersion ?? apiVersionOf(info) },
+      mutation: jsonPatch(ops),
+      ...patchCommand(info.kind, route, ops),
       expectedEffect: `the gateway sends this rule's traffic to Service ${wanted.name} on port ${wanted.port}.`,
       precondition: `the backendRef is still ${was} and the route has not been recreated`,
-      inverse: { type: 'json-patch', ops: inverse },
+      inverse: jsonPatch(inverse),
       verify: { waitFor: 'endpoints-ready', checks },
     };
   },

@@ -3,7 +3,7 @@
 // (timeline, skipped checks, how to reproduce). Every message stays within Slack's limits.
 import { describeTarget } from '../../diagnosis/target.js';
 import type { Finding, Layer, Report } from '../../diagnosis/types.js';
-import type { RemediationPlan } from '../../remediation/plan-types.js';
+import type { RemediationPlan } from '../../diagnosis/fixes/types.js';
 import { shellJoin } from '../../shell.js';
 import {
   type Block,

@@ -8,7 +8,7 @@ import { controllerUnhealthy } from '../../../src/diagnosis/checks/ingress/contr
 import { tlsSecretMissing } from '../../../src/diagnosis/checks/ingress/tls-secret-missing.js';
 import { DiagnosisContext } from '../../../src/diagnosis/context.js';
 import type { Target } from '../../../src/diagnosis/types.js';
-import type { RemediationPlan } from '../../../src/remediation/plan-types.js';
+import type { RemediationPlan } from '../../../src/diagnosis/fixes/types.js';
 import { CHECKS } from '../../../src/diagnosis/registry.js';
 
 const ingressChecks = CHECKS.filter((c) => c.layer === 'ingress');

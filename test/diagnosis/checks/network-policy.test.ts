@@ -10,7 +10,7 @@ import { emptySnapshot, type Snapshot } from '../../../src/cluster/snapshot.js';
 import { dnsEgressBlocked } from '../../../src/diagnosis/checks/netpol/dns-egress-blocked.js';
 import { ingressBlocked } from '../../../src/diagnosis/checks/netpol/ingress-blocked.js';
 import { DiagnosisContext } from '../../../src/diagnosis/context.js';
-import type { RemediationPlan } from '../../../src/remediation/plan-types.js';
+import type { RemediationPlan } from '../../../src/diagnosis/fixes/types.js';
 import { CHECKS } from '../../../src/diagnosis/registry.js';
 
 const networkPolicyChecks = CHECKS.filter((c) => c.layer === 'network-policy');

@@ -78,7 +78,7 @@ describe('pod checks', () => {
     expect(f?.title).toContain('memory limit 256Mi, request 128Mi');
     expect(f?.remediations[0]).toMatchObject({
       id: 'patch-resources',
-      bounds: { memoryBytes: 512 * 1024 ** 2 },
+      params: { memoryLimit: '512Mi', memoryBytes: 512 * 1024 ** 2 },
     });
     expect(crashloop.run(ctx)).toEqual([]);
   });

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { CHECK_IDS } from '../../../src/diagnosis/registry.js';
-import { REMEDIATION_IDS } from '../../../src/remediation/plan-types.js';
+import { REMEDIATION_IDS } from '../../../src/diagnosis/fixes/registry.js';
 
 export const scenariosDir = join(import.meta.dirname, '..');
 

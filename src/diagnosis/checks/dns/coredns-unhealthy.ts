@@ -1,4 +1,4 @@
-import { rolloutRestart } from '../../../remediation/plans.js';
+import { rolloutRestart } from '../../fixes/rollout-restart.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

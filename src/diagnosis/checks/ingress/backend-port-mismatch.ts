@@ -1,4 +1,4 @@
-import { patchIngressBackend } from '../../../remediation/plans.js';
+import { patchIngressBackend } from '../../fixes/patch-ingress-backend.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

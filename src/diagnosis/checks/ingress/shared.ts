@@ -2,7 +2,7 @@
 import { isNearName, uniqueNearest } from '../../model/names.js';
 import type { Ingress, Pod, Service, ServicePort } from '../../../cluster/k8s-types.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
-import { pointer } from '../../../remediation/plans.js';
+import { pointer } from '../../fixes/shared.js';
 import { type DiagnosisContext } from '../../context.js';
 import { evidence } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';

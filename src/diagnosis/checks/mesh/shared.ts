@@ -6,7 +6,7 @@ import type {
   VirtualService,
 } from '../../../cluster/k8s-types.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
-import { pointer } from '../../../remediation/plans.js';
+import { pointer } from '../../fixes/shared.js';
 import { type DiagnosisContext } from '../../context.js';
 import { evidence } from '../../model/evidence.js';
 import type { Evidence } from '../../types.js';

@@ -1,6 +1,6 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
-import type { RemediationPlan } from '../../../remediation/plan-types.js';
-import { allowNetpolPort } from '../../../remediation/plans.js';
+import type { RemediationPlan } from '../../fixes/types.js';
+import { allowNetpolPort } from '../../fixes/allow-netpol-port.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

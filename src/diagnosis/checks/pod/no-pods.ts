@@ -1,4 +1,4 @@
-import { scaleWorkload } from '../../../remediation/plans.js';
+import { scaleWorkload } from '../../fixes/scale-workload.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

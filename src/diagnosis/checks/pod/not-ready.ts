@@ -1,5 +1,5 @@
-import type { RemediationPlan } from '../../../remediation/plan-types.js';
-import { addStartupProbe } from '../../../remediation/plans.js';
+import type { RemediationPlan } from '../../fixes/types.js';
+import { addStartupProbe } from '../../fixes/add-startup-probe.js';
 import { ref } from '../../model/objects.js';
 import { isPodReady } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

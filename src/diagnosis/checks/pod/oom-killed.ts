@@ -1,5 +1,5 @@
-import type { RemediationPlan } from '../../../remediation/plan-types.js';
-import { patchResources } from '../../../remediation/plans.js';
+import type { RemediationPlan } from '../../fixes/types.js';
+import { patchResources } from '../../fixes/patch-resources.js';
 import { ref } from '../../model/objects.js';
 import { formatBytes } from '../../model/quantity.js';
 import { parseQuantity } from '../../model/quantity.js';

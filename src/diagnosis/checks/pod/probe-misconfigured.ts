@@ -1,5 +1,5 @@
 import type { ContainerStatus } from '../../../cluster/k8s-types.js';
-import { addStartupProbe } from '../../../remediation/plans.js';
+import { addStartupProbe } from '../../fixes/add-startup-probe.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { isPodReady } from '../../model/pods.js';

@@ -1,5 +1,6 @@
-import type { RemediationPlan } from '../../../remediation/plan-types.js';
-import { patchResources, scaleWorkload } from '../../../remediation/plans.js';
+import type { RemediationPlan } from '../../fixes/types.js';
+import { patchResources } from '../../fixes/patch-resources.js';
+import { scaleWorkload } from '../../fixes/scale-workload.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { formatBytes } from '../../model/quantity.js';

@@ -1,7 +1,8 @@
 // Helpers shared by the pod checks.
 import type { Container, ContainerStatus, Pod } from '../../../cluster/k8s-types.js';
-import type { RemediationPlan } from '../../../remediation/plan-types.js';
-import { rolloutRestart, rolloutUndo } from '../../../remediation/plans.js';
+import type { RemediationPlan } from '../../fixes/types.js';
+import { rolloutRestart } from '../../fixes/rollout-restart.js';
+import { rolloutUndo } from '../../fixes/rollout-undo.js';
 import { type DiagnosisContext, type Workload } from '../../context.js';
 import { evidence } from '../../model/evidence.js';
 import { formatSelector } from '../../model/labels.js';

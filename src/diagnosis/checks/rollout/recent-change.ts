@@ -1,4 +1,4 @@
-import { rolloutUndo } from '../../../remediation/plans.js';
+import { rolloutUndo } from '../../fixes/rollout-undo.js';
 import { ref } from '../../model/objects.js';
 import { ago } from '../../model/evidence.js';
 import { evidence } from '../../model/evidence.js';

@@ -1,4 +1,4 @@
-import { patchRolloutStrategy } from '../../../remediation/plans.js';
+import { patchRolloutStrategy } from '../../fixes/patch-rollout-strategy.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

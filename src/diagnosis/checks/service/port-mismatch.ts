@@ -1,5 +1,5 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
-import { patchServiceTargetPort } from '../../../remediation/plans.js';
+import { patchServiceTargetPort } from '../../fixes/patch-service-target-port.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';

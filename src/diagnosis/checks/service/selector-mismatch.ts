@@ -1,5 +1,5 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
-import { patchServiceSelector } from '../../../remediation/plans.js';
+import { patchServiceSelector } from '../../fixes/patch-service-selector.js';
 import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';

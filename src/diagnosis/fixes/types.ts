@@ -1,21 +1,12 @@
-import type { KubeObject } from '../cluster/k8s-types.js';
-import type { CheckId, ObjectRef } from '../diagnosis/types.js';
+// The vocabulary of a fix plan: what it changes, how to undo it, how to tell it worked. Plans are
+// built by the fixes beside the checks (diagnosis/fixes/) and carried out by the approval runtime
+// (remediation/), which reads these types and nothing else of the diagnosis' internals.
+import type { KubeObject } from '../../cluster/k8s-types.js';
+import type { CheckId } from '../registry.js';
+import type { ObjectRef } from '../types.js';
+import type { RemediationId } from './registry.js';
 
-export const REMEDIATION_IDS = [
-  'patch-service-selector',
-  'patch-service-target-port',
-  'rollout-restart',
-  'rollout-undo',
-  'scale-workload',
-  'patch-rollout-strategy',
-  'add-startup-probe',
-  'patch-resources',
-  'allow-netpol-port',
-  'patch-ingress-backend',
-  'restart-coredns',
-  'patch-route-backend',
-] as const;
-export type RemediationId = (typeof REMEDIATION_IDS)[number];
+export type { RemediationId } from './registry.js';
 
 export type Risk = 'low' | 'medium' | 'high';
 
@@ -57,6 +48,21 @@ export interface RemediationPlan {
   inverse?: Mutation;
   /** How to tell it worked: what to wait for, and the checks to run again. */
   verify: { waitFor: 'endpoints-ready' | 'rollout-complete' | 'none'; checks: CheckId[] };
-  /** Bounds the policy applies at approval (scale and resource plans). */
-  bounds?: { replicas?: number; memoryBytes?: number };
+  /**
+   * The typed arguments the plan was built from, for fixes the policy bounds (scale, resources):
+   * the fix's `clamp` validates them and rebuilds the plan within the bounds. Plans stored before
+   * they were kept have none, and a clamp they need is refused.
+   */
+  params?: Record<string, unknown>;
 }
+
+/** The policy's bounds on scale and resource plans. */
+export interface PlanBounds {
+  maxReplicas: number;
+  /** As written in the policy ("4Gi"), and in bytes. */
+  maxMemory: string;
+  maxMemoryBytes: number;
+}
+
+export type BoundedPlan =
+  { ok: true; plan: RemediationPlan; clamped?: string } | { ok: false; reason: string };
