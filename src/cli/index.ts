@@ -1,14 +1,8 @@
 // The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot.
-import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
-import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
-import { diagnose } from '../diagnosis/diagnose.js';
-import { TargetError, parseTarget } from '../diagnosis/target.js';
-import type { Report } from '../diagnosis/types.js';
-import { diagnoseLive } from '../engine.js';
-import { redact, redactDeep } from '../redact.js';
-import { UsageError, parseTargetArgs } from './args.js';
-import { auditCommand } from './audit.js';
-import { COLOR, PLAIN, renderText } from './render-text.js';
+// A command's modules are imported when it runs, so `--help` loads next to nothing, `diagnose`
+// does not load Redis, and `audit` does not load the diagnosis.
+import { redact } from '../redact.js';
+import { CommandError, UsageError } from './args.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
@@ -35,7 +29,7 @@ const defaultIO: CliIO = {
 export { UsageError };
 
 /** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
-interface RedactingIO extends CliIO {
+export interface RedactingIO extends CliIO {
   raw: (s: string) => void;
 }
 
@@ -51,9 +45,9 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
   try {
     switch (command) {
       case 'diagnose':
-        return await diagnoseCommand(rest, io);
+        return await (await import('./diagnose.js')).diagnoseCommand(rest, io);
       case 'audit':
-        return await auditCommand(rest, io);
+        return await (await import('./audit.js')).auditCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -68,58 +62,11 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
       io.err(`kubemedic: ${err.message}\n\n${USAGE}`);
       return 2;
     }
-    if (
-      err instanceof TargetError ||
-      err instanceof DumpError ||
-      err instanceof ClusterUnreachableError
-    ) {
+    if (err instanceof CommandError) {
       io.err(`kubemedic: ${err.message}`);
       return 2;
     }
     io.err(`kubemedic: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
-  }
-}
-
-async function diagnoseCommand(args: string[], io: RedactingIO): Promise<number> {
-  const { target, values } = parseTargetArgs(args, {
-    context: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    'from-file': { type: 'string', short: 'f', multiple: true },
-    output: { type: 'string', short: 'o', default: 'text' },
-  });
-  if (values.output !== 'text' && values.output !== 'json')
-    throw new UsageError(`--output must be text or json, not "${values.output}"`);
-  const report = await produceReport(target, values);
-  // JSON is redacted as an object (every string in it), never as text: a replacement inside a
-  // serialised string could break the document.
-  if (values.output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
-  else io.out(renderText(report, io.isTTY ? COLOR : PLAIN));
-  return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
-}
-
-async function produceReport(
-  targetText: string,
-  o: {
-    namespace?: string;
-    context?: string;
-    kubeconfig?: string;
-    cluster?: string;
-    'from-file'?: string[];
-  },
-): Promise<Report> {
-  const started = Date.now();
-  if (o['from-file']?.length) {
-    const target = parseTarget(targetText, o.namespace, o.cluster ?? 'from-file');
-    const snapshot = await snapshotFromFiles(o['from-file']);
-    return diagnose(snapshot, target, { startedAt: started });
-  }
-  const api = KubeApi.fromOptions({ kubeconfig: o.kubeconfig, context: o.context });
-  try {
-    const namespace = o.namespace ?? api.defaultNamespace;
-    const target = parseTarget(targetText, namespace, o.cluster ?? api.contextName);
-    return await diagnoseLive(api, target, started);
-  } finally {
-    api.close();
   }
 }
