@@ -12,6 +12,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig*.json ./
+# scripts/bundle-cli.mjs bundles the CLI after tsc (the build script runs both).
+COPY scripts/ ./scripts/
 COPY src/ ./src/
 RUN npm run build
 

@@ -21,6 +21,9 @@ export class UsageError extends Error {
   }
 }
 
+/** A command could not do its work for a reason the person can act on: exit 2, no usage text. */
+export class CommandError extends Error {}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const TARGET_OPTIONS = {

@@ -1,24 +1,18 @@
 // The terminal entry: `kubemedic diagnose <target>`, the same engine as the bot; `checks` and
-// `audit` say what it looks at and what it changed.
-import { ClusterUnreachableError, KubeApi } from '../cluster/client.js';
-import { DumpError, snapshotFromFiles } from '../cluster/from-file.js';
-import { diagnose } from '../diagnosis/diagnose.js';
-import { TargetError, parseTarget } from '../diagnosis/target.js';
-import type { Report } from '../diagnosis/types.js';
-import { diagnoseLive } from '../engine.js';
-import { redact, redactDeep } from '../redact.js';
-import { type CliIO, OUTPUT_OPTION, UsageError, outputFormat, parseTargetArgs } from './args.js';
-import { auditCommand } from './audit.js';
-import { checksCommand } from './checks.js';
-import { LINT_USAGE, lintCommand } from './lint.js';
-import { COLOR, PLAIN, renderText } from './render-text.js';
+// `audit` say what it looks at and what it changed, `lint` judges manifests before deploy.
+// A command's modules are imported when it runs, so `--help` loads next to nothing, `diagnose`
+// does not load Redis, and `audit` does not load the diagnosis.
+import { redact } from '../redact.js';
+import { type CliIO, CommandError, UsageError } from './args.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
                               [--from-file DUMP.json ...] [--output text|json]
   kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
-${LINT_USAGE}
+  kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
+                 [--fail-on critical|warning|info] [--ignore ID,...]
+                 [--cluster [--context NAME] [--kubeconfig PATH]]
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
@@ -38,7 +32,7 @@ const defaultIO: CliIO = {
 export { type CliIO, UsageError };
 
 /** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
-interface RedactingIO extends CliIO {
+export interface RedactingIO extends CliIO {
   raw: (s: string) => void;
 }
 
@@ -54,13 +48,13 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
   try {
     switch (command) {
       case 'diagnose':
-        return await diagnoseCommand(rest, io);
+        return await (await import('./diagnose.js')).diagnoseCommand(rest, io);
       case 'checks':
-        return checksCommand(rest, io);
+        return (await import('./checks.js')).checksCommand(rest, io);
       case 'audit':
-        return await auditCommand(rest, io);
+        return await (await import('./audit.js')).auditCommand(rest, io);
       case 'lint':
-        return await lintCommand(rest, io);
+        return await (await import('./lint.js')).lintCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -75,57 +69,11 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
       io.err(`kubemedic: ${err.message}\n\n${err.usage ?? USAGE}`);
       return 2;
     }
-    if (
-      err instanceof TargetError ||
-      err instanceof DumpError ||
-      err instanceof ClusterUnreachableError
-    ) {
+    if (err instanceof CommandError) {
       io.err(`kubemedic: ${err.message}`);
       return 2;
     }
     io.err(`kubemedic: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
     return 2;
-  }
-}
-
-async function diagnoseCommand(args: string[], io: RedactingIO): Promise<number> {
-  const { target, values } = parseTargetArgs(args, {
-    context: { type: 'string' },
-    kubeconfig: { type: 'string' },
-    'from-file': { type: 'string', short: 'f', multiple: true },
-    ...OUTPUT_OPTION,
-  });
-  const output = outputFormat(values.output);
-  const report = await produceReport(target, values);
-  // JSON is redacted as an object (every string in it), never as text: a replacement inside a
-  // serialised string could break the document.
-  if (output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));
-  else io.out(renderText(report, io.isTTY ? COLOR : PLAIN));
-  return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
-}
-
-async function produceReport(
-  targetText: string,
-  o: {
-    namespace?: string;
-    context?: string;
-    kubeconfig?: string;
-    cluster?: string;
-    'from-file'?: string[];
-  },
-): Promise<Report> {
-  const started = Date.now();
-  if (o['from-file']?.length) {
-    const target = parseTarget(targetText, o.namespace, o.cluster ?? 'from-file');
-    const snapshot = await snapshotFromFiles(o['from-file']);
-    return diagnose(snapshot, target, { startedAt: started });
-  }
-  const api = KubeApi.fromOptions({ kubeconfig: o.kubeconfig, context: o.context });
-  try {
-    const namespace = o.namespace ?? api.defaultNamespace;
-    const target = parseTarget(targetText, namespace, o.cluster ?? api.contextName);
-    return await diagnoseLive(api, target, started);
-  } finally {
-    api.close();
   }
 }

@@ -2,8 +2,6 @@
 // Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { KubeApi } from '../cluster/client.js';
-import { readNamespaces } from '../cluster/read-namespaces.js';
 import { CHECK_IDS } from '../diagnosis/registry.js';
 import type { CheckId, Severity } from '../diagnosis/types.js';
 import { failsOn, lint } from '../lint/lint.js';
@@ -20,10 +18,6 @@ import { lintSnapshot } from '../lint/would-be.js';
 import { redactDeep } from '../redact.js';
 import { UsageError } from './args.js';
 import { COLOR, PLAIN } from './render-text.js';
-
-export const LINT_USAGE = `  kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
-                 [--fail-on critical|warning|info] [--ignore ID,...]
-                 [--cluster [--context NAME] [--kubeconfig PATH]]`;
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
@@ -156,6 +150,11 @@ async function readLive(
       ),
     ),
   ].sort();
+  // The API client is the slowest module to load: only `--cluster` pays for it.
+  const [{ KubeApi }, { readNamespaces }] = await Promise.all([
+    import('../cluster/client.js'),
+    import('../cluster/read-namespaces.js'),
+  ]);
   const api = KubeApi.fromOptions({ kubeconfig, context });
   try {
     return { snapshot: await readNamespaces(api, namespaces), name: api.contextName };

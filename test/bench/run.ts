@@ -1,16 +1,22 @@
 // `npm run bench`: speed and scale figures on the live test cluster, written to
-// bench-results/bench.json. Benchmarks are not tests: nothing here asserts a time.
+// bench-results/bench.json (gitignored: figures belong to the machine that made them) and
+// printed as a table. With no argument it measures CLI start-up (`cli`) and the bot's ack
+// latency and memory (`ack`), a few minutes; name sections to choose (`npm run bench --
+// diagnosis slack remediation`, or `all`). Benchmarks are not tests: nothing here asserts a time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../support/cluster.js';
+import { type AckBench, benchAck } from './ack.js';
+import { type CliBench, benchCli } from './cli.js';
 import { benchDiagnosis } from './diagnosis.js';
 import { benchRemediation } from './remediation.js';
 import { benchSlack } from './slack.js';
 
 const out = join(repoRoot, 'bench-results', 'bench.json');
 const only = process.argv.slice(2);
-const want = (name: string) => only.length === 0 || only.includes(name);
+const chosen = only.length === 0 ? ['cli', 'ack'] : only;
+const want = (name: string) => chosen.includes(name) || chosen.includes('all');
 
 execFileSync('bash', [join(repoRoot, 'test/cluster/up.sh')], { stdio: 'inherit' });
 mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
@@ -23,6 +29,14 @@ const save = () =>
     JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n',
   );
 
+if (want('cli')) {
+  figures.cli = await benchCli();
+  save();
+}
+if (want('ack')) {
+  figures.ack = await benchAck();
+  save();
+}
 if (want('diagnosis')) {
   figures.diagnosis = await benchDiagnosis();
   save();
@@ -35,4 +49,31 @@ if (want('remediation')) {
   figures.remediation = await benchRemediation();
   save();
 }
+printTable(figures.cli as CliBench | undefined, figures.ack as AckBench | undefined);
 console.log(`[bench] figures written to ${out}`);
+
+function printTable(cli: CliBench | undefined, ack: AckBench | undefined): void {
+  const rows: string[][] = [['figure', 'min', 'median', 'max', 'unit']];
+  for (const f of Object.values(cli ?? {}))
+    rows.push(
+      [f.command, ...[f.wallMs.min, f.wallMs.median, f.wallMs.max].map(String), 'ms wall'],
+      [
+        `  node -e 0 alongside`,
+        ...[f.nodeYardstickMs.min, f.nodeYardstickMs.median, f.nodeYardstickMs.max].map(String),
+        'ms wall',
+      ],
+    );
+  for (const l of ack?.levels ?? [])
+    rows.push([
+      `ack p99, ${l.concurrent} concurrent /diagnose (${l.runs} runs)`,
+      ...[l.p99Ms.min, l.p99Ms.median, l.p99Ms.max].map(String),
+      'ms',
+    ]);
+  const width = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  for (const r of rows) console.log(r.map((v, c) => v.padEnd(width[c] ?? 0)).join('  '));
+  // Memory is a trend, not a spread: one line per repeat of the same cycle.
+  for (const [i, c] of (ack?.memory.cycles ?? []).entries())
+    console.log(
+      `bot RSS, cycle ${i + 1}: idle ${c.idleMiB} MiB, ${ack?.memory.burst}-command burst peak ${c.burstPeakMiB} MiB, after ${ack?.memory.alertsPerCycle} alerts ${c.afterAlertsMiB} MiB`,
+    );
+}

@@ -37,11 +37,14 @@ export interface SlackBench {
 }
 
 /** Starts the bot in its own process (the build `npm run bench` makes); resolves with its URL. */
-async function startBot(
+export async function startBot(
   env: Record<string, string>,
 ): Promise<{ url: string; child: ChildProcess }> {
   const built = existsSync(join(repoRoot, 'dist', 'main.js'));
-  const args = built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  // BENCH_BOT_NODE_ARGS adds node options to the bot, e.g. `--cpu-prof --cpu-prof-dir=prof`
+  // for a CPU profile of it under the load (written when it stops).
+  const extra = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...extra, ...(built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'])];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, LOG_LEVEL: 'info' },
@@ -57,7 +60,7 @@ async function startBot(
   return { url, child };
 }
 
-async function stopBot(child: ChildProcess): Promise<void> {
+export async function stopBot(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
@@ -65,7 +68,12 @@ async function stopBot(child: ChildProcess): Promise<void> {
 }
 
 /** One signed slash command over a kept-alive connection; resolves with the ack latency. */
-function timedCommand(url: string, agent: Agent, text: string, user: string): Promise<number> {
+export function timedCommand(
+  url: string,
+  agent: Agent,
+  text: string,
+  user: string,
+): Promise<number> {
   const body = slashCommandBody({
     command: '/diagnose',
     text,

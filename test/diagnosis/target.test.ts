@@ -118,7 +118,7 @@ describe('targets', () => {
 });
 
 describe('dumps and redaction', () => {
-  it('reads a kubectl List of mixed kinds and keeps only the metadata of Secrets', () => {
+  it('reads a kubectl List of mixed kinds and keeps only the metadata of Secrets', async () => {
     const list = {
       apiVersion: 'v1',
       kind: 'List',
@@ -139,10 +139,10 @@ describe('dumps and redaction', () => {
       ],
     };
     const snap = emptySnapshot();
-    expect(addObjects(snap, parseDump(JSON.stringify(list), 'dump.json'))).toBe(3);
+    expect(addObjects(snap, await parseDump(JSON.stringify(list), 'dump.json'))).toBe(3);
     expect(JSON.stringify(snap.secrets)).not.toContain('c2VjcmV0');
     expect(snap.secrets[0]?.metadata.annotations?.['kubemedic.io/data-keys']).toBe('tls.key');
-    expect(() => parseDump('{ not json', 'bad.json')).toThrow(/bad.json is not valid JSON/);
+    await expect(parseDump('{ not json', 'bad.json')).rejects.toThrow(/bad.json is not valid JSON/);
   });
 
   it('redacts credentials a crashing app printed', () => {

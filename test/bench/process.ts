@@ -1,0 +1,47 @@
+// Whole-process timing for the benches: a command is started, and timed from its spawn to its
+// exit, its start-up included, the way a person at a terminal waits for it. Runs alternate with
+// a yardstick (`node -e 0`) so that a figure can be read against what node itself costs on the
+// machine at that moment; min, median and max are reported, never a single run.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+export interface Spread {
+  n: number;
+  min: number;
+  median: number;
+  max: number;
+}
+
+export function spread(values: number[], digits = 1): Spread {
+  const s = [...values].sort((a, b) => a - b);
+  const round = (v: number | undefined) => Math.round((v ?? NaN) * 10 ** digits) / 10 ** digits;
+  const mid =
+    s.length % 2
+      ? s[(s.length - 1) >> 1]
+      : ((s[s.length / 2 - 1] ?? 0) + (s[s.length / 2] ?? 0)) / 2;
+  return { n: s.length, min: round(s[0]), median: round(mid), max: round(s.at(-1)) };
+}
+
+/** Runs a command to its end; resolves with its wall time in ms and its exit code. */
+export function timeProcess(
+  argv: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<{ ms: number; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(argv[0] as string, argv.slice(1), {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'ignore', 'ignore'],
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ ms: performance.now() - started, code }));
+  });
+}
+
+/** Resident memory of a process in MiB, from /proc (Linux, where the benches run). */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
