@@ -60,6 +60,10 @@ export function renderText(r: Report, style: TextStyle = PLAIN): string {
     lines.push('', style.bold('Skipped checks:'));
     for (const s of r.skipped) lines.push(`  - ${s.check}: ${s.reason}`);
   }
+  if (r.notRead?.length) {
+    lines.push('', style.bold('Not read (invalid names):'));
+    for (const n of r.notRead) lines.push(`  - ${n}`);
+  }
   if (r.timeline.length) {
     lines.push('', style.bold('Timeline:'));
     for (const t of r.timeline.slice(-15))

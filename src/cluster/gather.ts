@@ -38,9 +38,6 @@ export class Gatherer {
   readonly snapshot: Snapshot = emptySnapshot();
   private readonly seen = new Set<string>();
 
-  /** Names taken from objects that were not read because they are not valid names, and why. */
-  readonly invalidNames: string[] = [];
-
   constructor(private readonly api: KubeApi) {}
 
   /**
@@ -50,7 +47,7 @@ export class Gatherer {
    */
   private pathName(kind: string, name: string, rule: NameRule = 'subdomain'): boolean {
     if (isValidName(rule, name)) return true;
-    this.invalidNames.push(invalidNameReason(kind, name, rule));
+    this.snapshot.notRead.push(invalidNameReason(kind, name, rule));
     return false;
   }
 

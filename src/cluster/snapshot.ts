@@ -9,6 +9,8 @@ export type Snapshot = { [F in ResourceKind]: KindObjects[F][] } & {
   logs: ContainerLog[];
   /** Kinds (or whole scopes) that could not be read, with the reason (forbidden, API absent, timed out). */
   unavailable: Partial<Record<UnavailableKey, string>>;
+  /** Names taken from objects that were not requested because they are not valid names, and why. */
+  notRead: string[];
   capturedAt: string;
 };
 
@@ -27,7 +29,7 @@ export function emptySnapshot(capturedAt = new Date().toISOString()): Snapshot {
   const lists = Object.fromEntries(KINDS.map((k) => [k.field, []])) as unknown as {
     [F in ResourceKind]: KindObjects[F][];
   };
-  return { ...lists, logs: [], unavailable: {}, capturedAt };
+  return { ...lists, logs: [], unavailable: {}, notRead: [], capturedAt };
 }
 
 /** API kind (as in `kind:` of an object) to the snapshot field that holds it. */

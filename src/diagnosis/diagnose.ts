@@ -84,6 +84,7 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
     summary: summarise(resolved, verdict, root, ctx),
     findings: ranked,
     skipped,
+    ...(snapshot.notRead?.length ? { notRead: [...new Set(snapshot.notRead)] } : {}),
     timeline: buildTimeline(ctx),
     durationMs: Math.max(0, Date.now() - started),
     apiRequests: opts.apiRequests ?? 0,

@@ -83,6 +83,9 @@ export interface Report {
   summary: string;
   findings: Finding[];
   skipped: Skipped[];
+  /** Names an object gave that were not requested because they are not valid names (a claimName
+   *  `../secrets/x`): the checks that needed them say so from the object itself. */
+  notRead?: string[];
   timeline: TimelineEntry[];
   durationMs: number;
   apiRequests: number;

@@ -135,5 +135,8 @@ describe('the gatherer and names taken from objects', () => {
     const pvc = report.findings.find((f) => f.check === 'storage.pvc-unbound');
     expect(pvc?.title).toContain('not a valid');
     expect(pvc?.detail).toContain(EVIL.claim);
+    // Every name left unread is listed in the report, with the rule it broke.
+    expect(report.notRead?.some((n) => n.includes(EVIL.claim))).toBe(true);
+    expect(report.notRead?.every((n) => /not a valid/.test(n))).toBe(true);
   });
 });

@@ -135,6 +135,10 @@ function notesMessage(report: Report, cardsLeftOut: number): SlackMessage {
     if (report.skipped.length > 10) lines.push(`• …and ${report.skipped.length - 10} more`);
     blocks.push(section(`*Checks skipped*\n${lines.join('\n')}`));
   }
+  if (report.notRead?.length) {
+    const lines = report.notRead.slice(0, 5).map((n) => `• ${fitEscaped(n, 300)}`);
+    blocks.push(section(`*Not read (invalid names)*\n${lines.join('\n')}`));
+  }
   blocks.push(
     context(
       `${report.durationMs} ms · ${report.apiRequests} API requests · cluster ${code(report.target.cluster)} · reproduce: ${code(reproduceCommand(report))}`,
