@@ -24,6 +24,19 @@ export class UsageError extends Error {
 /** A command could not do its work for a reason the person can act on: exit 2, no usage text. */
 export class CommandError extends Error {}
 
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Runs `fn`; an error of one of `userErrors` (what a person can act on: a bad target, an
+ *  unreadable file, no cluster) becomes a CommandError: one line and exit 2, no stack trace. */
+export async function asCommand<T>(userErrors: ErrorClass[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (userErrors.some((E) => err instanceof E)) throw new CommandError((err as Error).message);
+    throw err;
+  }
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export const TARGET_OPTIONS = {

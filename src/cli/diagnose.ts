@@ -7,7 +7,7 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
 import { redactDeep } from '../redact.js';
-import { CommandError, OUTPUT_OPTION, outputFormat, parseTargetArgs } from './args.js';
+import { OUTPUT_OPTION, asCommand, outputFormat, parseTargetArgs } from './args.js';
 import type { RedactingIO } from './index.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
@@ -19,19 +19,10 @@ export async function diagnoseCommand(args: string[], io: RedactingIO): Promise<
     ...OUTPUT_OPTION,
   });
   const output = outputFormat(values.output);
-  let report: Report;
-  try {
-    report = await produceReport(target, values);
-  } catch (err) {
-    // What the person can act on (a bad target, an unreadable dump, no cluster) exits 2.
-    if (
-      err instanceof TargetError ||
-      err instanceof DumpError ||
-      err instanceof ClusterUnreachableError
-    )
-      throw new CommandError(err.message);
-    throw err;
-  }
+  // What the person can act on (a bad target, an unreadable dump, no cluster) exits 2.
+  const report = await asCommand([TargetError, DumpError, ClusterUnreachableError], () =>
+    produceReport(target, values),
+  );
   // JSON is redacted as an object (every string in it), never as text: a replacement inside a
   // serialised string could break the document.
   if (output === 'json') io.raw(JSON.stringify(redactDeep(report), null, 2));

@@ -16,7 +16,9 @@ import {
 import { type Located, readInputs } from '../lint/read.js';
 import { lintSnapshot } from '../lint/would-be.js';
 import { redactDeep } from '../redact.js';
-import { UsageError } from './args.js';
+import { ClusterUnreachableError, KubeApiError } from '../cluster/errors.js';
+import { DumpError } from '../cluster/from-file.js';
+import { UsageError, asCommand } from './args.js';
 import { COLOR, PLAIN } from './render-text.js';
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
@@ -93,9 +95,12 @@ export async function lintCommand(
   if (!values.cluster && (values.context || values.kubeconfig))
     throw new UsageError('--context and --kubeconfig need --cluster');
 
-  const { objects, files } = await readInputs(positionals, stdin);
+  // Unreadable input and an unreachable cluster are one line and exit 2.
+  const { objects, files } = await asCommand([DumpError], () => readInputs(positionals, stdin));
   const live = values.cluster
-    ? await readLive(objects, values.namespace, values.kubeconfig, values.context)
+    ? await asCommand([ClusterUnreachableError, KubeApiError], () =>
+        readLive(objects, values.namespace, values.kubeconfig, values.context),
+      )
     : undefined;
   const result = lint(objects, files, {
     namespace: values.namespace,
