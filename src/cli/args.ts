@@ -11,6 +11,11 @@ export interface CliIO {
   isTTY: boolean;
 }
 
+/** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
+export interface RedactingIO extends CliIO {
+  raw: (s: string) => void;
+}
+
 /** Bad words on the command line; `usage` is the command's own usage text, when it has one. */
 export class UsageError extends Error {
   constructor(

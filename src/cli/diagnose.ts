@@ -7,8 +7,13 @@ import { diagnose } from '../diagnosis/diagnose.js';
 import { TargetError, parseTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
 import { redactDeep } from '../redact.js';
-import { OUTPUT_OPTION, asCommand, outputFormat, parseTargetArgs } from './args.js';
-import type { RedactingIO } from './index.js';
+import {
+  OUTPUT_OPTION,
+  type RedactingIO,
+  asCommand,
+  outputFormat,
+  parseTargetArgs,
+} from './args.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
 
 export async function diagnoseCommand(args: string[], io: RedactingIO): Promise<number> {

@@ -3,7 +3,7 @@
 // A command's modules are imported when it runs, so `--help` loads next to nothing, `diagnose`
 // does not load Redis, and `audit` does not load the diagnosis.
 import { redact } from '../redact.js';
-import { type CliIO, CommandError, UsageError } from './args.js';
+import { type CliIO, CommandError, type RedactingIO, UsageError } from './args.js';
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
@@ -30,11 +30,6 @@ const defaultIO: CliIO = {
 };
 
 export { type CliIO, UsageError };
-
-/** The CLI's output with the redactor on every line; `raw` for text redacted before it was made. */
-export interface RedactingIO extends CliIO {
-  raw: (s: string) => void;
-}
 
 export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<number> {
   // Terminal output leaves the process too: the one redactor runs on every line written.
