@@ -1,53 +1,33 @@
 // restart-coredns, live, on a private control plane: the shared test cluster has no CoreDNS and
 // other suites read kube-system, so this suite starts its own cluster (test/cluster/up.sh with
 // KUBEMEDIC_CLUSTER_DIR), runs a KWOK CoreDNS there, makes it hang, and lets kubemedic restart it.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runRemediationAction } from '../../src/remediation/flow.js';
-import { repoRoot, waitFor } from '../support/cluster.js';
+import { waitFor } from '../support/cluster.js';
 import {
   APPROVER,
-  type Identities,
   RecordingNotifier,
-  type RedisFixture,
-  bindIdentities,
   click,
   deploymentYaml,
   deps,
   getJson,
-  kubectlAt,
   planFor,
-  redisFixture,
   savePlan,
   serviceTarget,
   serviceYaml,
   setPodsState,
+  usePrivateCluster,
 } from './support.js';
 
-const run = promisify(execFile);
-const clusterDir = mkdtempSync(join(tmpdir(), 'kubemedic-coredns-'));
-const kubeconfig = join(clusterDir, 'kubeconfig');
-// Only the child processes see the private cluster; this process keeps the shared one.
-const clusterEnv = {
-  ...process.env,
-  KUBEMEDIC_CLUSTER_DIR: clusterDir,
-  KUBEMEDIC_CLUSTER_NODES: '2',
-};
-
-let ids: Identities;
-let fx: RedisFixture;
-const k = (args: string[], input?: string) => kubectlAt(kubeconfig, args, input);
+const pc = usePrivateCluster('coredns');
+const k = pc.k;
 
 interface SliceList {
   items: { endpoints?: { conditions?: { ready?: boolean } }[] }[];
 }
 const readyDns = async () =>
   (
-    await getJson<SliceList>(kubeconfig, [
+    await getJson<SliceList>(pc.kubeconfig, [
       'get',
       'endpointslices',
       '-n',
@@ -58,17 +38,6 @@ const readyDns = async () =>
   ).items
     .flatMap((s) => s.endpoints ?? [])
     .filter((e) => e.conditions?.ready !== false).length;
-
-beforeAll(async () => {
-  await run('bash', [join(repoRoot, 'test/cluster/up.sh')], { env: clusterEnv });
-  [ids, fx] = await Promise.all([bindIdentities(kubeconfig), redisFixture()]);
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all([ids?.cleanup(), fx?.cleanup()]);
-  await run('bash', [join(repoRoot, 'test/cluster/down.sh')], { env: clusterEnv });
-  rmSync(clusterDir, { recursive: true, force: true });
-}, 120_000);
 
 describe('restart-coredns (CoreDNS pods hang unready; every lookup in the cluster fails)', () => {
   it('restarts kube-system/coredns, completes the rollout and verifies DNS is back', async () => {
@@ -121,28 +90,31 @@ describe('restart-coredns (CoreDNS pods hang unready; every lookup in the cluste
     await waitFor('2 ready CoreDNS endpoints', async () =>
       (await readyDns()) === 2 ? true : undefined,
     );
-    await setPodsState('kube-system', 'k8s-app=kube-dns', 'not-ready', kubeconfig);
+    await setPodsState('kube-system', 'k8s-app=kube-dns', 'not-ready', pc.kubeconfig);
     await waitFor('CoreDNS endpoints to drain', async () =>
       (await readyDns()) === 0 ? true : undefined,
     );
 
     const target = serviceTarget('shop', 'web');
-    const plan = await planFor(ids.reader, target, 'dns.coredns-unhealthy', 'restart-coredns');
+    const plan = await planFor(pc.ids.reader, target, 'dns.coredns-unhealthy', 'restart-coredns');
     expect(plan.object).toMatchObject({
       kind: 'Deployment',
       namespace: 'kube-system',
       name: 'coredns',
     });
-    const record = await savePlan(fx.store, plan, target);
+    const record = await savePlan(pc.fx.store, plan, target);
     const notify = new RecordingNotifier();
 
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const outcome = await runRemediationAction(
+      click(record, APPROVER),
+      deps(pc.ids, pc.fx, notify),
+    );
 
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     const d = await getJson<{
       spec: { template: { metadata: { annotations?: Record<string, string> } } };
       status: { updatedReplicas?: number; availableReplicas?: number };
-    }>(kubeconfig, ['get', 'deployment', 'coredns', '-n', 'kube-system']);
+    }>(pc.kubeconfig, ['get', 'deployment', 'coredns', '-n', 'kube-system']);
     expect(d.spec.template.metadata.annotations?.['kubectl.kubernetes.io/restartedAt']).toMatch(
       /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
     );

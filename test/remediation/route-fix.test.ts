@@ -2,44 +2,41 @@
 // Gateway API (and other suites rely on that), so this suite starts its own cluster, installs the
 // test CRDs, and lets kubemedic point an HTTPRoute's backendRef at the Service that exists, with
 // the shipped read-only and remediation ClusterRoles.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runRemediationAction } from '../../src/remediation/flow.js';
 import { repoRoot, waitFor } from '../support/cluster.js';
 import {
   APPROVER,
-  type Identities,
   RecordingNotifier,
-  type RedisFixture,
-  bindIdentities,
   click,
   deploymentYaml,
   deps,
   getJson,
   kubectlAt,
   planFor,
-  redisFixture,
   savePlan,
   serviceYaml,
+  usePrivateCluster,
 } from './support.js';
 
-const run = promisify(execFile);
-const clusterDir = mkdtempSync(join(tmpdir(), 'kubemedic-route-'));
-const kubeconfig = join(clusterDir, 'kubeconfig');
-const clusterEnv = {
-  ...process.env,
-  KUBEMEDIC_CLUSTER_DIR: clusterDir,
-  KUBEMEDIC_CLUSTER_NODES: '2',
-};
 const NS = 'shop';
-
-let ids: Identities;
-let fx: RedisFixture;
-const k = (args: string[], input?: string) => kubectlAt(kubeconfig, args, input);
+const pc = usePrivateCluster('route', {
+  async setup(kubeconfig) {
+    const k = (args: string[], input?: string) => kubectlAt(kubeconfig, args, input);
+    await k(
+      ['apply', '-f', '-'],
+      readFileSync(join(repoRoot, 'test/scenarios/support/gateway-api-crds.yaml'), 'utf8'),
+    );
+    await waitFor('the Gateway API to be served', async () =>
+      (await k(['api-resources', '--api-group=gateway.networking.k8s.io'])).includes('httproutes')
+        ? true
+        : undefined,
+    );
+  },
+});
+const k = pc.k;
 
 interface RouteBackend {
   name: string;
@@ -47,7 +44,7 @@ interface RouteBackend {
 }
 const backendOf = async (): Promise<RouteBackend | undefined> =>
   (
-    await getJson<{ spec: { rules: { backendRefs?: RouteBackend[] }[] } }>(kubeconfig, [
+    await getJson<{ spec: { rules: { backendRefs?: RouteBackend[] }[] } }>(pc.kubeconfig, [
       'get',
       'httproute',
       'storefront',
@@ -55,26 +52,6 @@ const backendOf = async (): Promise<RouteBackend | undefined> =>
       NS,
     ])
   ).spec.rules[0]?.backendRefs?.[0];
-
-beforeAll(async () => {
-  await run('bash', [join(repoRoot, 'test/cluster/up.sh')], { env: clusterEnv });
-  await k(
-    ['apply', '-f', '-'],
-    readFileSync(join(repoRoot, 'test/scenarios/support/gateway-api-crds.yaml'), 'utf8'),
-  );
-  await waitFor('the Gateway API to be served', async () =>
-    (await k(['api-resources', '--api-group=gateway.networking.k8s.io'])).includes('httproutes')
-      ? true
-      : undefined,
-  );
-  [ids, fx] = await Promise.all([bindIdentities(kubeconfig), redisFixture()]);
-}, 180_000);
-
-afterAll(async () => {
-  await Promise.all([ids?.cleanup(), fx?.cleanup()]);
-  await run('bash', [join(repoRoot, 'test/cluster/down.sh')], { env: clusterEnv });
-  rmSync(clusterDir, { recursive: true, force: true });
-}, 120_000);
 
 describe('patch-route-backend (the HTTPRoute sends to storefront-svc; the Service is storefront)', () => {
   it('points the backendRef at the existing Service, verifies, and Undo restores it', async () => {
@@ -102,22 +79,28 @@ describe('patch-route-backend (the HTTPRoute sends to storefront-svc; the Servic
       cluster: 'test',
     };
     const plan = await planFor(
-      ids.reader,
+      pc.ids.reader,
       target,
       'gateway.backend-missing',
       'patch-route-backend',
     );
     expect(plan.object).toMatchObject({ kind: 'HTTPRoute', namespace: NS, name: 'storefront' });
-    const record = await savePlan(fx.store, plan, target);
+    const record = await savePlan(pc.fx.store, plan, target);
     const notify = new RecordingNotifier();
 
-    const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+    const outcome = await runRemediationAction(
+      click(record, APPROVER),
+      deps(pc.ids, pc.fx, notify),
+    );
 
     expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
     expect(await backendOf()).toMatchObject({ name: 'storefront', port: 80 });
     expect(notify.repliesText()).toContain('"storefront-svc" → "storefront"');
 
-    const undo = await runRemediationAction(click(record, APPROVER, 'undo'), deps(ids, fx, notify));
+    const undo = await runRemediationAction(
+      click(record, APPROVER, 'undo'),
+      deps(pc.ids, pc.fx, notify),
+    );
     expect(undo, notify.repliesText()).toMatchObject({ kind: 'undone' });
     expect(await backendOf()).toMatchObject({ name: 'storefront-svc', port: 80 });
   });

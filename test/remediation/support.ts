@@ -1,6 +1,7 @@
 // Shared setup of the remediation suites: the two identities bound to exactly the ClusterRoles of
 // infra/helm/kubemedic/files/rbac (so the API server proves what they allow), a recording
 // notifier, a PlanStore on the real Redis under a private prefix, and scenario helpers.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -453,4 +454,52 @@ export function serviceYaml(
 
 export async function getJson<T>(kubeconfig: string, args: string[]): Promise<T> {
   return JSON.parse(await kubectlAt(kubeconfig, [...args, '-o', 'json'])) as T;
+}
+
+/**
+ * A control plane of the suite's own (test/cluster/up.sh in a temporary KUBEMEDIC_CLUSTER_DIR),
+ * for fixes that change cluster-wide state the shared cluster must not see; with the shipped
+ * identities bound on it and a Redis fixture. Only child processes see it: this process keeps
+ * the shared cluster as its default.
+ */
+export function usePrivateCluster(
+  prefix: string,
+  opts: { setup?: (kubeconfig: string) => Promise<void> } = {},
+) {
+  const dir = mkdtempSync(join(tmpdir(), `kubemedic-${prefix}-`));
+  const env = { ...process.env, KUBEMEDIC_CLUSTER_DIR: dir, KUBEMEDIC_CLUSTER_NODES: '2' };
+  const script = (name: string) =>
+    new Promise<void>((resolve, reject) =>
+      execFile('bash', [join(repoRoot, 'test/cluster', name)], { env }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
+  let ids: Identities | undefined;
+  let fx: RedisFixture | undefined;
+  const kubeconfig = join(dir, 'kubeconfig');
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error(`the private cluster of ${prefix} did not start`);
+    return v;
+  };
+  const cluster = {
+    kubeconfig,
+    get ids() {
+      return started(ids);
+    },
+    get fx() {
+      return started(fx);
+    },
+    k: (args: string[], input?: string) => kubectlAt(kubeconfig, args, input),
+  };
+  beforeAll(async () => {
+    await script('up.sh');
+    await opts.setup?.(kubeconfig);
+    [ids, fx] = await Promise.all([bindIdentities(kubeconfig), redisFixture()]);
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all([ids?.cleanup(), fx?.cleanup()]);
+    await script('down.sh');
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+  return cluster;
 }
