@@ -2,7 +2,7 @@
 // verification of an applied fix. It joins cluster/ (reads) and diagnosis/ (pure analysis), so
 // diagnosis/ never needs the API client.
 import type { KubeApi } from './cluster/client.js';
-import { gatherSnapshot } from './cluster/gather.js';
+import { Gatherer } from './cluster/gather.js';
 import { diagnose } from './diagnosis/diagnose.js';
 import type { Report, Target } from './diagnosis/types.js';
 
@@ -16,11 +16,13 @@ export async function diagnoseLive(
   startedAt = Date.now(),
 ): Promise<Report> {
   const resolved = { ...target, namespace: target.namespace ?? api.defaultNamespace };
-  const before = api.requestCount;
-  const snapshot = await gatherSnapshot(api, resolved);
+  // Counted by the gatherer, not the client: a worker's client serves several diagnoses at once.
+  const gatherer = new Gatherer(api);
+  const snapshot = await gatherer.gather(resolved);
   return diagnose(snapshot, resolved, {
     startedAt,
-    apiRequests: api.requestCount - before,
+    apiRequests: gatherer.requests,
+    apiRounds: gatherer.rounds,
     now: new Date(),
   });
 }

@@ -72,7 +72,7 @@ export function renderText(r: Report, style: TextStyle = PLAIN): string {
   lines.push(
     '',
     style.dim(
-      `${r.findings.length} finding(s); took ${r.durationMs} ms and ${r.apiRequests} API request(s).`,
+      `${r.findings.length} finding(s); took ${r.durationMs} ms and ${r.apiRequests} API request(s) in ${r.apiRounds} round(s).`,
     ),
   );
   return lines.join('\n');

@@ -4,7 +4,7 @@
 // other), and the parent Gateways. The served version is discovered, as for Istio; a cluster
 // without the Gateway API marks the three kinds unavailable and the gateway checks are skipped.
 import type { Target } from '../diagnosis/types.js';
-import { type KubeApi, KubeApiError } from './client.js';
+import type { KubeApi } from './client.js';
 import type { GatewayRoute, KubeObject, Service } from './k8s-types.js';
 import { GATEWAY_GROUP, type ResourceKind, fieldInfo, fieldPath, groupPath } from './kinds.js';
 import type { NameRule } from './names.js';
@@ -17,7 +17,7 @@ export interface GatewayReads {
   read<T>(
     key: UnavailableKey,
     fn: () => Promise<T>,
-    opts?: { tolerate404?: boolean },
+    opts?: { tolerate404?: boolean; quiet?: boolean },
   ): Promise<T | undefined>;
   add(field: ResourceKind, kind: string, items: KubeObject[]): void;
   pathName(kind: string, name: string, rule?: NameRule): boolean;
@@ -108,10 +108,12 @@ async function intoNamespace(
   at: (field: 'httpRoutes', namespace?: string) => string,
   ns: string,
 ): Promise<void> {
-  try {
-    const l = await io.api.get<List<GatewayRoute>>(at('httpRoutes'), {
-      limit: MAX_CROSS_NAMESPACE_ROUTES,
-    });
+  const l = await io.read(
+    'httpRoutes',
+    () => io.api.get<List<GatewayRoute>>(at('httpRoutes'), { limit: MAX_CROSS_NAMESPACE_ROUTES }),
+    { quiet: true },
+  );
+  if (l)
     io.add(
       'httpRoutes',
       'HTTPRoute',
@@ -123,9 +125,6 @@ async function intoNamespace(
           ),
       ),
     );
-  } catch (err) {
-    if (!(err instanceof KubeApiError)) throw err;
-  }
 }
 
 /**

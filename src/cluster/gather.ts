@@ -8,6 +8,7 @@ import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
 import { fieldInfo, fieldPath, groupPath } from './kinds.js';
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from './redact.js';
+import { ReadRounds } from './rounds.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
 import { formatSelector } from '../diagnosis/model/labels.js';
 import type { Target } from '../diagnosis/types.js';
@@ -17,6 +18,12 @@ interface List<T> {
 }
 
 const MAX_NODES = 30;
+/** Up to this many names of one kind are read one by one; more, as one list of the namespace. */
+const FEW = 3;
+/** Nodes read in round one (one page); a larger cluster reads the backends' others later. */
+const NODE_PAGE = 100;
+/** Secrets are read by name only (see gatherDependents). */
+const MAX_SECRETS = 10;
 const MAX_LOGS = 2;
 const LOG_TAIL_LINES = 20;
 
@@ -34,11 +41,38 @@ export function readFailure(err: unknown): string {
 /** API versions as discovery reports them (v1, v1beta1, v2alpha1): nothing else goes in a path. */
 const API_VERSION = /^v[0-9]+((alpha|beta)[0-9]+)?$/;
 
+/** Options of one read. */
+interface ReadOptions {
+  /** A 404 is an answer (the object does not exist), not a failure. */
+  tolerate404?: boolean;
+  /** An unreachable API server fails the whole gathering (the first read, of the Services). */
+  fatal?: boolean;
+  /** Started before the target is known to exist: kept only if it does. */
+  early?: boolean;
+  /** Best effort: a failure is not recorded as unavailable. */
+  quiet?: boolean;
+}
+
 export class Gatherer {
   readonly snapshot: Snapshot = emptySnapshot();
   private readonly seen = new Set<string>();
+  private readonly log = new ReadRounds();
+  /** Whether the target exists (its Services could be read and, for a Service, it is there). */
+  private found: Promise<boolean> = Promise.resolve(true);
+  /** Set when the round-one node list holds every node, so a missing one is gone, not unread. */
+  private allNodesListed = false;
 
   constructor(private readonly api: KubeApi) {}
+
+  /** Requests made so far. */
+  get requests(): number {
+    return this.log.requests;
+  }
+
+  /** Sequential rounds of requests so far (see ReadRounds). */
+  get rounds(): number {
+    return this.log.rounds;
+  }
 
   /**
    * Whether `name` may go into a request path as the name of a `kind`. Names come from objects
@@ -64,46 +98,76 @@ export class Gatherer {
     }
   }
 
-  /** Runs one read; on failure records why under `key` and returns undefined. Unreachable propagates. */
+  /** Runs one read; on failure records why under `key` and returns undefined. */
   private async read<T>(
     key: UnavailableKey,
     fn: () => Promise<T>,
-    opts: { tolerate404?: boolean } = {},
+    opts: ReadOptions = {},
   ): Promise<T | undefined> {
+    let value: T;
     try {
-      return await fn();
+      value = await this.log.track(fn);
     } catch (err) {
-      if (err instanceof ClusterUnreachableError && this.api.requestCount <= 1) throw err;
+      if (err instanceof ClusterUnreachableError && opts.fatal) throw err;
+      if (opts.early && !(await this.found)) return undefined;
       if (opts.tolerate404 && err instanceof KubeApiError && err.status === 404) return undefined;
-      this.snapshot.unavailable[key] ??= readFailure(err);
+      if (!opts.quiet) this.snapshot.unavailable[key] ??= readFailure(err);
       return undefined;
     }
+    if (opts.early && !(await this.found)) return undefined;
+    return value;
   }
 
   private async list<T extends KubeObject>(
     key: UnavailableKey,
     path: string,
     query?: Record<string, string | number>,
+    opts?: ReadOptions,
   ): Promise<T[]> {
-    return (await this.read(key, () => this.api.get<List<T>>(path, query)))?.items ?? [];
+    return (await this.read(key, () => this.api.get<List<T>>(path, query), opts))?.items ?? [];
   }
 
+  /**
+   * Two rounds of reads for a Service target. Round one is everything that needs nothing read
+   * first: the Services (the target), the namespace's workloads, policies, ingresses and events,
+   * the target's EndpointSlices, kube-system, the nodes, API discovery for Istio and the Gateway
+   * API. Round two is what needs one of those: pods and ReplicaSets by the Service's selector,
+   * the Istio and Gateway objects at the served version, namespaces behind NetworkPolicies,
+   * ingress classes and controllers. Reads that need the pods (a claim, a DaemonSet owner, a
+   * missing ConfigMap, a crash-looping container's log) make a third round only when a backend
+   * shows the need. Each read per name is bounded: past a few names, one list of the namespace.
+   */
   async gather(target: Target & { namespace: string }): Promise<Snapshot> {
     const ns = target.namespace;
     if (!this.pathName('Namespace', ns, 'label')) {
       this.snapshot.unavailable.services = invalidNameReason('Namespace', ns, 'label');
       return this.snapshot;
     }
-    const services = await this.resolveServices(target);
-    // Nothing to diagnose behind a target that does not exist: its nearest names are read already.
-    if (services === undefined || (target.kind === 'Service' && services.length === 0))
+    let settle: (found: boolean) => void = () => undefined;
+    this.found = new Promise<boolean>((resolve) => (settle = resolve));
+    const early = this.readEarly(target);
+    let services: Service[] | undefined;
+    try {
+      services = await this.resolveServices(target);
+    } finally {
+      // Nothing to diagnose behind a target that does not exist: its nearest names are read.
+      settle(services !== undefined && !(target.kind === 'Service' && services.length === 0));
+    }
+    if (!(await this.found)) {
+      // The early reads are dropped, and so are their failures: only the target's absence counts.
+      const unavailable = { ...this.snapshot.unavailable };
+      await early;
+      for (const k of Object.keys(this.snapshot.unavailable) as UnavailableKey[])
+        if (!(k in unavailable)) delete this.snapshot.unavailable[k];
       return this.snapshot;
-    const selecting = services.filter(
+    }
+    const selecting = (services ?? []).filter(
       (s) =>
         s.spec.type !== 'ExternalName' &&
         Object.keys(s.spec.selector ?? {}).length > 0 &&
         this.pathName('Service', s.metadata.name, 'label'),
     );
+    const slicesRead = target.kind === 'Service' ? target.name : undefined;
 
     const perService = selecting.flatMap((svc) => {
       const sel = formatSelector(svc.spec.selector);
@@ -111,23 +175,7 @@ export class Gatherer {
         this.list<Pod>('pods', fieldPath('pods', { namespace: ns }), { labelSelector: sel }).then(
           (p) => this.add('pods', 'Pod', p),
         ),
-        this.read('endpointSlices', () =>
-          this.api.get<List<KubeObject>>(fieldPath('endpointSlices', { namespace: ns }), {
-            labelSelector: `kubernetes.io/service-name=${svc.metadata.name}`,
-          }),
-        ).then(async (l) => {
-          if (l) return this.add('endpointSlices', 'EndpointSlice', l.items);
-          // Older clusters: fall back to the Endpoints object.
-          const ep = await this.read(
-            'endpoints',
-            () =>
-              this.api.get<KubeObject>(
-                fieldPath('endpoints', { namespace: ns, name: svc.metadata.name }),
-              ),
-            { tolerate404: true },
-          );
-          if (ep) this.add('endpoints', 'Endpoints', [ep]);
-        }),
+        svc.metadata.name === slicesRead ? undefined : this.readSlices(ns, svc.metadata.name),
         this.list('replicaSets', fieldPath('replicaSets', { namespace: ns }), {
           labelSelector: sel,
         }).then((r) => this.add('replicaSets', 'ReplicaSet', r)),
@@ -140,42 +188,88 @@ export class Gatherer {
     });
 
     await Promise.all([
-      ...perService,
-      this.list('deployments', fieldPath('deployments', { namespace: ns })).then((d) =>
-        this.add('deployments', 'Deployment', d),
-      ),
-      this.list('statefulSets', fieldPath('statefulSets', { namespace: ns })).then((d) =>
-        this.add('statefulSets', 'StatefulSet', d),
-      ),
-      this.list('networkPolicies', fieldPath('networkPolicies', { namespace: ns })).then((n) =>
-        this.add('networkPolicies', 'NetworkPolicy', n),
-      ),
-      this.list('ingresses', fieldPath('ingresses', { namespace: ns })).then((i) =>
-        this.add('ingresses', 'Ingress', i),
-      ),
-      this.list('hpas', fieldPath('hpas', { namespace: ns })).then((h) =>
-        this.add('hpas', 'HorizontalPodAutoscaler', h),
-      ),
-      this.list('events', fieldPath('events', { namespace: ns }), { limit: 500 }).then((e) =>
+      early,
+      Promise.all(perService).then(() => this.gatherDependents(ns, selecting)),
+    ]);
+    this.snapshot.capturedAt = new Date().toISOString();
+    return this.snapshot;
+  }
+
+  /** Round one: reads that need nothing read before them, each with what follows from it. */
+  private readEarly(target: Target & { namespace: string }): Promise<unknown> {
+    const ns = target.namespace;
+    const early = { early: true } as const;
+    const inNs = <T extends KubeObject>(field: Parameters<typeof fieldPath>[0]) =>
+      this.list<T>(field, fieldPath(field, { namespace: ns }), undefined, early);
+    return Promise.all([
+      // The target's own EndpointSlices need only its name.
+      target.kind === 'Service' && isValidName('label', target.name)
+        ? this.readSlices(ns, target.name, early)
+        : undefined,
+      inNs('deployments').then((d) => this.add('deployments', 'Deployment', d)),
+      inNs('statefulSets').then((d) => this.add('statefulSets', 'StatefulSet', d)),
+      inNs('networkPolicies').then(async (n) => {
+        this.add('networkPolicies', 'NetworkPolicy', n);
+        if (n.length === 0) return;
+        const l = await this.list('namespaces', fieldPath('namespaces'));
+        this.add('namespaces', 'Namespace', l);
+      }),
+      inNs('ingresses').then(async (i) => {
+        this.add('ingresses', 'Ingress', i);
+        await this.gatherIngressDependents(ns);
+      }),
+      inNs('hpas').then((h) => this.add('hpas', 'HorizontalPodAutoscaler', h)),
+      this.list('events', fieldPath('events', { namespace: ns }), { limit: 500 }, early).then((e) =>
         this.add('events', 'Event', e),
       ),
+      // The nodes, one page: most clusters have fewer, and the backends' nodes are then known
+      // without waiting for the backends. A larger cluster reads the few missing ones later.
+      this.read(
+        'nodes',
+        () =>
+          this.api.get<List<KubeObject> & { metadata?: { continue?: string } }>(
+            fieldPath('nodes'),
+            { limit: NODE_PAGE },
+          ),
+        early,
+      ).then((l) => {
+        if (!l) return;
+        this.allNodesListed = !l.metadata?.continue;
+        this.add('nodes', 'Node', l.items);
+      }),
       this.gatherKubeSystem(),
       this.gatherMesh(ns),
       gatherGateway(
         {
           api: this.api,
           snapshot: this.snapshot,
-          read: (key, fn, opts) => this.read(key, fn, opts),
+          read: (key, fn, opts) => this.read(key, fn, { ...opts, early: true }),
           add: (field, kind, items) => this.add(field, kind, items),
           pathName: (kind, name, rule) => this.pathName(kind, name, rule),
         },
         target,
       ),
     ]);
+  }
 
-    await this.gatherDependents(ns, selecting);
-    this.snapshot.capturedAt = new Date().toISOString();
-    return this.snapshot;
+  /** A Service's EndpointSlices; on older clusters without them, its Endpoints object. */
+  private async readSlices(ns: string, name: string, opts: ReadOptions = {}): Promise<void> {
+    const l = await this.read(
+      'endpointSlices',
+      () =>
+        this.api.get<List<KubeObject>>(fieldPath('endpointSlices', { namespace: ns }), {
+          labelSelector: `kubernetes.io/service-name=${name}`,
+        }),
+      opts,
+    );
+    if (l) return this.add('endpointSlices', 'EndpointSlice', l.items);
+    if (this.snapshot.unavailable.endpointSlices === undefined) return;
+    const ep = await this.read(
+      'endpoints',
+      () => this.api.get<KubeObject>(fieldPath('endpoints', { namespace: ns, name })),
+      { tolerate404: true },
+    );
+    if (ep) this.add('endpoints', 'Endpoints', [ep]);
   }
 
   /** Reads the target and the Services it stands for; undefined when the Services cannot be read. */
@@ -183,24 +277,26 @@ export class Gatherer {
     target: Target & { namespace: string },
   ): Promise<Service[] | undefined> {
     const ns = target.namespace;
-    const inNs = await this.read('services', () =>
-      this.api.get<List<Service>>(fieldPath('services', { namespace: ns })),
+    // A Deployment, Ingress or Pod target is read by name beside the Services, not after them.
+    const single =
+      target.kind === 'Deployment' || target.kind === 'Ingress' || target.kind === 'Pod'
+        ? this.readTarget({ ...target, kind: target.kind })
+        : undefined;
+    const inNs = await this.read(
+      'services',
+      () => this.api.get<List<Service>>(fieldPath('services', { namespace: ns })),
+      { fatal: true },
     );
-    if (!inNs) return undefined;
+    if (!inNs) {
+      await single;
+      return undefined;
+    }
     this.add('services', 'Service', inNs.items);
     const byName = (name: string) => inNs.items.filter((s) => s.metadata.name === name);
-    const findElsewhere = async (field: 'services' | 'deployments' | 'ingresses' | 'pods') => {
-      // Not here: look for the same name in other namespaces, to say where it is.
-      const all = await this.list(field, fieldPath(field), {
-        fieldSelector: `metadata.name=${target.name}`,
-        limit: 20,
-      });
-      this.add(field, fieldInfo(field).kind, all);
-    };
     switch (target.kind) {
       case 'Service': {
         const found = byName(target.name);
-        if (found.length === 0) await findElsewhere('services');
+        if (found.length === 0) await this.findElsewhere(target, 'services');
         return found;
       }
       case 'Namespace': {
@@ -218,57 +314,86 @@ export class Gatherer {
         return inNs.items;
       case 'Deployment':
       case 'Ingress':
-      case 'Pod': {
-        const field = ({ Deployment: 'deployments', Ingress: 'ingresses', Pod: 'pods' } as const)[
-          target.kind
-        ];
-        const one = fieldPath(field, { namespace: ns, name: target.name });
-        // An invalid name cannot exist: look for it elsewhere (by field selector, a query
-        // parameter) and let the engine say it was not found.
-        const obj = this.pathName(target.kind, target.name)
-          ? await this.read(field, () => this.api.get<KubeObject>(one), { tolerate404: true })
-          : undefined;
-        if (!obj) {
-          await findElsewhere(field);
-          return [];
-        }
-        this.add(field, target.kind, [obj]);
-        return inNs.items; // the engine picks the Services in front of the target
-      }
+      case 'Pod':
+        // The engine picks the Services in front of the target; none when it is not there.
+        return (await single) ? inNs.items : [];
     }
+  }
+
+  /** A Deployment, Ingress or Pod target by name; not there, the same name elsewhere. */
+  private async readTarget(
+    target: Target & { namespace: string; kind: 'Deployment' | 'Ingress' | 'Pod' },
+  ): Promise<boolean> {
+    const field = ({ Deployment: 'deployments', Ingress: 'ingresses', Pod: 'pods' } as const)[
+      target.kind
+    ];
+    const one = fieldPath(field, { namespace: target.namespace, name: target.name });
+    // An invalid name cannot exist: look for it elsewhere (by field selector, a query
+    // parameter) and let the engine say it was not found.
+    const obj = this.pathName(target.kind, target.name)
+      ? await this.read(field, () => this.api.get<KubeObject>(one), { tolerate404: true })
+      : undefined;
+    if (!obj) {
+      await this.findElsewhere(target, field);
+      return false;
+    }
+    this.add(field, target.kind, [obj]);
+    return true;
+  }
+
+  /** Not here: the same name in other namespaces, to say where it is. */
+  private async findElsewhere(
+    target: Target,
+    field: 'services' | 'deployments' | 'ingresses' | 'pods',
+  ): Promise<void> {
+    const all = await this.list(field, fieldPath(field), {
+      fieldSelector: `metadata.name=${target.name}`,
+      limit: 20,
+    });
+    this.add(field, fieldInfo(field).kind, all);
   }
 
   private async gatherKubeSystem(): Promise<void> {
     const ks = { namespace: 'kube-system' };
+    const early = { early: true } as const;
     await Promise.all([
-      this.read('kube-system', () =>
-        this.api.get<List<KubeObject>>(fieldPath('pods', ks), {
-          labelSelector: 'k8s-app in (kube-dns,kube-proxy)',
-        }),
+      this.read(
+        'kube-system',
+        () =>
+          this.api.get<List<KubeObject>>(fieldPath('pods', ks), {
+            labelSelector: 'k8s-app in (kube-dns,kube-proxy)',
+          }),
+        early,
       ).then((l) => l && this.add('pods', 'Pod', l.items)),
-      this.read('kube-system', () =>
-        this.api.get<List<KubeObject>>(fieldPath('endpointSlices', ks), {
-          labelSelector: 'kubernetes.io/service-name=kube-dns',
-        }),
+      this.read(
+        'kube-system',
+        () =>
+          this.api.get<List<KubeObject>>(fieldPath('endpointSlices', ks), {
+            labelSelector: 'kubernetes.io/service-name=kube-dns',
+          }),
+        early,
       ).then((l) => l && this.add('endpointSlices', 'EndpointSlice', l.items)),
       this.read(
         'kube-system',
         () => this.api.get<KubeObject>(fieldPath('daemonSets', { ...ks, name: 'kube-proxy' })),
-        { tolerate404: true },
+        { tolerate404: true, early: true },
       ).then((d) => d && this.add('daemonSets', 'DaemonSet', [d])),
       this.read(
         'kube-system',
         () => this.api.get<KubeObject>(fieldPath('deployments', { ...ks, name: 'coredns' })),
-        { tolerate404: true },
+        { tolerate404: true, early: true },
       ).then((d) => d && this.add('deployments', 'Deployment', [d])),
     ]);
   }
 
   private async gatherMesh(ns: string): Promise<void> {
-    const group = await this.read('virtualServices', () =>
-      this.api.get<{ versions?: { version: string }[]; preferredVersion?: { version: string } }>(
-        groupPath(fieldInfo('virtualServices').group),
-      ),
+    const group = await this.read(
+      'virtualServices',
+      () =>
+        this.api.get<{ versions?: { version: string }[]; preferredVersion?: { version: string } }>(
+          groupPath(fieldInfo('virtualServices').group),
+        ),
+      { early: true },
     );
     if (!group) {
       this.snapshot.unavailable.virtualServices =
@@ -294,7 +419,64 @@ export class Gatherer {
     ]);
   }
 
-  /** Reads that depend on what the first round found: nodes, claims, owners, neighbours, logs. */
+  /** What the namespace's Ingresses need: their classes, the controllers, their TLS Secrets. */
+  private async gatherIngressDependents(ns: string): Promise<void> {
+    const ingresses = this.snapshot.ingresses.filter((i) => i.metadata.namespace === ns);
+    if (ingresses.length === 0) return;
+    const work: Promise<unknown>[] = [
+      this.list('ingressClasses', fieldPath('ingressClasses')).then((l) =>
+        this.add('ingressClasses', 'IngressClass', l),
+      ),
+    ];
+    // The controllers the ingress checks recognise: one read per label key.
+    for (const labelSelector of INGRESS_CONTROLLER_SELECTORS)
+      work.push(
+        this.read('pods', () =>
+          this.api.get<List<KubeObject>>(fieldPath('pods'), { labelSelector, limit: 50 }),
+        ).then((l) => l && this.add('pods', 'Pod', l.items)),
+      );
+    // As many as the Ingresses name (their count, not the pods', bounds it).
+    const secrets = new Set(
+      ingresses.flatMap((i) =>
+        (i.spec.tls ?? []).map((t) => t.secretName).filter((s): s is string => Boolean(s)),
+      ),
+    );
+    for (const s of [...secrets].filter((x) => this.pathName('Secret', x)).slice(0, MAX_SECRETS))
+      work.push(
+        this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name: s })),
+      );
+    await Promise.all(work);
+  }
+
+  /**
+   * Reads `names` of a namespaced kind: a few one by one, more as one list of the namespace, so
+   * that the number of requests does not grow with the number of backends.
+   */
+  private readNamed(
+    field: 'pvcs' | 'daemonSets',
+    kind: string,
+    ns: string,
+    names: Iterable<string>,
+  ): Promise<unknown>[] {
+    const valid = [...new Set(names)].filter((n) => this.pathName(kind, n));
+    if (valid.length > FEW)
+      return [
+        this.list(field, fieldPath(field, { namespace: ns })).then((l) =>
+          this.add(
+            field,
+            kind,
+            l.filter((o) => valid.includes(o.metadata.name)),
+          ),
+        ),
+      ];
+    return valid.map((name) =>
+      this.read(field, () => this.api.get<KubeObject>(fieldPath(field, { namespace: ns, name })), {
+        tolerate404: true,
+      }).then((o) => o && this.add(field, kind, [o])),
+    );
+  }
+
+  /** Reads that depend on the backends: unmatched selectors, nodes, claims, owners, refs, logs. */
   private async gatherDependents(ns: string, selecting: Service[]): Promise<void> {
     const backends = this.snapshot.pods.filter((p) => p.metadata.namespace === ns);
     const work: Promise<unknown>[] = [];
@@ -320,110 +502,111 @@ export class Gatherer {
           }).then((p) => this.add('pods', 'Pod', p)),
         );
     }
-    const nodes = [
-      ...new Set(backends.map((p) => p.spec.nodeName).filter((n): n is string => Boolean(n))),
-    ]
-      .filter((n) => this.pathName('Node', n))
-      .slice(0, MAX_NODES);
-    for (const n of nodes)
-      work.push(
-        this.read('nodes', () => this.api.get<KubeObject>(fieldPath('nodes', { name: n })), {
-          tolerate404: true,
-        }).then((o) => o && this.add('nodes', 'Node', [o])),
-      );
-    const claims = new Set(
-      backends.flatMap((p) =>
-        (p.spec.volumes ?? [])
-          .map((v) => v.persistentVolumeClaim?.claimName)
-          .filter((c): c is string => Boolean(c)),
+    // Nodes the round-one page did not hold (a large cluster), if it could be read at all.
+    if (!this.allNodesListed && this.snapshot.unavailable.nodes === undefined) {
+      const listed = new Set(this.snapshot.nodes.map((n) => n.metadata.name));
+      const missing = [
+        ...new Set(backends.map((p) => p.spec.nodeName).filter((n): n is string => Boolean(n))),
+      ]
+        .filter((n) => !listed.has(n) && this.pathName('Node', n))
+        .slice(0, MAX_NODES);
+      if (missing.length > FEW)
+        work.push(
+          this.list('nodes', fieldPath('nodes')).then((l) =>
+            this.add(
+              'nodes',
+              'Node',
+              l.filter((o) => missing.includes(o.metadata.name)),
+            ),
+          ),
+        );
+      else
+        for (const n of missing)
+          work.push(
+            this.read('nodes', () => this.api.get<KubeObject>(fieldPath('nodes', { name: n })), {
+              tolerate404: true,
+            }).then((o) => o && this.add('nodes', 'Node', [o])),
+          );
+    }
+    work.push(
+      ...this.readNamed(
+        'pvcs',
+        'PersistentVolumeClaim',
+        ns,
+        backends.flatMap((p) =>
+          (p.spec.volumes ?? [])
+            .map((v) => v.persistentVolumeClaim?.claimName)
+            .filter((c): c is string => Boolean(c)),
+        ),
+      ),
+      ...this.readNamed(
+        'daemonSets',
+        'DaemonSet',
+        ns,
+        backends.flatMap((p) =>
+          (p.metadata.ownerReferences ?? [])
+            .filter((r) => r.kind === 'DaemonSet')
+            .map((r) => r.name),
+        ),
       ),
     );
-    for (const c of [...claims].filter((x) => this.pathName('PersistentVolumeClaim', x)))
-      work.push(
-        this.read(
-          'pvcs',
-          () => this.api.get<KubeObject>(fieldPath('pvcs', { namespace: ns, name: c })),
-          { tolerate404: true },
-        ).then((o) => o && this.add('pvcs', 'PersistentVolumeClaim', [o])),
-      );
-    const daemonSets = new Set(
-      backends.flatMap((p) =>
-        (p.metadata.ownerReferences ?? []).filter((r) => r.kind === 'DaemonSet').map((r) => r.name),
-      ),
-    );
-    for (const d of [...daemonSets].filter((x) => this.pathName('DaemonSet', x)))
-      work.push(
-        this.read(
-          'daemonSets',
-          () => this.api.get<KubeObject>(fieldPath('daemonSets', { namespace: ns, name: d })),
-          { tolerate404: true },
-        ).then((o) => o && this.add('daemonSets', 'DaemonSet', [o])),
-      );
 
-    const ingresses = this.snapshot.ingresses.filter((i) => i.metadata.namespace === ns);
-    if (ingresses.length > 0) {
-      work.push(
-        this.list('ingressClasses', fieldPath('ingressClasses')).then((l) =>
-          this.add('ingressClasses', 'IngressClass', l),
-        ),
-      );
-      // The controllers the ingress checks recognise: one read per label key.
-      for (const labelSelector of INGRESS_CONTROLLER_SELECTORS)
-        work.push(
-          this.read('pods', () =>
-            this.api.get<List<KubeObject>>(fieldPath('pods'), { labelSelector, limit: 50 }),
-          ).then((l) => l && this.add('pods', 'Pod', l.items)),
-        );
-      const secrets = new Set(
-        ingresses.flatMap((i) =>
-          (i.spec.tls ?? []).map((t) => t.secretName).filter((s): s is string => Boolean(s)),
-        ),
-      );
-      for (const s of [...secrets].filter((x) => this.pathName('Secret', x)))
-        work.push(
-          this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name: s })),
-        );
-    }
-    if (this.snapshot.networkPolicies.length > 0) {
-      work.push(
-        this.list('namespaces', fieldPath('namespaces')).then((l) =>
-          this.add('namespaces', 'Namespace', l),
-        ),
-      );
-    }
     // Missing ConfigMaps and Secrets behind CreateContainerConfigError, of init containers too.
+    // The names come from pod templates, so they do not grow with the pods; still, past a few
+    // ConfigMaps one metadata list of the namespace answers, and Secrets (read by name only:
+    // RBAC cannot grant a metadata-only list) stop at MAX_SECRETS.
+    const configMaps = new Set<string>();
+    const secrets = new Set<string>();
     for (const p of backends.filter((x) =>
       [...(x.status?.initContainerStatuses ?? []), ...(x.status?.containerStatuses ?? [])].some(
         (s) => s.state?.waiting?.reason === 'CreateContainerConfigError',
       ),
     )) {
       for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers]) {
-        for (const name of new Set(
-          [
-            ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
-            ...(c.envFrom ?? []).map((e) => e.configMapRef?.name),
-          ].filter((n): n is string => Boolean(n) && this.pathName('ConfigMap', n as string)),
-        ))
-          work.push(
-            this.readMetadata(
-              'configMaps',
-              'ConfigMap',
-              fieldPath('configMaps', { namespace: ns, name }),
-            ),
-          );
-        for (const name of new Set(
-          [
-            ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
-            ...(c.envFrom ?? []).map((e) => e.secretRef?.name),
-          ].filter((n): n is string => Boolean(n) && this.pathName('Secret', n as string)),
-        ))
-          work.push(
-            this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name })),
-          );
+        for (const name of [
+          ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
+          ...(c.envFrom ?? []).map((e) => e.configMapRef?.name),
+        ])
+          if (name && !configMaps.has(name) && this.pathName('ConfigMap', name))
+            configMaps.add(name);
+        for (const name of [
+          ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
+          ...(c.envFrom ?? []).map((e) => e.secretRef?.name),
+        ])
+          if (name && !secrets.has(name) && this.pathName('Secret', name)) secrets.add(name);
       }
     }
+    if (configMaps.size > FEW) work.push(this.listConfigMapMetadata(ns, configMaps));
+    else
+      for (const name of configMaps)
+        work.push(
+          this.readMetadata(
+            'configMaps',
+            'ConfigMap',
+            fieldPath('configMaps', { namespace: ns, name }),
+          ),
+        );
+    for (const name of [...secrets].slice(0, MAX_SECRETS))
+      work.push(
+        this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name })),
+      );
     work.push(this.gatherLogs(backends));
     await Promise.all(work);
+  }
+
+  /** The namespace's ConfigMaps as metadata only (never their data), keeping those named. */
+  private async listConfigMapMetadata(ns: string, names: Set<string>): Promise<void> {
+    const l = await this.read('configMaps', () =>
+      this.api.request<List<KubeObject>>('GET', fieldPath('configMaps', { namespace: ns }), {
+        accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+      }),
+    );
+    if (l)
+      this.add(
+        'configMaps',
+        'ConfigMap',
+        l.items.filter((o) => names.has(o.metadata.name)).map((o) => ({ ...o, kind: 'ConfigMap' })),
+      );
   }
 
   /** Existence and metadata of a Secret or ConfigMap, never its data. */
@@ -461,14 +644,16 @@ export class Gatherer {
       crashing.map(async ({ p, c }) => {
         const base = { namespace: p.metadata.namespace ?? '', pod: p.metadata.name, container: c };
         try {
-          const text = await this.api.getText(
-            `${fieldPath('pods', { namespace: base.namespace, name: p.metadata.name })}/log`,
-            {
-              container: c,
-              previous: true,
-              tailLines: LOG_TAIL_LINES,
-              limitBytes: 8192,
-            },
+          const text = await this.log.track(() =>
+            this.api.getText(
+              `${fieldPath('pods', { namespace: base.namespace, name: p.metadata.name })}/log`,
+              {
+                container: c,
+                previous: true,
+                tailLines: LOG_TAIL_LINES,
+                limitBytes: 8192,
+              },
+            ),
           );
           this.snapshot.logs.push({ ...base, text: redact(text) });
         } catch (err) {

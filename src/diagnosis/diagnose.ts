@@ -10,6 +10,7 @@ import type { CheckId, Finding, Report, Skipped, Target } from './types.js';
 export interface DiagnoseOptions {
   now?: Date;
   apiRequests?: number;
+  apiRounds?: number;
   /** When gathering started (ms since epoch), so durationMs covers the reads too. */
   startedAt?: number;
   checks?: readonly CheckDef<CheckId>[];
@@ -88,6 +89,7 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
     timeline: buildTimeline(ctx),
     durationMs: Math.max(0, Date.now() - started),
     apiRequests: opts.apiRequests ?? 0,
+    apiRounds: opts.apiRounds ?? 0,
   };
 }
 

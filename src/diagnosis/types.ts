@@ -89,6 +89,9 @@ export interface Report {
   timeline: TimelineEntry[];
   durationMs: number;
   apiRequests: number;
+  /** Sequential rounds of API reads: the longest chain of requests each waiting on the one
+   *  before (0 for a diagnosis of a dump). */
+  apiRounds: number;
 }
 
 /** What the checks look at: the snapshot, and the Services the target resolved to. */

@@ -47,6 +47,23 @@ return redis.call('LRANGE', KEYS[2], 0, -1)
 /** A diagnosis stays joinable this long at most, even if its worker vanished. */
 const IN_FLIGHT_TTL_MS = 10 * 60_000;
 
+/** The two scripts, defined on the connection so they run by hash (EVALSHA), not by source. */
+interface ScriptCommands {
+  kubemedicAttach(
+    inFlight: string,
+    candidate: string,
+    requester: string,
+    keyBase: string,
+    ttlMs: string,
+  ): Promise<[string, number]>;
+  kubemedicClose(
+    inFlight: string,
+    requesters: string,
+    closed: string,
+    id: string,
+  ): Promise<string[]>;
+}
+
 function parseRequesters(raw: string[]): Requester[] {
   return raw.flatMap((r) => {
     try {
@@ -60,11 +77,16 @@ function parseRequesters(raw: string[]): Requester[] {
 
 export class WorkQueues {
   readonly queues: Record<QueueName, Queue>;
+  private readonly scripts: ScriptCommands;
 
   constructor(
     private readonly redis: Redis,
     readonly prefix: string,
   ) {
+    // ioredis sends EVALSHA and falls back to EVAL once if Redis lost the script (a restart).
+    redis.defineCommand('kubemedicAttach', { numberOfKeys: 1, lua: ATTACH });
+    redis.defineCommand('kubemedicClose', { numberOfKeys: 3, lua: CLOSE });
+    this.scripts = redis as unknown as ScriptCommands;
     const make = (name: QueueName) => {
       const queue = new Queue(name, {
         connection: redis,
@@ -103,15 +125,13 @@ export class WorkQueues {
     const data = DiagnoseJobSchema.parse({ target, requestedAt: now.toISOString() });
     const { inFlight, hash } = this.diagKeys(target, '');
     const candidate = jobId('d', hash.slice(0, 16), now.getTime().toString(36));
-    const [id, isNew] = (await this.redis.eval(
-      ATTACH,
-      1,
+    const [id, isNew] = await this.scripts.kubemedicAttach(
       inFlight,
       candidate,
       JSON.stringify(RequesterSchema.parse(requester)),
       `${this.prefix}:diag:`,
       String(IN_FLIGHT_TTL_MS),
-    )) as [string, number];
+    );
     // A joined job is in the same Redis as its in-flight key, so it exists: one round trip.
     if (isNew === 1) await this.queues.diagnose.add(QUEUES.diagnose, data, { jobId: id });
     return { jobId: id, joined: isNew === 0 };
@@ -125,14 +145,7 @@ export class WorkQueues {
   /** Closes a diagnosis to new requesters (they start a fresh one) and returns who asked. */
   async closeDiagnosis(id: string, target: TargetRef): Promise<Requester[]> {
     const k = this.diagKeys(target, id);
-    const raw = (await this.redis.eval(
-      CLOSE,
-      3,
-      k.inFlight,
-      k.requesters,
-      k.closed,
-      id,
-    )) as string[];
+    const raw = await this.scripts.kubemedicClose(k.inFlight, k.requesters, k.closed, id);
     return parseRequesters(raw);
   }
 

@@ -1,5 +1,5 @@
 // With Redis down the webhook answers 503 (so Alertmanager retries) and accepts nothing it
-// cannot keep, and a /diagnose gets a clear reply; once Redis is back, the retried
+// cannot keep, and a /diagnose is told at once that it was not queued; once Redis is back, the retried
 // notification is processed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -43,19 +43,16 @@ describe('Redis outage', () => {
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { error: string }).error).toContain('Redis unavailable');
 
-    // A /diagnose meanwhile is acked, and the requester is told it could not be queued.
+    // A /diagnose meanwhile is answered, in the ack itself, that it could not be queued: the
+    // ack is sent only after the queue has answered.
     const command = await postCommand(app.url, `api-service -n ${suite.ns}`, {
       user_id: 'U0DOWN',
     });
     expect(command.status).toBe(200);
-    const told = await fake.waitForCall(
-      'chat.postEphemeral',
-      (c) => c.args.user === 'U0DOWN',
-      30_000,
-    );
-    expect(messageText(told.args)).toContain(
-      'could not queue that diagnosis: its Redis is unreachable',
-    );
+    const ack = (await command.json()) as { response_type?: string; text?: string };
+    expect(ack.response_type).toBe('ephemeral');
+    expect(ack.text).toContain('could not queue that diagnosis: its Redis is unreachable');
+    expect(ack.text).not.toContain('Diagnosing');
 
     await redisServer.restart();
     await waitFor('/readyz to recover', async () => (await readyStatus()) === 200, 30_000);

@@ -2,7 +2,7 @@
 // bench-results/bench.json (gitignored: figures belong to the machine that made them) and
 // printed as a table. With no argument it measures CLI start-up (`cli`) and the bot's ack
 // latency and memory (`ack`), a few minutes; name sections to choose (`npm run bench --
-// diagnosis slack remediation`, or `all`). Benchmarks are not tests: nothing here asserts a time.
+// diagnosis rounds slack remediation`, or `all`). Benchmarks are not tests: nothing here asserts a time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { type AckBench, benchAck } from './ack.js';
 import { type CliBench, benchCli } from './cli.js';
 import { benchDiagnosis } from './diagnosis.js';
 import { benchRemediation } from './remediation.js';
+import { type RoundsBench, benchRounds } from './rounds.js';
 import { benchSlack } from './slack.js';
 
 const out = join(repoRoot, 'bench-results', 'bench.json');
@@ -41,6 +42,10 @@ if (want('diagnosis')) {
   figures.diagnosis = await benchDiagnosis();
   save();
 }
+if (want('rounds')) {
+  figures.rounds = await benchRounds();
+  save();
+}
 if (want('slack')) {
   figures.slack = await benchSlack();
   save();
@@ -50,6 +55,10 @@ if (want('remediation')) {
   save();
 }
 printTable(figures.cli as CliBench | undefined, figures.ack as AckBench | undefined);
+for (const l of (figures.rounds as RoundsBench | undefined)?.levels ?? [])
+  console.log(
+    `Service target, ${l.pods} backends: ${l.apiRequests.min}-${l.apiRequests.max} API requests, ${l.apiRounds.min}-${l.apiRounds.max} rounds (${l.runs} runs)`,
+  );
 console.log(`[bench] figures written to ${out}`);
 
 function printTable(cli: CliBench | undefined, ack: AckBench | undefined): void {

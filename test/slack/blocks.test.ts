@@ -97,6 +97,7 @@ function hugeReport(): Report {
     })),
     durationMs: 12,
     apiRequests: 3,
+    apiRounds: 2,
   };
 }
 

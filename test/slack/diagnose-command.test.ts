@@ -44,6 +44,14 @@ describe('/diagnose over HTTP', () => {
     const ack = (await res.json()) as { response_type: string; text: string };
     expect(ack.response_type).toBe('ephemeral');
     expect(ack.text).toMatch(/Diagnosing \*api-service\* in namespace \*cmd-/);
+    // Queued before the ack was sent: by the time the requester reads "Diagnosing", Redis holds
+    // the request (a crash after the ack loses nothing).
+    const requesters = await Promise.all(
+      (await suite.redis.keys(`${suite.prefix}:diag:*:requesters`)).map((k) =>
+        suite.redis.lrange(k, 0, -1),
+      ),
+    );
+    expect(requesters.flat().some((r) => r.includes(CHANNEL))).toBe(true);
 
     const thread = await finishedThread(CHANNEL, (m) => messageText(m).includes(suite.ns));
     const [parent, ...replies] = thread;

@@ -141,7 +141,7 @@ function notesMessage(report: Report, cardsLeftOut: number): SlackMessage {
   }
   blocks.push(
     context(
-      `${report.durationMs} ms · ${report.apiRequests} API requests · cluster ${code(report.target.cluster)} · reproduce: ${code(reproduceCommand(report))}`,
+      `${report.durationMs} ms · ${report.apiRequests} API requests in ${report.apiRounds} rounds · cluster ${code(report.target.cluster)} · reproduce: ${code(reproduceCommand(report))}`,
     ),
   );
   return { text: fallback(`Notes: ${report.summary}`), blocks };

@@ -1,6 +1,7 @@
 // `/diagnose <target> [-n namespace]` (and `/kubemedic diagnose ...`), the CLI's grammar
 // (cli/args.ts): validates, queues the
-// diagnosis and acks at once with an ephemeral "Diagnosing…". Never talks to the cluster.
+// diagnosis, then acks with an ephemeral "Diagnosing…" (or why it could not be queued). Never
+// talks to the cluster.
 import type { App } from '@slack/bolt';
 import { UsageError, parseTargetArgs } from '../../cli/args.js';
 import { TargetError, describeTarget, parseTarget } from '../../diagnosis/target.js';
@@ -43,7 +44,7 @@ export interface CommandInput {
   userName?: string;
 }
 
-/** What the requester sees at once (the ack), and the work to queue right after it. */
+/** What the requester sees (the ack), and the work to queue before it is sent. */
 export interface CommandReply {
   ack: string;
   enqueue?: () => Promise<void>;
@@ -51,6 +52,12 @@ export interface CommandReply {
 
 export const QUEUE_DOWN =
   ':warning: kubemedic could not queue that diagnosis: its Redis is unreachable. Nothing was started; please try again in a minute.';
+
+export const QUEUE_SLOW =
+  ':warning: kubemedic could not confirm that diagnosis was queued: its Redis is not answering. If no thread appears within a minute, please try again.';
+
+/** Slack drops an ack after 3 s: past this, the requester is answered without the queue's word. */
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): CommandReply {
   let parsed: ParsedCommand;
@@ -78,27 +85,33 @@ export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): C
 }
 
 /**
- * Acks first (Slack waits for nothing else), then queues. If the queue refuses, the requester
- * is told straight through the Web API, since the queue that would carry the message is down.
+ * Queues, then acks: the ack says "Diagnosing…" only once Redis holds the job, so a crash
+ * between the two loses nothing silently (the requester sees no ack and Slack says it failed).
+ * If the queue refuses, or does not answer in time, the ack itself says so.
  */
 async function answer(
   reply: CommandReply,
   input: CommandInput,
   ack: (r: { response_type: 'ephemeral'; text: string }) => Promise<void>,
-  deps: CommandDeps,
 ): Promise<void> {
-  await ack({ response_type: 'ephemeral', text: reply.ack });
-  if (!reply.enqueue) return;
+  if (!reply.enqueue) return ack({ response_type: 'ephemeral', text: reply.ack });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ENQUEUE_TIMEOUT_MS);
+  });
+  let text = reply.ack;
   try {
-    await reply.enqueue();
+    if ((await Promise.race([reply.enqueue(), timedOut])) === 'timeout') {
+      log.error({ text: input.text }, 'queueing a diagnosis did not finish in time');
+      text = QUEUE_SLOW;
+    }
   } catch (err) {
     log.error({ err: reasonOf(err), text: input.text }, 'could not queue a diagnosis');
-    await deps.poster
-      .postEphemeral({ channel: input.channel, user: input.user, text: QUEUE_DOWN })
-      .catch((e: unknown) =>
-        log.error({ err: reasonOf(e) }, 'could not tell the requester either'),
-      );
+    text = QUEUE_DOWN;
+  } finally {
+    clearTimeout(timer);
   }
+  await ack({ response_type: 'ephemeral', text });
 }
 
 /** The slash commands kubemedic serves (the request front door lets only these through). */
@@ -111,7 +124,7 @@ export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
   ): CommandInput => ({ text, channel: c.channel_id, user: c.user_id, userName: c.user_name });
   app.command('/diagnose', async ({ command, ack }) => {
     const i = input(command.text, command);
-    await answer(handleDiagnoseCommand(i, deps), i, ack, deps);
+    await answer(handleDiagnoseCommand(i, deps), i, ack);
   });
   // The same behind one umbrella command: `/kubemedic diagnose api-service -n prod`.
   app.command('/kubemedic', async ({ command, ack }) => {
@@ -123,6 +136,6 @@ export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
         : {
             ack: `:wave: kubemedic finds out why a Service fails.\n${USAGE.replace(/\/diagnose/g, '/kubemedic diagnose')}`,
           };
-    await answer(reply, i, ack, deps);
+    await answer(reply, i, ack);
   });
 }

@@ -1,0 +1,123 @@
+// Issue 11: the reads of a diagnosis do not grow with the backends, and a Service target takes at
+// most two sequential rounds of reads when no backend needs more (a claim, a crash log). A local
+// HTTP server answers from generated objects and records every request; the gatherer talks to
+// it through the real client, so the counts are what an API server would see.
+import { type Server, createServer } from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeApi } from '../../src/cluster/client.js';
+import { Gatherer } from '../../src/cluster/gather.js';
+
+const NS = 'shop';
+const target = { kind: 'Service' as const, name: 'web', namespace: NS, cluster: 'local' };
+
+interface World {
+  pods: number;
+  nodes: number;
+  /** One claim per pod, as a StatefulSet has. */
+  claims: boolean;
+  /** The node list answers one page and a continue token (a large cluster). */
+  pagedNodes?: boolean;
+}
+
+function answers(w: World): Record<string, unknown> {
+  const pods = Array.from({ length: w.pods }, (_, i) => ({
+    metadata: { name: `web-${i}`, namespace: NS, labels: { app: 'web' } },
+    spec: {
+      nodeName: `node-${i % w.nodes}`,
+      containers: [{ name: 'web', image: 'web:1' }],
+      volumes: w.claims
+        ? [{ name: 'd', persistentVolumeClaim: { claimName: `data-web-${i}` } }]
+        : [],
+    },
+    status: {
+      phase: 'Running',
+      containerStatuses: [{ name: 'web', ready: true, restartCount: 0 }],
+    },
+  }));
+  const nodes = Array.from({ length: w.nodes }, (_, i) => ({
+    metadata: { name: `node-${i}` },
+    status: { conditions: [{ type: 'Ready', status: 'True' }] },
+  }));
+  return {
+    [`/api/v1/namespaces/${NS}/services`]: {
+      items: [{ metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' } } }],
+    },
+    [`/api/v1/namespaces/${NS}/pods`]: { items: pods },
+    '/api/v1/nodes': w.pagedNodes
+      ? { metadata: { continue: 'more' }, items: nodes.slice(0, 2) }
+      : { items: nodes },
+    [`/api/v1/namespaces/${NS}/persistentvolumeclaims`]: {
+      items: pods.map((p) => ({ metadata: { name: `data-${p.metadata.name}`, namespace: NS } })),
+    },
+  };
+}
+
+describe('the number and rounds of reads of a Service target', () => {
+  let server: Server;
+  let api: KubeApi;
+  let world: Record<string, unknown> = {};
+  let requested: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      requested.push(req.url ?? '');
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      const body = world[path];
+      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body ?? { kind: 'Status', reason: 'NotFound', message: 'not found' }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [
+        { name: 'local', server: `http://127.0.0.1:${address.port}`, skipTLSVerify: true },
+      ],
+      users: [{ name: 'nobody' }],
+      contexts: [{ name: 'local', cluster: 'local', user: 'nobody' }],
+      currentContext: 'local',
+    });
+    api = new KubeApi(kc);
+  });
+  afterAll(() => {
+    api.close();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  async function gather(w: World) {
+    world = answers(w);
+    requested = [];
+    const g = new Gatherer(api);
+    const snapshot = await g.gather(target);
+    // What the gatherer counts is what the server saw.
+    expect(g.requests).toBe(requested.length);
+    return { requests: g.requests, rounds: g.rounds, snapshot, paths: requested };
+  }
+
+  it('makes the same reads, in two rounds, for 50 or 5,000 backends on many nodes', async () => {
+    const small = await gather({ pods: 50, nodes: 40, claims: false });
+    const large = await gather({ pods: 5000, nodes: 40, claims: false });
+    expect(large.snapshot.pods).toHaveLength(5000);
+    expect(large.snapshot.nodes).toHaveLength(40);
+    expect(large.requests).toBe(small.requests);
+    expect(small.rounds).toBeLessThanOrEqual(2);
+    expect(large.rounds).toBeLessThanOrEqual(2);
+    expect(large.paths.filter((p) => p.startsWith('/api/v1/nodes/'))).toEqual([]);
+  });
+
+  it('reads many claims as one list, one round after the backends', async () => {
+    const small = await gather({ pods: 50, nodes: 3, claims: true });
+    const large = await gather({ pods: 5000, nodes: 3, claims: true });
+    expect(large.snapshot.pvcs).toHaveLength(5000);
+    expect(large.requests).toBe(small.requests);
+    expect(large.paths.filter((p) => p.includes('/persistentvolumeclaims/'))).toEqual([]);
+    expect(large.rounds).toBe(3);
+  });
+
+  it('reads the nodes past the first page as one list, not one by one', async () => {
+    const r = await gather({ pods: 5000, nodes: 40, claims: false, pagedNodes: true });
+    expect(r.paths.filter((p) => p.startsWith('/api/v1/nodes/'))).toEqual([]);
+    expect(r.paths.filter((p) => p.startsWith('/api/v1/nodes'))).toHaveLength(2);
+  });
+});
