@@ -3,6 +3,7 @@
 // diagnosis/ never needs the API client.
 import type { KubeApi } from './cluster/client.js';
 import { gatherSnapshot } from './cluster/gather.js';
+import { type AppLogOptions, gatherApp } from './cluster/gather-app.js';
 import { diagnose } from './diagnosis/diagnose.js';
 import type { Report, Target } from './diagnosis/types.js';
 
@@ -14,13 +15,21 @@ export async function diagnoseLive(
   api: KubeApi,
   target: Target,
   startedAt = Date.now(),
+  opts: LiveOptions = {},
 ): Promise<Report> {
   const resolved = { ...target, namespace: target.namespace ?? api.defaultNamespace };
   const before = api.requestCount;
   const snapshot = await gatherSnapshot(api, resolved);
+  if (opts.logs) await gatherApp(api, snapshot, resolved, opts.logs, (t) => gatherSnapshot(api, t));
   return diagnose(snapshot, resolved, {
     startedAt,
     apiRequests: api.requestCount - before,
     now: new Date(),
+    hops: opts.logs?.hops,
   });
+}
+
+export interface LiveOptions {
+  /** Read the running backends' logs and the dependencies they name (an alert, `--logs`). */
+  logs?: AppLogOptions;
 }
