@@ -44,7 +44,7 @@ const LEVEL =
 const EXCEPTION =
   /^(panic:|Traceback \(most recent call last\)|Unhandled|Uncaught)|\b[A-Z][A-Za-z0-9_.$]*(Exception|Error)\b(:|$| at )|^\w*Error:/;
 const ACCESS_5XX =
-  /"\s?(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^"]*"\s+5\d\d\b|\bstatus(?:_code)?["']?\s*[=:]\s*"?5\d\d\b|\s5\d\d\s+(?:\d+|-)\s+"/i;
+  /"\s?(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) [^"]*"\s+5\d\d\b|\b(?:GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) \/\S* 5\d\d\b|\bstatus(?:_code)?["']?\s*[=:]\s*"?5\d\d\b/i;
 // Lines that continue the error above them: a stack frame, a cause, a goroutine header.
 const CONTINUATION =
   /^(\s+at\s|\s+File "|\s+\.\.\. \d+ more|Caused by:|\s+raise\s|\s+\^|goroutine \d+ \[|\t\S|\s{2,}\S.*\.(go|py|js|ts|java|rb):\d+)/;
@@ -55,16 +55,19 @@ export function isErrorLine(text: string): boolean {
 
 /** The error without what differs between occurrences: times, uuids, hex, ids, numbers. */
 export function normalise(text: string): string {
-  return text
-    .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?/g, '<time>')
-    .replace(/\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b/g, '<time>')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
-    .replace(/\b0x[0-9a-f]+\b/gi, '<hex>')
-    .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi, '<hex>')
-    .replace(/\b\d+(\.\d+)*\b/g, '<n>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 300);
+  return (
+    text
+      .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?/g, '<time>')
+      .replace(/\b\d\d:\d\d:\d\d(?:[.,]\d+)?\b/g, '<time>')
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<uuid>')
+      .replace(/\b0x[0-9a-f]+\b/gi, '<hex>')
+      .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi, '<hex>')
+      // A 5xx status stays: it is what the error is.
+      .replace(/(?<![A-Za-z0-9_])(?!5\d\d(?![\d.]))\d+(?:\.\d+)*/g, '<n>')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300)
+  );
 }
 
 /** Error signatures of the logs, most frequent first. */
@@ -103,7 +106,11 @@ export function errorSignatures(logs: ContainerLog[]): Signature[] {
       current = sig;
     }
   }
-  return [...byKey.values()].sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+  // At equal counts an exception or error line says more than the access-log line it caused.
+  const access = (s: Signature) => (ACCESS_5XX.test(s.example) ? 1 : 0);
+  return [...byKey.values()].sort(
+    (a, b) => b.count - a.count || access(a) - access(b) || a.key.localeCompare(b.key),
+  );
 }
 
 /** A host or address an error says the app could not reach. */

@@ -64,7 +64,8 @@ export function dependencies(ctx: DiagnosisContext): ResolvedDependency[] {
     const sigs = signatures(ctx);
     const lines = sigs.flatMap((s) => s.lines);
     const refs = dependenciesIn(lines);
-    const own = new Set(ctx.services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`));
+    const key = (s: Service) => `${s.metadata.namespace}/${s.metadata.name}`;
+    const own = new Set(ctx.services.map(key));
     const namespaces = knownNamespaces(ctx.snapshot);
     const out = new Map<string, ResolvedDependency>();
     for (const ref of refs) {
@@ -82,18 +83,18 @@ export function dependencies(ctx: DiagnosisContext): ResolvedDependency[] {
           (s) => s.metadata.namespace === named.namespace && s.metadata.name === named.name,
         );
         if (!svc) {
-          const key = `missing/${named.namespace}/${named.name}`;
+          const missingKey = `missing/${named.namespace}/${named.name}`;
           const inNs = ctx.snapshot.services
-            .filter((s) => s.metadata.namespace === named.namespace)
+            .filter((s) => s.metadata.namespace === named.namespace && !own.has(key(s)))
             .map((s) => s.metadata.name);
           // Same name elsewhere: the wrong namespace is the likely mistake.
           const elsewhere = ctx.snapshot.services
             .filter((s) => s.metadata.name === named.name)
             .map((s) => `${s.metadata.name}.${s.metadata.namespace}`);
-          const prev = out.get(key);
+          const prev = out.get(missingKey);
           if (prev) prev.lines += count;
           else
-            out.set(key, {
+            out.set(missingKey, {
               kind: 'missing',
               ref,
               name: named.name,
@@ -104,11 +105,11 @@ export function dependencies(ctx: DiagnosisContext): ResolvedDependency[] {
           continue;
         }
       }
-      const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
-      if (own.has(key)) continue;
-      const prev = out.get(key);
+      const k = key(svc);
+      if (own.has(k)) continue;
+      const prev = out.get(k);
       if (prev) prev.lines += count;
-      else out.set(key, { kind: 'service', ref, service: svc, lines: count });
+      else out.set(k, { kind: 'service', ref, service: svc, lines: count });
     }
     return [...out.values()];
   });
