@@ -130,7 +130,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       res.writeHead(200, { 'content-type': registry.contentType }).end(body);
     },
     [ALERTMANAGER_PATH]: (req, res) =>
-      handleAlertmanager(req, res, { config, redis, prefix, queues, conversations, clusterName }),
+      handleAlertmanager(req, res, {
+        config,
+        redis,
+        prefix,
+        queues,
+        conversations,
+        clusterName,
+        logAlerts: config.alertmanager.logAlerts,
+      }),
   };
   if (slack?.listener) routes[SLACK_EVENTS_PATH] = slack.listener;
   const http = createHttpServer(routes);

@@ -3,6 +3,7 @@
 // diagnosis/ never needs the API client.
 import type { KubeApi } from './cluster/client.js';
 import { Gatherer } from './cluster/gather.js';
+import { type AppLogOptions, gatherApp } from './cluster/gather-app.js';
 import { diagnose } from './diagnosis/diagnose.js';
 import type { Report, Target } from './diagnosis/types.js';
 
@@ -14,15 +15,37 @@ export async function diagnoseLive(
   api: KubeApi,
   target: Target,
   startedAt = Date.now(),
+  opts: LiveOptions = {},
 ): Promise<Report> {
   const resolved = { ...target, namespace: target.namespace ?? api.defaultNamespace };
   // Counted by the gatherer, not the client: a worker's client serves several diagnoses at once.
   const gatherer = new Gatherer(api);
   const snapshot = await gatherer.gather(resolved);
+  let requests = gatherer.requests;
+  let rounds = gatherer.rounds;
+  if (opts.logs) {
+    // The app layer reads after the target's rounds: the backends' logs, then the lookups of the
+    // dependencies they name, then each dependency's own gather (run side by side).
+    const before = api.requestCount;
+    const dependencies: Gatherer[] = [];
+    await gatherApp(api, snapshot, resolved, opts.logs, (t) => {
+      const g = new Gatherer(api);
+      dependencies.push(g);
+      return g.gather(t);
+    });
+    requests += api.requestCount - before;
+    rounds += dependencies.length ? 2 + Math.max(...dependencies.map((g) => g.rounds)) : 1;
+  }
   return diagnose(snapshot, resolved, {
     startedAt,
-    apiRequests: gatherer.requests,
-    apiRounds: gatherer.rounds,
+    apiRequests: requests,
+    apiRounds: rounds,
     now: new Date(),
+    hops: opts.logs?.hops,
   });
+}
+
+export interface LiveOptions {
+  /** Read the running backends' logs and the dependencies they name (an alert, `--logs`). */
+  logs?: AppLogOptions;
 }

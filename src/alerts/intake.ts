@@ -13,7 +13,8 @@ import { describeTarget } from '../diagnosis/target.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type AlertState, type TargetRef, targetKey } from '../slack/thread-state.js';
 import type { AlertmanagerPayload } from './schema.js';
-import { targetsOfAlerts } from './targets.js';
+import { DEFAULT_LOG_ALERTS, asksForLogs } from './log-alerts.js';
+import { targetOfAlert, targetsOfAlerts } from './targets.js';
 
 /** Targets diagnosed per notification at most; the rest are named in the parent. */
 const MAX_TARGETS = 5;
@@ -31,6 +32,8 @@ export interface IntakeDeps {
   queues: WorkQueues;
   conversations: Conversations;
   clusterName: string;
+  /** Alerts that ask for the app layer (log-alerts.ts); the defaults when absent. */
+  logAlerts?: readonly RegExp[];
 }
 
 export interface IntakeResult {
@@ -95,8 +98,26 @@ export async function acceptNotification(
   await deps.conversations.setAlert(conversation, alert);
 
   // Diagnoses first: if queueing fails half-way, Alertmanager's retry finds nothing posted.
-  for (const target of diagnosed)
-    await deps.queues.requestDiagnosis(target, { kind: 'alert', channel, conversation });
+  for (const target of diagnosed) {
+    // A 5xx-rate alert about this target: its backends' logs since the alert started.
+    const asking = firing.filter((a) => {
+      if (!asksForLogs(a, deps.logAlerts ?? DEFAULT_LOG_ALERTS)) return false;
+      const t = targetOfAlert(a.labels, deps.clusterName);
+      return t !== undefined && targetKey(t) === targetKey(target);
+    });
+    const logs = asking[0]
+      ? {
+          alertname: asking[0].labels.alertname ?? alert.alertname,
+          since: earliest(asking.map((a) => a.startsAt)),
+        }
+      : undefined;
+    await deps.queues.requestDiagnosis(target, {
+      kind: 'alert',
+      channel,
+      conversation,
+      ...(logs ? { logs } : {}),
+    });
+  }
 
   const ops: SlackOp[] = [{ op: 'parent', kind: 'alert', summaries: diagnosed.map(diagnosing) }];
   if (!opened && p.status === 'firing') {

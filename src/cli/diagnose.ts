@@ -21,6 +21,7 @@ export async function diagnoseCommand(args: string[], io: RedactingIO): Promise<
     context: { type: 'string' },
     kubeconfig: { type: 'string' },
     'from-file': { type: 'string', short: 'f', multiple: true },
+    logs: { type: 'boolean' },
     ...OUTPUT_OPTION,
   });
   const output = outputFormat(values.output);
@@ -43,6 +44,7 @@ async function produceReport(
     kubeconfig?: string;
     cluster?: string;
     'from-file'?: string[];
+    logs?: boolean;
   },
 ): Promise<Report> {
   const started = Date.now();
@@ -59,7 +61,9 @@ async function produceReport(
   try {
     const namespace = o.namespace ?? api.defaultNamespace;
     const target = parseTarget(targetText, namespace, o.cluster ?? api.contextName);
-    return await diagnoseLive(api, target, started);
+    // --logs: the running backends' error lines and the dependencies they name (a dump carries
+    // whatever logs were captured with it).
+    return await diagnoseLive(api, target, started, o.logs ? { logs: {} } : {});
   } finally {
     api.close();
   }

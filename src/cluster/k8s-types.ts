@@ -135,6 +135,7 @@ export interface Service extends KubeObject {
     selector?: Record<string, string>;
     ports?: ServicePort[];
     clusterIP?: string;
+    clusterIPs?: string[];
     externalName?: string;
   };
 }

@@ -1,11 +1,13 @@
 import type { KubeObject } from './k8s-types.js';
+import { redact } from './redact.js';
 import { KINDS, type KindObjects, type ResourceKind } from './kinds.js';
 
 export type { ResourceKind };
 
 /** The raw API objects one diagnosis read, grouped by kind (kinds.ts). Secrets and ConfigMaps keep only metadata. */
 export type Snapshot = { [F in ResourceKind]: KindObjects[F][] } & {
-  /** Tails of previous container logs, read live for crash-looping pods (redacted). */
+  /** Log tails (redacted): the previous container's of crash-looping pods, and the current
+   *  container's of a sample of ready backends when asked for (an alert, `--logs`). */
   logs: ContainerLog[];
   /** Kinds (or whole scopes) that could not be read, with the reason (forbidden, API absent, timed out). */
   unavailable: Partial<Record<UnavailableKey, string>>;
@@ -18,8 +20,35 @@ export interface ContainerLog {
   namespace: string;
   pod: string;
   container: string;
+  /** `previous`: the last terminated container (absent means previous, as older dumps hold);
+   *  `current`: the running one, read with timestamps so each line says when it was written. */
+  kind?: 'current' | 'previous';
+  /** The read started here (the alert's start), when it was bounded in time. */
+  since?: string;
   text?: string;
   error?: string;
+}
+
+/** A log tail as a dump carries it: one List item of this kind per container (capture.ts). */
+export const POD_LOG_KIND = 'PodLog';
+
+function podLogOf(item: Record<string, unknown>): ContainerLog | undefined {
+  const meta = item.metadata as { namespace?: unknown } | undefined;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  const namespace = str(meta?.namespace);
+  const pod = str(item.pod);
+  const container = str(item.container);
+  if (!namespace || !pod || !container) return undefined;
+  const kind = item.logKind === 'current' ? 'current' : 'previous';
+  return {
+    namespace,
+    pod,
+    container,
+    kind,
+    ...(str(item.since) ? { since: str(item.since) } : {}),
+    ...(str(item.text) !== undefined ? { text: str(item.text) } : {}),
+    ...(str(item.error) ? { error: str(item.error) } : {}),
+  };
 }
 
 /** A kind, or `kube-system` when the cluster components (CoreDNS, kube-proxy) could not be read. */
@@ -63,6 +92,12 @@ export function addObjects(snapshot: Snapshot, objects: readonly unknown[]): num
         snapshot,
         nested.map((n) => (listKind && isRecord(n) && !n.kind ? { ...n, kind: listKind } : n)),
       );
+      continue;
+    }
+    if (item.kind === POD_LOG_KIND) {
+      const log = podLogOf(item as unknown as Record<string, unknown>);
+      if (log) snapshot.logs.push({ ...log, text: log.text && redact(log.text) });
+      if (log) added++;
       continue;
     }
     const field = item.kind ? KIND_TO_FIELD[item.kind] : undefined;

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { z } from 'zod';
+import { parseLogAlerts } from '../alerts/log-alerts.js';
 
 export class ConfigError extends Error {}
 
@@ -37,6 +38,8 @@ export interface Config {
     token?: string;
     basic?: { username: string; password: string };
     channels: AlertChannelRule[];
+    /** Alerts that ask for the app layer (backends' logs): KUBEMEDIC_LOG_ALERTS. */
+    logAlerts: RegExp[];
   };
   redisUrl: string;
   queuePrefix: string;
@@ -147,6 +150,14 @@ const EnvSchema = z.object({
       return z.NEVER;
     }
   }),
+  KUBEMEDIC_LOG_ALERTS: optionalText.transform((s, ctx) => {
+    try {
+      return parseLogAlerts(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
   REDIS_URL: optionalText
     .transform((s) => s ?? 'redis://127.0.0.1:6379')
     .pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
@@ -244,6 +255,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           ? { username: e.ALERTMANAGER_USERNAME, password: e.ALERTMANAGER_PASSWORD }
           : undefined,
       channels: e.KUBEMEDIC_ALERT_CHANNELS,
+      logAlerts: e.KUBEMEDIC_LOG_ALERTS,
     },
     redisUrl: e.REDIS_URL,
     queuePrefix: e.KUBEMEDIC_QUEUE_PREFIX,

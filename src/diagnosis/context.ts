@@ -28,6 +28,7 @@ export class DiagnosisContext {
   readonly services: Service[];
   readonly missing: DiagnosisInput['missing'];
   readonly now: Date;
+  readonly diagnoseOther: NonNullable<DiagnosisInput['diagnoseOther']>;
   private readonly cache = new Map<string, unknown>();
 
   constructor(input: DiagnosisInput) {
@@ -36,9 +37,10 @@ export class DiagnosisContext {
     this.services = input.services;
     this.missing = input.missing;
     this.now = input.now;
+    this.diagnoseOther = input.diagnoseOther ?? (() => undefined);
   }
 
-  private memo<T>(key: string, compute: () => T): T {
+  memo<T>(key: string, compute: () => T): T {
     if (!this.cache.has(key)) this.cache.set(key, compute());
     return this.cache.get(key) as T;
   }

@@ -19,7 +19,16 @@ export interface DiagnoseOptions {
    * so a bug in a check fails the test that met it rather than hiding in `skipped`.
    */
   strict?: boolean;
+  /**
+   * How many hops of dependencies (Services the app's errors name) are diagnosed in turn: 1 by
+   * default, 2 at most. `visited` holds the Services already diagnosed on this path (no loops).
+   */
+  hops?: number;
+  visited?: ReadonlySet<string>;
 }
+
+/** Dependencies are followed this far at most, however many hops are asked for. */
+export const MAX_HOPS = 2;
 
 /** Snapshot -> Report: pure, the same for a live cluster and for a dump. */
 export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptions = {}): Report {
@@ -39,12 +48,22 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
   }
   const namespace = resolution.ok ? resolution.namespace : resolution.missing.namespace;
   const resolved = { ...target, namespace };
+  const hops = Math.min(opts.hops ?? 1, MAX_HOPS);
+  const services = resolution.ok ? resolution.services : [];
+  const visited = new Set([
+    ...(opts.visited ?? []),
+    ...services.map((s) => `${s.metadata.namespace}/${s.metadata.name}`),
+  ]);
   const ctx = new DiagnosisContext({
     snapshot,
     target: resolved,
-    services: resolution.ok ? resolution.services : [],
+    services,
     missing: resolution.ok ? undefined : resolution.missing,
     now,
+    diagnoseOther: (other) => {
+      if (hops <= 0 || visited.has(`${other.namespace}/${other.name}`)) return undefined;
+      return diagnose(snapshot, other, { ...opts, startedAt: undefined, hops: hops - 1, visited });
+    },
   });
 
   const findings: Finding[] = [];

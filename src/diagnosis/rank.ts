@@ -20,6 +20,7 @@ const SERVING_LAYERS = new Set([
   'mesh',
   'node',
   'gateway',
+  'app',
 ]);
 
 export function verdictOf(

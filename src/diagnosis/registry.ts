@@ -3,6 +3,10 @@
 // not-ready pods). Pure symptoms (no endpoints) come late; context (a recent change) last.
 // Adding a check is one file under checks/<layer>/ and one line here; the list of ids, the
 // catalogue and the ranking are derived from this list.
+import { dependencyNotFound } from './checks/app/dependency-not-found.js';
+import { dependencyUnhealthy } from './checks/app/dependency-unhealthy.js';
+import { egressBlocked } from './checks/netpol/egress-blocked.js';
+import { errorsInLogs } from './checks/app/errors-in-logs.js';
 import { backendMissing } from './checks/ingress/backend-missing.js';
 import { backendNoEndpoints } from './checks/ingress/backend-no-endpoints.js';
 import { backendPortMismatch } from './checks/ingress/backend-port-mismatch.js';
@@ -61,6 +65,10 @@ export const CHECKS = [
   dnsEgressBlocked,
   corednsUnhealthy,
   kubeProxyUnhealthy,
+  // The app's dependencies, named by its errors: deeper causes than the errors themselves.
+  dependencyNotFound,
+  egressBlocked,
+  dependencyUnhealthy,
   virtualServiceMisrouted,
   destinationRuleSubsetMissing,
   tlsSecretMissing,
@@ -69,6 +77,7 @@ export const CHECKS = [
   unsafeStrategy,
   rolloutStalled,
   hpaMaxed,
+  errorsInLogs,
   notReady,
   noEndpoints,
   backendNoEndpoints,

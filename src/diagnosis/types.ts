@@ -14,6 +14,7 @@ export const LAYERS = [
   'mesh',
   'node',
   'gateway',
+  'app',
 ] as const;
 export type Layer = (typeof LAYERS)[number];
 
@@ -103,6 +104,9 @@ export interface DiagnosisInput {
   /** Set when the target itself does not exist: the nearest names that do. */
   missing?: { kind: TargetKind; name: string; namespace: string; nearest: string[] };
   now: Date;
+  /** Diagnoses another Service of the same snapshot (a dependency the app's errors name);
+   *  undefined when the hop budget is spent or the Service was already diagnosed (a loop). */
+  diagnoseOther?: (target: Target & { namespace: string }) => Report | undefined;
 }
 
 /** TEMPORARY: a check not yet moved to its own file (see define.ts for what a check is now). */

@@ -6,7 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi } from '../cluster/client.js';
 import { TargetError, describeTarget } from '../diagnosis/target.js';
 import type { Report } from '../diagnosis/types.js';
-import { diagnoseLive } from '../engine.js';
+import { type LiveOptions, diagnoseLive } from '../engine.js';
 import { log, reasonOf } from '../log.js';
 import { diagnosesTotal, diagnosisDuration } from '../metrics.js';
 import { renderReportThread } from '../slack/blocks/report.js';
@@ -17,7 +17,7 @@ import type { Conversations } from '../slack/delivery/conversations.js';
 import type { WorkQueues } from './queues.js';
 
 /** Gathers and analyses one target; throws TargetError or ClusterUnreachableError. */
-export type DiagnoseTarget = (target: TargetRef) => Promise<Report>;
+export type DiagnoseTarget = (target: TargetRef, opts?: LiveOptions) => Promise<Report>;
 
 export interface DiagnoseDeps {
   queues: WorkQueues;
@@ -27,10 +27,10 @@ export interface DiagnoseDeps {
 
 /** A live diagnosis through the read-only identity; one client per diagnosis, so its request count is its own. */
 export function liveDiagnosis(kubeConfig: KubeConfig, timeoutMs: number): DiagnoseTarget {
-  return async (target) => {
+  return async (target, opts) => {
     const api = new KubeApi(kubeConfig, { timeoutMs });
     try {
-      return await diagnoseLive(api, target);
+      return await diagnoseLive(api, target, Date.now(), opts);
     } finally {
       api.close();
     }
@@ -157,6 +157,21 @@ export function diagnosing(target: TargetRef): TargetSummary {
   return { key: targetKey(target), target, stage: 'diagnosing' };
 }
 
+/** The app layer is read when someone asked for it: `--logs`, or a 5xx-rate alert (since its start). */
+export function liveOptions(requesters: Requester[]): LiveOptions {
+  const alerts = requesters.flatMap((r) => (r.kind === 'alert' && r.logs ? [r.logs] : []));
+  const command = requesters.some((r) => r.kind === 'command' && r.logs);
+  if (!command && alerts.length === 0) return {};
+  // A person asking reads the last lines whatever the alert's start; several alerts: the earliest.
+  const since = command
+    ? undefined
+    : alerts
+        .map((a) => a.since)
+        .filter((s): s is string => Boolean(s))
+        .sort()[0];
+  return { logs: since ? { since } : {} };
+}
+
 function isLastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
@@ -168,7 +183,8 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
 
   // Command threads open before the (slower) diagnosis; alert threads were opened by the
   // webhook. Ids make a retried job open them once.
-  const early = destinations(id, await queues.requestersOf(id)).filter((d) => d.kind === 'command');
+  const asked = await queues.requestersOf(id);
+  const early = destinations(id, asked).filter((d) => d.kind === 'command');
   for (const d of early) {
     await deps.conversations.setField(d.conversation, 'opening', '1');
     await queues.postToSlack(
@@ -192,7 +208,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
   const started = performance.now();
   let outcome: Outcome;
   try {
-    outcome = { kind: 'report', report: await deps.diagnoseTarget(target) };
+    outcome = { kind: 'report', report: await deps.diagnoseTarget(target, liveOptions(asked)) };
   } catch (err) {
     if (err instanceof TargetError) outcome = { kind: 'not-found', reason: err.message };
     else if (isLastAttempt(job)) outcome = { kind: 'failed', reason: reasonOf(err) };

@@ -21,12 +21,16 @@ export const RequesterSchema = z.discriminatedUnion('kind', [
     channel: z.string().min(1),
     user: z.string().min(1),
     userName: z.string().optional(),
+    /** `/diagnose ... --logs`: read the running backends' logs too. */
+    logs: z.boolean().optional(),
   }),
   z.object({
     kind: z.literal('alert'),
     channel: z.string().min(1),
     /** The alert group's thread. */
     conversation: z.string().min(1),
+    /** A 5xx-rate alert (log-alerts.ts): read the backends' logs since it started. */
+    logs: z.object({ alertname: z.string(), since: z.string().optional() }).optional(),
   }),
 ]);
 export type Requester = z.infer<typeof RequesterSchema>;

@@ -7,13 +7,15 @@
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { KubeObject, Pod } from '../../src/cluster/k8s-types.js';
 import { KubeApiError } from '../../src/cluster/client.js';
 import { repoRoot } from '../support/cluster.js';
 import { TestCluster } from './support/cluster.js';
 import { limiter, prepareScenario } from './support/prepare.js';
-import { type Scenario, loadScenario, scenarioNames } from './support/schema.js';
+import { type Scenario, loadScenario, scenarioNames, substitute } from './support/schema.js';
+import { POD_LOG_KIND } from '../../src/cluster/snapshot.js';
 
 const NAMESPACED_KINDS = [
   'services',
@@ -114,10 +116,43 @@ export async function captureDump(cluster: TestCluster, sc: Scenario, ns: string
     );
   if (await served(cluster, '/apis/metrics.k8s.io/v1beta1'))
     items.push(...(await getList(cluster, ['pods.metrics.k8s.io', '-n', ns])));
+  items.push(...(await podLogs(cluster, sc, ns)));
   const list = { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
   // Formatted as `prettier --write` would, so a re-capture diffs only in what changed.
   const options = await resolveConfig(sc.dumpPath);
   return format(JSON.stringify(list), { ...options, filepath: sc.dumpPath });
+}
+
+/**
+ * The scenario's declared log lines as the gatherer reads them: the current container of up to
+ * three running pods, each line with the kubelet's timestamp (written now, after the scenario
+ * settled). KWOK serves no logs on the shared cluster, so they come from scenario.json.
+ */
+async function podLogs(cluster: TestCluster, sc: Scenario, ns: string): Promise<KubeObject[]> {
+  const out: KubeObject[] = [];
+  for (const spec of sc.logs) {
+    const pods = (await getList(cluster, ['pods', '-n', ns, '-l', spec.pods]))
+      .filter((p): p is Pod => p.kind === 'Pod' && (p as Pod).status?.phase === 'Running')
+      .slice(0, 3);
+    const start = Date.now();
+    for (const pod of pods) {
+      const container = spec.container ?? pod.spec.containers[0]?.name ?? '';
+      const text = spec.lines
+        .map((l, i) => `${new Date(start + i * 10).toISOString()} ${substitute(l, ns)}`)
+        .join('\n');
+      const log: KubeObject & Record<string, unknown> = {
+        apiVersion: 'kubemedic.io/v1',
+        kind: POD_LOG_KIND,
+        metadata: { name: `${pod.metadata.name}.${container}`, namespace: ns },
+        pod: pod.metadata.name,
+        container,
+        logKind: 'current',
+        text: `${text}\n`,
+      };
+      out.push(log);
+    }
+  }
+  return out;
 }
 
 async function captureOne(cluster: TestCluster, sc: Scenario): Promise<void> {
@@ -168,4 +203,6 @@ async function main(): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
-process.exitCode = await main();
+// Run as a script only: importing captureDump (a one-off capture on a running cluster) starts nothing.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href)
+  process.exitCode = await main();

@@ -229,7 +229,9 @@ describe('slash command text', () => {
     expect(parseDiagnoseText('api-service -n prod', 'c')).toEqual({
       kind: 'diagnose',
       target: { kind: 'Service', name: 'api-service', namespace: 'prod', cluster: 'c' },
+      logs: false,
     });
+    expect(parseDiagnoseText('api -n prod --logs', 'c')).toMatchObject({ logs: true });
     expect(parseDiagnoseText('deploy/api --namespace=shop --cluster c', 'c')).toMatchObject({
       target: { kind: 'Deployment', name: 'api', namespace: 'shop' },
     });

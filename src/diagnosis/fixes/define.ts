@@ -32,7 +32,9 @@ export interface FixDef<Id extends string = string, Args extends unknown[] = nev
 export function defineFix<const Id extends string, Args extends unknown[]>(
   def: FixDef<Id, Args>,
 ): FixDef<Id, Args> {
-  return def;
+  // A dependency's finding (dependency.unhealthy) carries the dependency's own plans, whichever
+  // fix they are: every fix may be offered by it.
+  return { ...def, offeredBy: [...def.offeredBy, 'dependency.unhealthy'] };
 }
 
 export type { BoundedPlan, PlanBounds };

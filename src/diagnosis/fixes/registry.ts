@@ -1,6 +1,7 @@
 // Every fix a check may propose. Adding one is a file beside the others and one line here; the
 // list of ids (the policy's vocabulary), RemediationId and `fixOf` are derived from this list.
 import { addStartupProbeFix } from './add-startup-probe.js';
+import { allowNetpolEgressFix } from './allow-netpol-egress.js';
 import { allowNetpolPortFix } from './allow-netpol-port.js';
 import type { FixDef } from './define.js';
 import { patchIngressBackendFix } from './patch-ingress-backend.js';
@@ -24,6 +25,7 @@ export const FIXES = [
   addStartupProbeFix,
   patchResourcesFix,
   allowNetpolPortFix,
+  allowNetpolEgressFix,
   patchIngressBackendFix,
   restartCorednsFix,
   patchRouteBackend,

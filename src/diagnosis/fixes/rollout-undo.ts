@@ -18,6 +18,7 @@ export const rolloutUndoFix: FixDef<
     'pod.config-error',
     'rollout.stalled',
     'rollout.recent-change',
+    'app.errors-in-logs',
   ],
   kinds: [{ kind: 'Deployment', verbs: ['get', 'patch'] }],
   undoable: true,

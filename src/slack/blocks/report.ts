@@ -36,6 +36,7 @@ const LAYER_TITLE: Record<Layer, string> = {
   ingress: 'Ingress',
   workload: 'Workload and rollout',
   mesh: 'Service mesh',
+  app: 'Application logs and dependencies',
   node: 'Nodes and storage',
   gateway: 'Gateway API',
 };

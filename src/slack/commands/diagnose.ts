@@ -12,23 +12,29 @@ import type { SlackPoster } from '../poster.js';
 import type { TargetRef } from '../thread-state.js';
 
 export const USAGE = [
-  '*Usage:* `/diagnose <target> [-n <namespace>]`',
+  '*Usage:* `/diagnose <target> [-n <namespace>] [--logs]`',
   'Targets: `NAME` (a Service), `svc/NAME`, `deploy/NAME`, `ingress/NAME`, `httproute/NAME`, `pod/NAME`, `namespace/NAME`.',
+  "`--logs` also reads the running pods' recent error lines and the dependencies they name.",
   'Example: `/diagnose api-service -n prod`. The answer arrives in a thread in this channel.',
 ].join('\n');
 
 export { UsageError };
 
-export type ParsedCommand = { kind: 'help' } | { kind: 'diagnose'; target: TargetRef };
+export type ParsedCommand =
+  { kind: 'help' } | { kind: 'diagnose'; target: TargetRef; logs: boolean };
 
 /** Parses the command text (the CLI's grammar); throws UsageError or TargetError with what to fix. */
 export function parseDiagnoseText(text: string, cluster: string): ParsedCommand {
   const words = text.trim().split(/\s+/).filter(Boolean);
   if (['help', '-h', '--help'].includes(words[0] as string)) return { kind: 'help' };
-  const { target, values } = parseTargetArgs(words, {});
+  const { target, values } = parseTargetArgs(words, { logs: { type: 'boolean' } });
   if (values.cluster !== undefined && values.cluster !== cluster)
     throw new UsageError(`this kubemedic serves cluster "${cluster}", not "${values.cluster}"`);
-  return { kind: 'diagnose', target: parseTarget(target, values.namespace, cluster) };
+  return {
+    kind: 'diagnose',
+    target: parseTarget(target, values.namespace, cluster),
+    logs: values.logs === true,
+  };
 }
 
 export interface CommandDeps {
@@ -79,6 +85,7 @@ export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): C
         channel: input.channel,
         user: input.user,
         userName: input.userName,
+        ...(parsed.logs ? { logs: true } : {}),
       });
     },
   };

@@ -306,10 +306,11 @@ describe('netpol.ingress-blocked', () => {
     expect(f?.title).toContain('9090');
   });
 
-  it('exports both network-policy checks', () => {
+  it('exports the network-policy checks', () => {
     expect(networkPolicyChecks.map((c) => c.id)).toEqual([
       'netpol.ingress-blocked',
       'netpol.dns-egress-blocked',
+      'netpol.egress-blocked',
     ]);
   });
 });

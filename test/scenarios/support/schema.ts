@@ -145,6 +145,23 @@ export const scenarioSchema = z
     expected: expectedSchema,
     settle: z.array(waitSchema).min(1),
     steps: z.array(stepSchema).default([]),
+    /**
+     * What the running containers of the pods matching `pods` log ({{NS}} substituted): capture.ts
+     * records it in the dump as PodLog items, as the gatherer reads it with `--logs` or a 5xx
+     * alert. The shared test cluster's KWOK serves no container logs, so these scenarios run from
+     * their dumps only (live.test.ts leaves them out; live-app-logs.test.ts covers the live read).
+     */
+    logs: z
+      .array(
+        z
+          .object({
+            pods: z.string(),
+            container: z.string().optional(),
+            lines: z.array(z.string()).min(1),
+          })
+          .strict(),
+      )
+      .default([]),
   })
   .strict();
 

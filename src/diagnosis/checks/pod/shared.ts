@@ -155,6 +155,7 @@ export function lastTermination(s: ContainerStatus) {
 export function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
   const log = ctx.snapshot.logs.find(
     (l) =>
+      l.kind !== 'current' &&
       l.pod === hit.pod.metadata.name &&
       l.namespace === hit.pod.metadata.namespace &&
       l.container === hit.container.name,

@@ -5,6 +5,7 @@ import { evidence } from '../../model/evidence.js';
 import { revision } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
+import { signatures } from '../app/shared.js';
 import { deployments, RECENT_MS, templateDiff } from './shared.js';
 
 export const recentChange: CheckDef<'rollout.recent-change'> = defineCheck({
@@ -22,7 +23,10 @@ export const recentChange: CheckDef<'rollout.recent-change'> = defineCheck({
       if (!created || ctx.now.getTime() - Date.parse(created) > RECENT_MS) continue;
       const diff = templateDiff(previous.spec.template, current.spec.template);
       if (diff.length === 0) continue;
+      // Errors in the running backends' logs (an alert or --logs read them) make a recent
+      // revision a suspect even when every pod is ready.
       const unhealthy =
+        signatures(ctx).length > 0 ||
         ctx.allBackends.length === 0 ||
         ctx.nothingServes ||
         ctx.allBackends.some(

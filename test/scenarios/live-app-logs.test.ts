@@ -1,0 +1,71 @@
+// The app layer's live reads on the shared test control plane: a scenario of the app set applied
+// in its own namespace and diagnosed with `--logs` through the real gatherer. KWOK on the shared
+// cluster serves no container logs (it runs without Logs/ClusterLogs configuration and its nodes
+// advertise an address the API server cannot reach), so the read of each sampled backend's log
+// fails: the report must say so as a skip with the API server's reason, the reads must stay
+// bounded (at most APP_LOG_PODS logs) and be counted in apiRequests. The diagnosis of what the
+// logs say runs from the scenarios' dumps (from-file.test.ts).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeApi } from '../../src/cluster/client.js';
+import { APP_LOG_PODS, gatherApp } from '../../src/cluster/gather-app.js';
+import { gatherSnapshot } from '../../src/cluster/gather.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
+import { diagnoseLive } from '../../src/engine.js';
+import { TestCluster } from './support/cluster.js';
+import { type PreparedScenario, prepareScenario } from './support/prepare.js';
+import { loadScenario } from './support/schema.js';
+
+describe('the app layer read live (--logs)', () => {
+  let cluster: TestCluster;
+  let prepared: PreparedScenario;
+  let api: KubeApi;
+
+  beforeAll(async () => {
+    cluster = TestCluster.shared();
+    prepared = await prepareScenario(cluster, loadScenario('app-database-selector-typo'));
+    api = KubeApi.fromOptions({ kubeconfig: cluster.kubeconfig });
+  }, 180_000);
+
+  afterAll(async () => {
+    api?.close();
+    await prepared?.cleanup();
+    cluster?.close();
+  });
+
+  const target = () => ({
+    kind: 'Service' as const,
+    name: 'api',
+    namespace: prepared.namespace,
+    cluster: 'live',
+  });
+
+  it('reads the current log of the ready backends, bounded and counted, and skips with the reason when it cannot', async () => {
+    const without = await diagnoseLive(api, target());
+    const withLogs = await diagnoseLive(api, target(), Date.now(), {
+      logs: { since: new Date(Date.now() - 600_000).toISOString() },
+    });
+    expect(without.skipped.map((s) => s.check)).not.toContain('app.errors-in-logs');
+    // Two ready backends: two more requests, one per log.
+    expect(withLogs.apiRequests - without.apiRequests).toBe(2);
+    const skip = withLogs.skipped.find((s) => s.check === 'app.errors-in-logs');
+    expect(skip?.reason).toMatch(/^logs could not be read \(api-[a-z0-9-]+\/api: .+\)$/);
+    // The healthy layers stay healthy: an unreadable log is no finding.
+    expect(withLogs.verdict).toBe('healthy');
+  });
+
+  it('records each unreadable log with its error, since the alert start, at most APP_LOG_PODS', async () => {
+    const snapshot = await gatherSnapshot(api, target());
+    const since = new Date(Date.now() - 60_000).toISOString();
+    await gatherApp(api, snapshot, target(), { since }, (t) => gatherSnapshot(api, t));
+    const current = snapshot.logs.filter((l) => l.kind === 'current');
+    expect(current.length).toBeGreaterThan(0);
+    expect(current.length).toBeLessThanOrEqual(APP_LOG_PODS);
+    for (const l of current) {
+      expect(l).toMatchObject({ namespace: prepared.namespace, container: 'api', since });
+      expect(l.error).toBeTruthy();
+      expect(l.text).toBeUndefined();
+    }
+    const report = diagnose(snapshot, target(), { strict: true });
+    expect(report.findings.map((f) => f.check)).not.toContain('app.errors-in-logs');
+  });
+});
