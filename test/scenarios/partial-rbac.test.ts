@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CHECKS } from '../../src/diagnosis/registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
 import { runCli } from '../../src/cli/index.js';
@@ -115,7 +116,10 @@ describe('a diagnosis with partial RBAC (NetworkPolicies forbidden)', () => {
     if (!prepared) throw new Error('the seed scenario was not prepared');
     const report = await diagnoseLive(kubeconfig, seed, prepared.namespace);
     const seen = summarise(report);
-    for (const check of ['netpol.ingress-blocked', 'netpol.dns-egress-blocked']) {
+    // Every check that reads NetworkPolicies, by the registry (not a hand list that drifts).
+    const netpolChecks = CHECKS.filter((c) => c.reads.includes('networkPolicies')).map((c) => c.id);
+    expect(netpolChecks.length).toBeGreaterThan(0);
+    for (const check of netpolChecks) {
       const skipped = report.skipped.find((s) => s.check === check);
       expect(skipped, `${check} skipped\n${seen}`).toBeDefined();
       expect(skipped?.reason).toMatch(/networkpolicies/);
@@ -125,7 +129,7 @@ describe('a diagnosis with partial RBAC (NetworkPolicies forbidden)', () => {
     expect(
       report.skipped.filter((s) => /forbidden/.test(s.reason)).map((s) => s.check),
       seen,
-    ).toEqual(['netpol.ingress-blocked', 'netpol.dns-egress-blocked']);
+    ).toEqual(netpolChecks);
     expectReport(report, seed.expected);
   });
 
