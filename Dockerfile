@@ -29,6 +29,8 @@ COPY bin/ ./bin/
 # `kubemedic` on PATH for `kubectl exec ... -- kubemedic diagnose ...`.
 RUN ln -s kubemedic.js bin/kubemedic
 COPY --from=build /app/dist/ ./dist/
+# The incidents the console demo answers from when there is no kubeconfig.
+COPY demo/ ./demo/
 # The files stay owned by root and read-only to the app; uid 1000 is the image's `node` user,
 # numeric so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000

@@ -20,10 +20,22 @@ import { SlackUsergroupDirectory } from './slack/usergroups.js';
 import { SLACK_EVENTS_PATH, createSlackApp } from './slack/app.js';
 import { SlackQueueNotifier, slackReporter } from './slack/notifier.js';
 import { ConsolePoster } from './slack/poster.js';
+import { CONSOLE_HELP, startConsoleInput } from './slack/console.js';
+import { RemediationActionSchema } from './remediation/flow.js';
+import type { Readable } from 'node:stream';
 
 export interface AppOptions {
   /** Console mode: where what would be posted is printed (default: stdout). */
   consoleOut?: (text: string) => void;
+  /** Console mode: where typed commands come from (`npm start`: stdin). */
+  consoleIn?: Readable;
+  /**
+   * Set when no kubeconfig exists (why, e.g. "KUBECONFIG unset, ~/.kube/config absent"). In
+   * console mode kubemedic then runs the demo on the bundled dumps; otherwise /readyz says so.
+   */
+  noKubeconfig?: string;
+  /** The demo's dumps (default: demo/ in the package). */
+  demoDir?: string;
 }
 
 export interface RunningApp {
@@ -50,9 +62,16 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<RunningApp> {
   setLogLevel(config.logLevel);
   const kubeConfig = loadKubeConfig(config.kube);
+  const demo =
+    opts.noKubeconfig !== undefined && config.slack.mode === 'console'
+      ? await import('./demo.js')
+      : undefined;
+  const demoSnapshot = demo ? await demo.loadDemoSnapshot(opts.demoDir) : undefined;
   // Who may approve what (KUBEMEDIC_POLICY or KUBEMEDIC_APPROVERS); absent, nobody may apply.
   const policy = await loadPolicy({ approvers: config.approvers, policyFile: config.policyFile });
-  const clusterName = config.clusterName ?? (kubeConfig.getCurrentContext() || 'in-cluster');
+  const clusterName =
+    config.clusterName ??
+    (demo ? demo.DEMO_CLUSTER : kubeConfig.getCurrentContext() || 'in-cluster');
   const timeoutMs = config.kube.requestTimeoutMs;
 
   const redis = openRedis(config.redisUrl, 'command');
@@ -67,13 +86,15 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
     config.slack.mode === 'console'
       ? undefined
       : await createSlackApp(config, { queues, clusterName });
-  const poster = slack?.poster ?? new ConsolePoster(opts.consoleOut);
+  const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
+  const poster = slack?.poster ?? (consolePoster as ConsolePoster);
   const reader = new KubeApi(kubeConfig, { timeoutMs });
   const writer = KubeApi.fromOptions({ ...config.remediationKube, timeoutMs });
   const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
   const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
-  const diagnoseTarget = liveDiagnosis(kubeConfig, timeoutMs);
+  const diagnoseTarget =
+    demo && demoSnapshot ? demo.demoDiagnosis(demoSnapshot) : liveDiagnosis(kubeConfig, timeoutMs);
 
   // Refuse new requests and report not ready once shutdown begins; hand back Slack work once
   // the workers stop.
@@ -98,15 +119,21 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           stopping: () => handingBack,
         }),
       remediate: (job) =>
-        processRemediation(job, {
-          store: plans,
-          writer,
-          reader,
-          report,
-          policy,
-          usergroups,
-          logger: log,
-        }),
+        demo && demoSnapshot
+          ? demo.demoRemediation(RemediationActionSchema.parse(job.data), {
+              store: plans,
+              snapshot: demoSnapshot,
+              say: (m) => poster.postMessage(m),
+            })
+          : processRemediation(job, {
+              store: plans,
+              writer,
+              reader,
+              report,
+              policy,
+              usergroups,
+              logger: log,
+            }),
     },
   });
 
@@ -116,11 +143,23 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
     await withTimeout(redis.ping(), 1000, 'Redis').catch((err: unknown) => {
       problems.redis = `${redactUrl(config.redisUrl)}: ${reasonOf(err)}`;
     });
-    await readiness.get('/version').catch((err: unknown) => {
-      problems.kubernetes = reasonOf(err);
-    });
+    // Without a kubeconfig the client would try http://localhost:8080 and report a TLS rule.
+    if (opts.noKubeconfig === undefined)
+      await readiness.get('/version').catch((err: unknown) => {
+        problems.kubernetes = reasonOf(err);
+      });
+    else if (!demo) problems.kubernetes = `no kubeconfig found (${opts.noKubeconfig})`;
     const ok = Object.keys(problems).length === 0;
-    sendJson(res, ok ? 200 : 503, ok ? { status: 'ready' } : { status: 'not ready', problems });
+    sendJson(
+      res,
+      ok ? 200 : 503,
+      ok
+        ? {
+            status: 'ready',
+            ...(demo ? { kubernetes: 'no kubeconfig: demo on bundled dumps' } : {}),
+          }
+        : { status: 'not ready', problems },
+    );
   };
   const routes: Record<string, Handler> = {
     '/healthz': (_req, res) => sendJson(res, 200, { status: 'ok' }),
@@ -149,8 +188,28 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   log.info({ url, mode: config.slack.mode, cluster: clusterName, prefix }, 'kubemedic is running');
   if (config.slack.mode === 'console')
     log.info(
-      `console mode (no Slack credentials): what would be posted is printed here; POST an Alertmanager notification to ${url}${ALERTMANAGER_PATH} to try it`,
+      `console mode (no Slack credentials): what would be posted is printed here; type /diagnose NAME, or POST an Alertmanager notification to ${url}${ALERTMANAGER_PATH}`,
     );
+  const keyboard =
+    consolePoster && opts.consoleIn
+      ? startConsoleInput({
+          input: opts.consoleIn,
+          write: opts.consoleOut ?? ((t) => process.stdout.write(t)),
+          queues,
+          poster: consolePoster,
+          clusterName,
+          channel: config.slack.defaultChannel ?? 'console',
+        })
+      : undefined;
+  if (keyboard) {
+    const services = demo && demoSnapshot ? demo.demoServices(demoSnapshot) : [];
+    (opts.consoleOut ?? ((t: string) => process.stdout.write(t)))(
+      `\n${CONSOLE_HELP}\n` +
+        (services.length
+          ? `Demo Services (namespace ${demo?.DEMO_NAMESPACE}): ${services.join(', ')}\n`
+          : ''),
+    );
+  }
 
   let stopped: Promise<void> | undefined;
   const stop = () =>
@@ -159,6 +218,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       const left = () => Math.max(1000, deadline - Date.now());
       log.info('shutting down: no new requests or jobs; finishing those in hand');
       stopping = true;
+      keyboard?.close();
       await http.close(Math.min(5000, left()));
       await slack
         ?.stop()

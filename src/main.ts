@@ -2,6 +2,7 @@
 // down cleanly on SIGTERM or SIGINT. A configuration or start-up problem is one line on stderr.
 import { startApp } from './app.js';
 import { ConfigError, loadConfig } from './config/env.js';
+import { missingKubeconfig } from './config/kubeconfig.js';
 import { PolicyError } from './config/policy.js';
 import { log, reasonOf } from './log.js';
 
@@ -37,7 +38,20 @@ try {
   fail(reasonOf(err), err instanceof ConfigError ? 2 : 1);
 }
 
-const app = await startApp(config).catch((err: unknown) =>
+// A first run with no cluster: one line says so, and the console answers from bundled dumps.
+const noKubeconfig = missingKubeconfig();
+if (noKubeconfig !== undefined)
+  process.stderr.write(
+    config.slack.mode === 'console'
+      ? `kubemedic: no kubeconfig found (${noKubeconfig}): running the demo on bundled dumps\n`
+      : `kubemedic: no kubeconfig found (${noKubeconfig}): /readyz stays not ready until one is given\n`,
+  );
+
+const app = await startApp(config, {
+  noKubeconfig,
+  // Console mode reads what a person types (`/diagnose api-service`, `approve 1`) on stdin.
+  consoleIn: config.slack.mode === 'console' ? process.stdin : undefined,
+}).catch((err: unknown) =>
   err instanceof ConfigError || err instanceof PolicyError
     ? fail(`invalid configuration: ${reasonOf(err).replace(/^invalid configuration: /, '')}`, 2)
     : fail(`cannot start: ${reasonOf(err)}`, 1),

@@ -2,12 +2,36 @@
 // `audit` say what it looks at and what it changed, `lint` judges manifests before deploy.
 // A command's modules are imported when it runs, so `--help` loads next to nothing, `diagnose`
 // does not load Redis, and `audit` does not load the diagnosis.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { redact } from '../redact.js';
 import { type CliIO, CommandError, type RedactingIO, UsageError } from './args.js';
 
+export const DIAGNOSE_USAGE = `Usage:
+  kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
+                              [--from-file DUMP ...] [-o text|json|yaml]
+
+Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
+--from-file reads what \`kubectl get ... -o json\` or \`-o yaml\` prints (a List, single objects,
+several YAML documents); repeat it for several files (an object in two files counts once).
+Exit codes: 0 no critical finding, 1 critical findings, 2 usage error, unknown target (the
+nearest names are listed) or no cluster to read. The JSON/YAML report follows
+schema/report.schema.json.`;
+
+export const LINT_USAGE = `Usage:
+  kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
+                 [--fail-on critical|warning|info] [--ignore ID,...]
+                 [--cluster [--context NAME] [--kubeconfig PATH]]
+
+Runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for stdin:
+\`helm template ... | kubemedic lint -\`). Exit codes: 0 clean, 1 findings at or above --fail-on
+(default critical), 2 unreadable input. Annotate an object kubemedic.io/ignore: ID,... to
+silence it.`;
+
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
-                              [--from-file DUMP.json ...] [--output text|json]
+                              [--from-file DUMP ...] [-o text|json|yaml]
   kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
@@ -15,8 +39,11 @@ export const USAGE = `Usage:
                  [--cluster [--context NAME] [--kubeconfig PATH]]
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
---from-file reads what \`kubectl get ... -o json\` prints (a List, or single objects); repeat it
-for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage or connection error.
+--from-file reads what \`kubectl get ... -o json\` or \`-o yaml\` prints (a List, or single objects);
+repeat it for several files. Exit codes: 0 no critical finding, 1 critical findings, 2 usage error,
+unknown target or connection error.
+Every command takes --help. --version prints the version. Colour: on a terminal unless NO_COLOR is
+set; --color=always|never|auto overrides (--no-color is never).
 \`checks\` lists what kubemedic checks and the fixes it may offer.
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).
 \`lint\` runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for
@@ -31,16 +58,86 @@ const defaultIO: CliIO = {
 
 export { type CliIO, UsageError };
 
+/** The package's version: package.json above this file (src/cli/ or dist/cli/bundle/). */
+export function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'kubemedic' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
+}
+
+/**
+ * Takes --color[=always|never|auto] and --no-color out of argv (any command, any place) and
+ * decides: NO_COLOR (https://no-color.org) or a dumb terminal turn colour off unless asked for.
+ */
+export function colorChoice(
+  argv: string[],
+  isTTY: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): { argv: string[]; color: boolean } {
+  let choice = 'auto';
+  const rest: string[] = [];
+  for (const a of argv) {
+    if (a === '--color') choice = 'always';
+    else if (a === '--no-color') choice = 'never';
+    else if (a.startsWith('--color=')) choice = a.slice('--color='.length);
+    else rest.push(a);
+  }
+  if (!['always', 'never', 'auto'].includes(choice))
+    throw new UsageError(`--color must be always, never or auto, not "${choice}"`);
+  const auto = isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+  return { argv: rest, color: choice === 'always' || (choice === 'auto' && auto) };
+}
+
+/** Each command's own usage, for `kubemedic COMMAND --help` (loaded only when asked for). */
+async function commandUsage(command: string): Promise<string | undefined> {
+  switch (command) {
+    case 'diagnose':
+      return DIAGNOSE_USAGE;
+    case 'checks':
+      return (await import('./checks.js')).CHECKS_USAGE;
+    case 'audit':
+      return (await import('./audit.js')).AUDIT_USAGE;
+    case 'lint':
+      return LINT_USAGE;
+    default:
+      return undefined;
+  }
+}
+
 export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<number> {
+  let picked;
+  try {
+    picked = colorChoice(argv, given.isTTY);
+  } catch (err) {
+    given.err(`kubemedic: ${(err as Error).message}`);
+    return 2;
+  }
   // Terminal output leaves the process too: the one redactor runs on every line written.
+  // `isTTY` from here on means "colour wanted", which is what the commands use it for.
   const io: RedactingIO = {
     out: (s) => given.out(redact(s)),
     err: (s) => given.err(redact(s)),
     raw: (s) => given.out(s),
-    isTTY: given.isTTY,
+    isTTY: picked.color,
   };
-  const [command, ...rest] = argv;
+  const [command, ...rest] = picked.argv;
   try {
+    if (command === '--version' || command === '-V' || command === 'version') {
+      io.out(`kubemedic ${version()}`);
+      return 0;
+    }
+    if (command && (rest.includes('--help') || rest.includes('-h'))) {
+      const usage = await commandUsage(command);
+      if (usage) {
+        io.out(usage);
+        return 0;
+      }
+    }
     switch (command) {
       case 'diagnose':
         return await (await import('./diagnose.js')).diagnoseCommand(rest, io);

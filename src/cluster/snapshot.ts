@@ -80,8 +80,23 @@ export function metadataOnly(obj: KubeObject & { data?: Record<string, unknown> 
   };
 }
 
-/** Adds API objects of any kinds to a snapshot; kinds no check reads are ignored. */
+// Where each object of a snapshot sits in its list, by uid (kind/namespace/name for an object
+// without one): the same dump given twice, or two dumps that overlap, must not count a pod twice.
+const seen = new WeakMap<Snapshot, Map<string, number>>();
+
+function identity(item: KubeObject & { kind?: string }): string {
+  const m = item.metadata;
+  return m.uid ? `${item.kind}:${m.uid}` : `${item.kind}/${m.namespace ?? ''}/${m.name}`;
+}
+
+/**
+ * Adds API objects of any kinds to a snapshot; kinds no check reads are ignored. An object
+ * already there (same uid) is replaced by the later copy, as a later `kubectl get` would show it,
+ * and not counted again. Returns how many were added.
+ */
 export function addObjects(snapshot: Snapshot, objects: readonly unknown[]): number {
+  let known = seen.get(snapshot);
+  if (!known) seen.set(snapshot, (known = new Map()));
   let added = 0;
   for (const item of objects) {
     if (!isKubeObject(item)) continue;
@@ -103,7 +118,14 @@ export function addObjects(snapshot: Snapshot, objects: readonly unknown[]): num
     const field = item.kind ? KIND_TO_FIELD[item.kind] : undefined;
     if (!field) continue;
     const stored = field === 'secrets' || field === 'configMaps' ? metadataOnly(item) : item;
-    (snapshot[field] as KubeObject[]).push(stored);
+    const list = snapshot[field] as KubeObject[];
+    const id = identity(item);
+    const at = known.get(id);
+    if (at !== undefined && list[at]?.metadata.name === item.metadata.name) {
+      list[at] = stored;
+      continue;
+    }
+    known.set(id, list.push(stored) - 1);
     added++;
   }
   return added;

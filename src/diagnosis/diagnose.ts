@@ -42,8 +42,9 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
   if (!resolution.ok && resolution.missing.kind !== 'Service') {
     const m = resolution.missing;
     throw new TargetError(
-      `${m.kind} ${m.name} not found in ${m.kind === 'Namespace' ? 'the cluster' : `namespace ${m.namespace}`}` +
-        (m.nearest.length ? `; nearest: ${m.nearest.join(', ')}` : ''),
+      // Worded as a missing Service is (service.not-found), so every typo reads the same.
+      `${m.kind} ${m.name} does not exist in ${m.kind === 'Namespace' ? 'the cluster' : `namespace ${m.namespace}`}.` +
+        (m.nearest.length ? ` Nearest names: ${m.nearest.join(', ')}.` : ''),
     );
   }
   const namespace = resolution.ok ? resolution.namespace : resolution.missing.namespace;

@@ -160,21 +160,60 @@ export class WebApiPoster implements SlackPoster {
   }
 }
 
+/** A card printed by the console, which `approve N` / `reject N` / `undo N` name. */
+export interface ConsoleCard {
+  planId: string;
+  channel: string;
+  ts: string;
+}
+
+const CARD_BUTTONS = /^kubemedic_(approve|reject|undo)$/;
+
 /** Console mode: prints what would be posted, as a person would read it in Slack. */
 export class ConsolePoster implements SlackPoster {
   readonly kind = 'console' as const;
   private seq = 0;
+  private readonly cards: ConsoleCard[] = [];
 
   constructor(private readonly write: (text: string) => void = (t) => process.stdout.write(t)) {}
+
+  /** Card `n` (from 1) as printed, for the console's approve/reject/undo. */
+  card(n: number): ConsoleCard | undefined {
+    return this.cards[n - 1];
+  }
 
   private nextTs(): string {
     this.seq += 1;
     return `${Math.floor(Date.now() / 1000)}.${String(this.seq).padStart(6, '0')}`;
   }
 
-  private print(title: string, given: { text: string; blocks?: Block[] }): void {
+  /** The buttons of a card stand for words typed at the console: numbered once per plan. */
+  private buttonHint(blocks: Block[] | undefined, channel: string, ts: string): string {
+    const verbs: string[] = [];
+    let planId: string | undefined;
+    for (const b of blocks ?? [])
+      if (b.type === 'actions')
+        for (const e of b.elements)
+          if (e.type === 'button' && e.action_id && CARD_BUTTONS.test(e.action_id)) {
+            verbs.push(e.action_id.replace('kubemedic_', ''));
+            planId = e.value;
+          }
+    if (!planId) return '';
+    let n = this.cards.findIndex((c) => c.planId === planId) + 1;
+    if (n === 0) n = this.cards.push({ planId, channel, ts });
+    else this.cards[n - 1] = { planId, channel, ts };
+    return `\n(type: ${verbs.map((v) => `${v} ${n}`).join(' · ')})`;
+  }
+
+  private print(
+    title: string,
+    given: { text: string; blocks?: Block[] },
+    at: { channel: string; ts: string },
+  ): void {
     const m = redactMessage(given);
-    const body = m.blocks?.length ? blocksToPlainText(m.blocks) : m.text;
+    const body =
+      (m.blocks?.length ? blocksToPlainText(m.blocks) : m.text) +
+      this.buttonHint(given.blocks, at.channel, at.ts);
     const indented = body
       .split('\n')
       .map((l) => `  ${l}`)
@@ -187,15 +226,16 @@ export class ConsolePoster implements SlackPoster {
     this.print(
       m.threadTs ? `${m.channel} · reply in thread ${m.threadTs}` : `${m.channel} · message ${ts}`,
       m,
+      { channel: m.channel, ts },
     );
     return { channel: m.channel, ts };
   }
 
   async update(m: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<void> {
-    this.print(`${m.channel} · message ${m.ts} updated`, m);
+    this.print(`${m.channel} · message ${m.ts} updated`, m, m);
   }
 
   async postEphemeral(m: OutgoingMessage & { user: string }): Promise<void> {
-    this.print(`${m.channel} · only @${m.user} sees`, m);
+    this.print(`${m.channel} · only @${m.user} sees`, m, { channel: m.channel, ts: '' });
   }
 }

@@ -9,6 +9,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_IDS } from '../../src/diagnosis/registry.js';
 import type { Report } from '../../src/diagnosis/types.js';
+import { REPORT_SCHEMA_VERSION } from '../../src/cli/diagnose.js';
+import { ReportDocumentSchema } from '../../src/diagnosis/report-schema.js';
 import { cli } from '../support/cli.js';
 import { repoRoot } from '../support/cluster.js';
 import { expectReport, expectedExitCode } from './support/expect.js';
@@ -19,9 +21,15 @@ const scenarios = loadScenarios();
 const bin = join(repoRoot, 'bin', 'kubemedic.js');
 
 /** Runs the built CLI as a user does; resolves with its exit code and output, never rejects. */
-async function spawnCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function spawnCli(
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      timeout: 30_000,
+      ...(env ? { env } : {}),
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -75,8 +83,21 @@ describe('the scenario set', () => {
 describe('scenarios diagnosed from their dumps (kubemedic diagnose --from-file)', () => {
   it.each(scenarios.map((s) => [s.name, s] as const))('%s', async (_name, sc) => {
     const res = await cli(['diagnose', sc.target, '--from-file', sc.dumpPath, '--output', 'json']);
+    if (sc.expected.rootCause === 'service.not-found') {
+      // A name that does not exist is a typo to fix, not an outage: one line, exit 2.
+      expect(res.code).toBe(2);
+      expect(res.out).toBe('');
+      expect(res.err.split('\n')).toHaveLength(1);
+      for (const text of sc.expected.detailIncludes ?? []) expect(res.err).toContain(text);
+      return;
+    }
     expect(res.err).toBe('');
-    const report = JSON.parse(res.out) as Report;
+    const document = JSON.parse(res.out) as Report & { schemaVersion: number; generatedAt: string };
+    // The document a script reads: the schema in the repo (made from the zod schema) holds.
+    expect(ReportDocumentSchema.safeParse(document).error).toBeUndefined();
+    expect(document.schemaVersion).toBe(REPORT_SCHEMA_VERSION);
+    expect(Date.now() - Date.parse(document.generatedAt)).toBeLessThan(60_000);
+    const report: Report = document;
     // Without -n, the diagnosis is about the one namespace the dump was captured from.
     expect(report.target.namespace).toMatch(new RegExp(`^sc-${sc.name}-[0-9a-f]{6}$`));
     expectReport(report, sc.expected);
@@ -117,12 +138,67 @@ describe('the kubemedic binary and its answers to bad input', () => {
     expect(res.code).toBe(0);
   });
 
-  it('answers an unknown Service in a dump with the nearest names (a finding, exit 1)', async () => {
+  it('answers an unknown Service in a dump with one line naming the nearest, exit 2', async () => {
     const res = await cli(['diagnose', 'api-servce', '--from-file', seedDump, '--output', 'json']);
-    const report = JSON.parse(res.out) as Report;
-    expect(report.rootCause).toBe('service.not-found');
-    expect(report.findings[0]?.detail).toContain('Nearest names: api-service.');
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(2);
+    expect(res.out).toBe('');
+    expect(res.err).toMatch(
+      /^kubemedic: Service api-servce does not exist in namespace sc-seed-selector-mismatch-[0-9a-f]+\. Nearest names: api-service\.$/,
+    );
+  });
+
+  it('answers a dump holding no Service with what it holds, exit 2', async () => {
+    const only = join(dir, 'configmap.yaml');
+    writeFileSync(
+      only,
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: prod}\n',
+    );
+    const res = await cli(['diagnose', 'api-service', '--from-file', only]);
+    expect(res.code).toBe(2);
+    expect(res.err).toBe(
+      `kubemedic: ${only} holds no Service, so there is no api-service to diagnose; found: 1 ConfigMap`,
+    );
+  });
+
+  it('counts the pods of a dump given twice once', async () => {
+    const once = await cli(['diagnose', 'api-service', '-f', seedDump, '-o', 'json']);
+    const twice = await cli([
+      'diagnose',
+      'api-service',
+      '-f',
+      seedDump,
+      '-f',
+      seedDump,
+      '-o',
+      'json',
+    ]);
+    const { summary, findings } = JSON.parse(once.out) as Report;
+    expect(JSON.parse(twice.out)).toMatchObject({ summary, findings });
+    expect(twice.code).toBe(once.code);
+  });
+
+  it('prints the report as YAML with -o yaml, the same document as JSON', async () => {
+    const { parse } = await import('yaml');
+    const json = JSON.parse(
+      (await cli(['diagnose', 'api-service', '-f', seedDump, '-o', 'json'])).out,
+    ) as Record<string, unknown>;
+    const yaml = parse(
+      (await cli(['diagnose', 'api-service', '-f', seedDump, '-o', 'yaml'])).out,
+    ) as Record<string, unknown>;
+    for (const k of ['schemaVersion', 'target', 'verdict', 'rootCause', 'findings'])
+      expect(yaml[k], k).toEqual(json[k]);
+  });
+
+  it('says there is no kubeconfig in one line and exits 2 (bin/kubemedic.js)', async () => {
+    const res = await spawnCli(['diagnose', 'api-service', '-n', 'prod'], {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+    });
+    expect(res.code).toBe(2);
+    expect(res.stdout).toBe('');
+    expect(res.stderr).toBe(
+      'kubemedic: no kubeconfig found (KUBECONFIG unset, ~/.kube/config absent): pass --kubeconfig PATH, or --from-file DUMP to diagnose a dump\n',
+    );
   });
 
   it('answers an unknown Deployment in a dump with one line naming the nearest, exit 2', async () => {
@@ -131,7 +207,7 @@ describe('the kubemedic binary and its answers to bad input', () => {
     expect(res.out).toBe('');
     expect(res.err.split('\n')).toHaveLength(1);
     expect(res.err).toMatch(
-      /^kubemedic: Deployment api-svc not found in namespace sc-seed-selector-mismatch-[0-9a-f]+; nearest: api-service$/,
+      /^kubemedic: Deployment api-svc does not exist in namespace sc-seed-selector-mismatch-[0-9a-f]+\. Nearest names: api-service\.$/,
     );
   });
 

@@ -91,20 +91,62 @@ export function getPodsEvidence(ctx: DiagnosisContext, hits: Hit[]): Evidence {
   );
 }
 
+/** One container state as `kubectl describe pod` prints it (State / Last State blocks). */
+function describeState(
+  label: string,
+  st: Record<string, Record<string, unknown>> | undefined,
+): string[] {
+  const [phase, v] = Object.entries(st ?? {})[0] ?? [];
+  if (!phase || !v) return [];
+  const lines = [`    ${`${label}:`.padEnd(16)}${phase[0]?.toUpperCase()}${phase.slice(1)}`];
+  // kubectl prints times as RFC 1123 with a numeric zone, and a waiting state's reason only.
+  const time = (t: unknown) =>
+    typeof t === 'string' && !Number.isNaN(Date.parse(t))
+      ? new Date(t).toUTCString().replace('GMT', '+0000')
+      : undefined;
+  const fields: [string, unknown][] =
+    phase === 'waiting'
+      ? [['Reason', v.reason]]
+      : [
+          ['Reason', v.reason],
+          ['Message', v.message],
+          ['Exit Code', v.exitCode],
+          ['Started', time(v.startedAt)],
+          ['Finished', time(v.finishedAt)],
+        ];
+  for (const [k, x] of fields)
+    if (x !== undefined && x !== '') lines.push(`      ${`${k}:`.padEnd(14)}${String(x)}`);
+  return lines;
+}
+
+/**
+ * An excerpt of what `kubectl describe pod` prints, in its own layout: the container's state,
+ * last state and restart count, then the newest events. Never a JSON blob: a person compares
+ * this with their terminal.
+ */
 export function describeEvidence(hit: Hit, ctx: DiagnosisContext): Evidence {
   const events = ctx
     .eventsFor('Pod', hit.pod.metadata.name, hit.pod.metadata.namespace)
     .slice(-5)
-    .map((e) => `${e.type ?? 'Normal'}  ${e.reason ?? ''}  ${e.message ?? e.note ?? ''}`);
+    .map(
+      (e) =>
+        `  ${(e.type ?? 'Normal').padEnd(8)}${(e.reason ?? '').padEnd(12)}${e.message ?? e.note ?? ''}`,
+    );
   const s = hit.status;
-  const state = JSON.stringify({
-    state: s.state,
-    lastState: s.lastState,
-    restartCount: s.restartCount,
-  });
+  type States = Record<string, Record<string, unknown>> | undefined;
+  const lines = [
+    'Containers:',
+    `  ${s.name}:`,
+    ...describeState('State', s.state as States),
+    ...describeState('Last State', s.lastState as States),
+    `    ${'Restart Count:'.padEnd(16)}${s.restartCount ?? 0}`,
+    ...(events.length
+      ? ['Events:', `  ${'Type'.padEnd(8)}${'Reason'.padEnd(12)}Message`, ...events]
+      : []),
+  ];
   return evidence(
     ['describe', 'pod', hit.pod.metadata.name, '-n', hit.pod.metadata.namespace ?? ''],
-    [`container ${s.name}: ${state}`, ...events].join('\n'),
+    lines.join('\n'),
   );
 }
 

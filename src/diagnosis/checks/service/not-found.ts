@@ -19,7 +19,16 @@ export const serviceNotFound: CheckDef<'service.not-found'> = defineCheck({
         title: `Service ${m.name} does not exist in namespace ${m.namespace}`,
         detail: `No Service named ${m.name} in ${m.namespace}. ${near}`,
         evidence: [
-          evidence(['get', 'services', '-n', m.namespace], m.nearest.join('\n') || '(none)'),
+          // What the command prints: the Services of that namespace only (a nearest name in
+          // another namespace is in the detail, never under this command).
+          evidence(
+            ['get', 'services', '-n', m.namespace, '-o', 'name'],
+            ctx.snapshot.services
+              .filter((x) => x.metadata.namespace === m.namespace)
+              .map((x) => `service/${x.metadata.name}`)
+              .sort()
+              .join('\n') || `No resources found in ${m.namespace} namespace.`,
+          ),
         ],
         objects: [{ kind: 'Service', namespace: m.namespace, name: m.name }],
       }),
