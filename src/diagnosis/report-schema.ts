@@ -78,6 +78,7 @@ export const ReportDocumentSchema = z
     timeline: z.array(z.object({ at: z.string(), what: z.string() })),
     durationMs: z.number().nonnegative(),
     apiRequests: z.int().nonnegative(),
+    apiRounds: z.int().nonnegative().describe('Sequential rounds of API reads the diagnosis made'),
   })
   .strict()
   .meta({
