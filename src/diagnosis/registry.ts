@@ -8,6 +8,7 @@ import { dependencyUnhealthy } from './checks/app/dependency-unhealthy.js';
 import { egressBlocked } from './checks/netpol/egress-blocked.js';
 import { errorsInLogs } from './checks/app/errors-in-logs.js';
 import { backendMissing } from './checks/ingress/backend-missing.js';
+import { classMissing } from './checks/ingress/class-missing.js';
 import { backendNoEndpoints } from './checks/ingress/backend-no-endpoints.js';
 import { backendPortMismatch } from './checks/ingress/backend-port-mismatch.js';
 import { configError } from './checks/pod/config-error.js';
@@ -46,6 +47,7 @@ import type { Layer } from './types.js';
 export const CHECKS = [
   serviceNotFound,
   backendMissing,
+  classMissing,
   gatewayBackendMissing,
   selectorMismatch,
   noPods,
