@@ -92,7 +92,7 @@ start kube-controller-manager --kubeconfig "$dir/kubeconfig" --leader-elect=fals
 start kube-scheduler --kubeconfig "$dir/kubeconfig" --leader-elect=false --secure-port 0 \
   --kube-api-qps 200 --kube-api-burst 400 --v 0
 # Container logs: KWOK's kubelet API serves `pods/NAME/log` from the files its Logs objects name
-# (tests write them under $dir/logs/app, test/support/pod-logs.ts). The nodes advertise KWOK's
+# (tests write them under $dir/logs/app: test/scenarios/support/pod-logs.ts). The nodes advertise KWOK's
 # server (InternalIP 127.0.0.1, kubelet port = its port) so the API server's log proxy reaches
 # it; KWOK serves HTTPS with the API server's self-signed certificate, which the API server does
 # not verify (no --kubelet-certificate-authority). Logs objects live in the API server (CRD),

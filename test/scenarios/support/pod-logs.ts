@@ -56,7 +56,15 @@ export async function writePodLog(
     metadata: { name: pod, namespace },
     spec: { logs: [{ containers: [container], logsFile: file }] },
   };
-  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(logsObject));
+  await cluster.kubectl(['apply', '-f', '-'], JSON.stringify(logsObject)).catch((err: Error) => {
+    // up.sh returns at once on a healthy cluster, so one started by an older up.sh stays as it was.
+    if (/no matches for kind "Logs"/.test(err.message))
+      throw new Error(
+        `the test cluster in ${cluster.dir} has no Logs CRD: it predates KWOK's container logs, restart it (test/cluster/down.sh, then up.sh)`,
+        { cause: err },
+      );
+    throw err;
+  });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   let last: string;
   for (;;) {
