@@ -44,6 +44,8 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   accept?: string;
+  /** Resolve with the body as text (a log), not parsed JSON. */
+  text?: boolean;
 }
 
 export class KubeApi {
@@ -84,7 +86,13 @@ export class KubeApi {
   }
 
   async getText(path: string, query?: RequestOptions['query']): Promise<string> {
-    return this.request<string>('GET', path, { query, accept: 'text/plain' });
+    // As kubectl asks: the API server refuses `text/plain` on pods/log (406 NotAcceptable, it
+    // negotiates only its serializers), answers a log as it is and a failure as a JSON Status.
+    return this.request<string>('GET', path, {
+      query,
+      accept: 'application/json, */*',
+      text: true,
+    });
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -116,7 +124,7 @@ export class KubeApi {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
-            if (opts.accept === 'text/plain') return resolve(text as T);
+            if (opts.text) return resolve(text as T);
             try {
               resolve((text ? JSON.parse(text) : {}) as T);
             } catch {

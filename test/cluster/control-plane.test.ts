@@ -13,9 +13,12 @@ import {
   endpointReadiness,
   kubectl,
   kubectlJson,
+  kubeconfigPath,
   repoRoot,
   waitFor,
 } from '../support/cluster.js';
+import { TestCluster } from '../scenarios/support/cluster.js';
+import { writePodLog } from '../scenarios/support/pod-logs.js';
 
 const run = promisify(execFile);
 
@@ -117,6 +120,40 @@ spec: {selector: {app: api-service}, ports: [{port: 80, targetPort: 8080}]}
       'the patched Service to get ready endpoints',
       async () => (await endpointReadiness(ns, 'api-service')).ready === 2,
     );
+  });
+
+  it('serves a container log through the API server once a test has written one (KWOK Logs)', async () => {
+    await apply(
+      ns,
+      `
+apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec: {containers: [{name: app, image: app:1}]}
+`,
+    );
+    await waitFor('the pod Running', async () =>
+      (await kubectlJson<PodJson>(['get', 'pod', 'talker', '-n', ns])).status.phase === 'Running'
+        ? true
+        : undefined,
+    );
+    // No log written: KWOK has none to serve, and says so through the API server.
+    await expect(kubectl(['logs', 'talker', '-n', ns])).rejects.toThrow(/no logs found/);
+    const cluster = new TestCluster(join(kubeconfigPath, '..'));
+    try {
+      await writePodLog(cluster, ns, 'talker', ['first line', 'dial tcp 10.96.0.9:5432: refused']);
+    } finally {
+      cluster.close();
+    }
+    expect(await kubectl(['logs', 'talker', '-n', ns])).toBe(
+      'first line\ndial tcp 10.96.0.9:5432: refused\n',
+    );
+    // The kubelet's options reach KWOK: tail, and since (a future time leaves nothing).
+    expect(await kubectl(['logs', 'talker', '-n', ns, '--tail', '1'])).toBe(
+      'dial tcp 10.96.0.9:5432: refused\n',
+    );
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    expect(await kubectl(['logs', 'talker', '-n', ns, '--since-time', future])).toBe('');
   });
 
   it('drives a labelled pod into CrashLoopBackOff with lastState OOMKilled/137', async () => {

@@ -23,7 +23,7 @@ if healthy; then log "already running ($dir/kubeconfig)"; exit 0; fi
 
 bash "$here/build.sh" cluster
 started=$(date +%s)
-mkdir -p "$dir"/{pids,logs,certs,etcd}
+mkdir -p "$dir"/{pids,logs/app,certs,etcd}
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 etcd_port=$(free_port); peer_port=$(free_port); api_port=$(free_port); kwok_port=$(free_port)
 while [ "$peer_port" = "$etcd_port" ]; do peer_port=$(free_port); done
@@ -60,7 +60,7 @@ start kube-apiserver --etcd-servers "http://127.0.0.1:$etcd_port" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$dir/certs/sa.pub" --service-account-signing-key-file "$dir/certs/sa.key" \
   --service-cluster-ip-range 10.96.0.0/16 --allow-privileged=true --profiling=false \
-  --enable-priority-and-fairness=false --v 0
+  --enable-priority-and-fairness=false --kubelet-preferred-address-types InternalIP --v 0
 wait_for kube-apiserver 60 curl -fsSk -H "Authorization: Bearer $token" "https://127.0.0.1:$api_port/readyz"
 
 ca="$(base64 -w0 <"$dir/certs/apiserver.crt")"
@@ -91,9 +91,19 @@ start kube-controller-manager --kubeconfig "$dir/kubeconfig" --leader-elect=fals
   --node-monitor-grace-period 20s --node-monitor-period 2s --kube-api-qps 200 --kube-api-burst 400 --v 0
 start kube-scheduler --kubeconfig "$dir/kubeconfig" --leader-elect=false --secure-port 0 \
   --kube-api-qps 200 --kube-api-burst 400 --v 0
+# Container logs: KWOK's kubelet API serves `pods/NAME/log` from the files its Logs objects name
+# (tests write them under $dir/logs/app: test/scenarios/support/pod-logs.ts). The nodes advertise KWOK's
+# server (InternalIP 127.0.0.1, kubelet port = its port) so the API server's log proxy reaches
+# it; KWOK serves HTTPS with the API server's self-signed certificate, which the API server does
+# not verify (no --kubelet-certificate-authority). Logs objects live in the API server (CRD),
+# so a test adds one for its pod at run time and its namespace's deletion removes it.
+kc apply -f "$here/kwok-crds.yaml" >/dev/null
+wait_for "the Logs CRD" 30 "$BIN_DIR/kubectl" --kubeconfig "$dir/kubeconfig" wait --for condition=Established --timeout 5s crd/logs.kwok.x-k8s.io
 start kwok --kubeconfig "$dir/kubeconfig" --config "$here/kwok-stages.yaml" \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake --cidr 10.240.0.1/16 \
-  --node-ip 10.239.0.1 --server-address "127.0.0.1:$kwok_port" --v INFO
+  --node-ip 127.0.0.1 --node-port "$kwok_port" --server-address "127.0.0.1:$kwok_port" \
+  --tls-cert-file "$dir/certs/apiserver.crt" --tls-private-key-file "$dir/certs/apiserver.key" \
+  --enable-crds Logs --v INFO
 
 for i in $(seq 0 $((nodes - 1))); do
   kc apply -f - >/dev/null <<NODE

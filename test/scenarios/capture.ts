@@ -126,7 +126,7 @@ export async function captureDump(cluster: TestCluster, sc: Scenario, ns: string
 /**
  * The scenario's declared log lines as the gatherer reads them: the current container of up to
  * three running pods, each line with the kubelet's timestamp (written now, after the scenario
- * settled). KWOK serves no logs on the shared cluster, so they come from scenario.json.
+ * settled), taken from scenario.json as the live tests write them for KWOK (support/pod-logs.ts).
  */
 async function podLogs(cluster: TestCluster, sc: Scenario, ns: string): Promise<KubeObject[]> {
   const out: KubeObject[] = [];

@@ -1,10 +1,10 @@
 // The app layer's live reads on the shared test control plane: a scenario of the app set applied
-// in its own namespace and diagnosed with `--logs` through the real gatherer. KWOK on the shared
-// cluster serves no container logs (it runs without Logs/ClusterLogs configuration and its nodes
-// advertise an address the API server cannot reach), so the read of each sampled backend's log
-// fails: the report must say so as a skip with the API server's reason, the reads must stay
-// bounded (at most APP_LOG_PODS logs) and be counted in apiRequests. The diagnosis of what the
-// logs say runs from the scenarios' dumps (from-file.test.ts).
+// in its own namespace and diagnosed with `--logs` through the real gatherer. KWOK serves a pod's
+// container log only once a test has written one for it (support/pod-logs.ts): before that, the
+// read of each sampled backend's log fails, and the report must say so as a skip with the API
+// server's reason, the reads must stay bounded (at most APP_LOG_PODS logs) and be counted in
+// apiRequests. Then the scenario's declared lines are written and served through the API server's
+// pods/log proxy, and the live diagnosis follows the error lines to the broken dependency.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeApi } from '../../src/cluster/client.js';
 import { APP_LOG_PODS, gatherApp } from '../../src/cluster/gather-app.js';
@@ -12,23 +12,28 @@ import { gatherSnapshot } from '../../src/cluster/gather.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { diagnoseLive } from '../../src/engine.js';
 import { TestCluster } from './support/cluster.js';
+import { expectReport, summarise } from './support/expect.js';
+import { removePodLogs, writeScenarioLogs } from './support/pod-logs.js';
 import { type PreparedScenario, prepareScenario } from './support/prepare.js';
-import { loadScenario } from './support/schema.js';
+import { type Scenario, loadScenario } from './support/schema.js';
 
 describe('the app layer read live (--logs)', () => {
   let cluster: TestCluster;
   let prepared: PreparedScenario;
   let api: KubeApi;
+  let scenario: Scenario;
 
   beforeAll(async () => {
     cluster = TestCluster.shared();
-    prepared = await prepareScenario(cluster, loadScenario('app-database-selector-typo'));
+    scenario = loadScenario('app-database-selector-typo');
+    prepared = await prepareScenario(cluster, scenario);
     api = KubeApi.fromOptions({ kubeconfig: cluster.kubeconfig });
   }, 180_000);
 
   afterAll(async () => {
     api?.close();
     await prepared?.cleanup();
+    if (prepared) removePodLogs(cluster, prepared.namespace);
     cluster?.close();
   });
 
@@ -67,5 +72,27 @@ describe('the app layer read live (--logs)', () => {
     }
     const report = diagnose(snapshot, target(), { strict: true });
     expect(report.findings.map((f) => f.check)).not.toContain('app.errors-in-logs');
+  });
+
+  // Last: it makes the logs readable, which the tests above need unreadable.
+  it('follows the error lines KWOK serves to the dependency whose selector has a typo', async () => {
+    await writeScenarioLogs(cluster, scenario, prepared.namespace);
+    const report = await diagnoseLive(api, target(), Date.now(), {
+      logs: { since: new Date(Date.now() - 600_000).toISOString() },
+    });
+    const seen = summarise(report);
+    expect(
+      report.skipped.map((s) => s.check),
+      seen,
+    ).not.toContain('app.errors-in-logs');
+    expectReport(report, scenario.expected);
+    const root = report.findings[0];
+    expect(root?.check, seen).toBe('dependency.unhealthy');
+    // The dependency's own root cause, with its fix aimed at the dependency, not at api.
+    expect(root?.detail, seen).toContain('service.selector-mismatch');
+    const fix = root?.remediations.find((p) => p.id === 'patch-service-selector');
+    expect(fix?.object, seen).toMatchObject({ name: 'postgres', namespace: prepared.namespace });
+    const errors = report.findings.find((f) => f.check === 'app.errors-in-logs');
+    expect(errors?.detail, seen).toContain('connection refused');
   });
 });

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const repo = join(import.meta.dirname, '..', '..');
-const clusterDir = join(repo, '.cluster');
+// The same directory up.sh and the suites use (test/support/cluster.ts).
+const clusterDir = process.env.KUBEMEDIC_CLUSTER_DIR ?? join(repo, '.cluster');
 
 export default function setup(): () => void {
   const wasRunning = existsSync(join(clusterDir, 'kubeconfig'));

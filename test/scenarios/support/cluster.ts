@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeApi } from '../../../src/cluster/client.js';
-import { kubectlAt, repoRoot } from '../../support/cluster.js';
+import { clusterDir, kubectlAt, repoRoot } from '../../support/cluster.js';
 
 const run = promisify(execFile);
 
@@ -23,9 +23,9 @@ export class TestCluster {
     this.api = KubeApi.fromOptions({ kubeconfig: this.kubeconfig, timeoutMs: 15_000 });
   }
 
-  /** The shared test control plane that `npm test` starts (or reuses). */
+  /** The shared test control plane that `npm test` starts (or reuses): KUBEMEDIC_CLUSTER_DIR or .cluster/. */
   static shared(): TestCluster {
-    return new TestCluster(join(repoRoot, '.cluster'));
+    return new TestCluster(clusterDir);
   }
 
   /** Starts a private control plane in a temporary directory (a few seconds once built). */

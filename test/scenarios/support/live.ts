@@ -13,7 +13,12 @@ export async function diagnoseLive(
 ): Promise<Report> {
   const api = KubeApi.fromOptions({ kubeconfig });
   try {
-    return await diagnoseWith(api, { ...parseTarget(sc.target, namespace, 'live'), namespace });
+    const target = { ...parseTarget(sc.target, namespace, 'live'), namespace };
+    // A scenario that declares logs is diagnosed as `--logs` asks, its lines written just before.
+    const opts = sc.logs.length
+      ? { logs: { since: new Date(Date.now() - 600_000).toISOString() } }
+      : {};
+    return await diagnoseWith(api, target, Date.now(), opts);
   } finally {
     api.close();
   }

@@ -148,8 +148,8 @@ export const scenarioSchema = z
     /**
      * What the running containers of the pods matching `pods` log ({{NS}} substituted): capture.ts
      * records it in the dump as PodLog items, as the gatherer reads it with `--logs` or a 5xx
-     * alert. The shared test cluster's KWOK serves no container logs, so these scenarios run from
-     * their dumps only (live.test.ts leaves them out; live-app-logs.test.ts covers the live read).
+     * alert. Live, support/pod-logs.ts writes them for KWOK to serve through the pods/log endpoint
+     * (live.test.ts, live-app-logs.test.ts).
      */
     logs: z
       .array(
