@@ -44,6 +44,7 @@ const plan = z.object({
   verify: z.object({
     waitFor: z.enum(['endpoints-ready', 'rollout-complete', 'none']),
     checks: z.array(checkId),
+    target: objectRef.optional(),
   }),
   params: z.record(z.string(), z.unknown()).optional(),
 });

@@ -187,6 +187,14 @@ function decided(r: PlanRecord | undefined): Refusal {
   return { code: 'decided', state: r.state, by: r.decidedBy, note: r.note };
 }
 
+/** What to watch and diagnose again after a change: the plan's own target (a dependency of the
+ *  thread's service) when it names one, else the thread's target. */
+function verifyTargetOf(plan: RemediationPlan, record: PlanRecord): PlanRecord['target'] {
+  return plan.verify.target
+    ? { ...plan.verify.target, cluster: record.target.cluster }
+    : record.target;
+}
+
 function waitText(plan: RemediationPlan): string | undefined {
   if (plan.verify.waitFor === 'endpoints-ready') return `a ready endpoint of ${objectText(plan)}`;
   if (plan.verify.waitFor === 'rollout-complete') return `the rollout of ${objectText(plan)}`;
@@ -366,12 +374,12 @@ async function applyClaimed(
     { patch: plan.mutation },
   );
 
-  const effect = await waitForEffect(reader, plan, record.target, {
+  const effect = await waitForEffect(reader, plan, verifyTargetOf(plan, record), {
     timeoutMs: click.waitTimeoutMs,
     intervalMs: click.pollIntervalMs,
     generation: applied.generation,
   });
-  const check = await verifyPlan(reader, plan, record.target, {
+  const check = await verifyPlan(reader, plan, verifyTargetOf(plan, record), {
     timeoutMs: effect.ok ? click.verifyTimeoutMs : 0,
     intervalMs: click.pollIntervalMs,
   });
@@ -424,7 +432,7 @@ async function undo(click: Click, record: PlanRecord): Promise<RemediationOutcom
       : { kind: 'failed', reason: done.reason };
   }
   // Undo restores a known state, which may be the broken one: wait only until the controller saw it.
-  const effect = await waitForEffect(reader, plan, record.target, {
+  const effect = await waitForEffect(reader, plan, verifyTargetOf(plan, record), {
     timeoutMs: click.waitTimeoutMs,
     intervalMs: click.pollIntervalMs,
     generation: done.real.after?.metadata.generation,

@@ -47,7 +47,13 @@ export interface RemediationPlan {
   /** Restores the previous state; absent when the change cannot be undone (a restart). */
   inverse?: Mutation;
   /** How to tell it worked: what to wait for, and the checks to run again. */
-  verify: { waitFor: 'endpoints-ready' | 'rollout-complete' | 'none'; checks: CheckId[] };
+  verify: {
+    waitFor: 'endpoints-ready' | 'rollout-complete' | 'none';
+    checks: CheckId[];
+    /** The Service to diagnose again, when it is not the thread's target: a dependency's fix is
+     *  verified on the dependency, where its checks can see it. */
+    target?: { kind: 'Service'; name: string; namespace: string };
+  };
   /**
    * The typed arguments the plan was built from, for fixes the policy bounds (scale, resources):
    * the fix's `clamp` validates them and rebuilds the plan within the bounds. Plans stored before

@@ -118,6 +118,12 @@ describe('diagnosing the dependency', () => {
     expect(dep?.remediations.map((p) => [p.id, p.object.name])).toEqual([
       ['patch-service-selector', 'db'],
     ]);
+    // Verified on the dependency, where its own checks see whether the fix took.
+    expect(dep?.remediations[0]?.verify.target).toEqual({
+      kind: 'Service',
+      name: 'db',
+      namespace: NS,
+    });
     expect(r.findings.map((f) => f.check)).toContain('app.errors-in-logs');
   });
 

@@ -49,9 +49,11 @@ export const dependencyUnhealthy: CheckDef<'dependency.unhealthy'> = defineCheck
           // The dependency's own plans, on its own objects: approving one fixes the dependency.
           remediations: root.remediations.map((r) => ({
             ...r,
+            // Verified on the dependency itself: the app's logs are not read again then.
             verify: {
               ...r.verify,
               checks: [...new Set([...r.verify.checks, 'dependency.unhealthy' as const])],
+              target: { kind: 'Service' as const, name: target.name, namespace: target.namespace },
             },
           })),
         }),
