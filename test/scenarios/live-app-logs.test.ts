@@ -11,6 +11,16 @@ import { APP_LOG_PODS, gatherApp } from '../../src/cluster/gather-app.js';
 import { gatherSnapshot } from '../../src/cluster/gather.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { diagnoseLive } from '../../src/engine.js';
+import { runRemediationAction } from '../../src/remediation/flow.js';
+import {
+  APPROVER,
+  RecordingNotifier,
+  bindIdentities,
+  click,
+  deps,
+  redisFixture,
+  savePlan,
+} from '../remediation/support.js';
 import { TestCluster } from './support/cluster.js';
 import { expectReport, summarise } from './support/expect.js';
 import { removePodLogs, writeScenarioLogs } from './support/pod-logs.js';
@@ -94,5 +104,26 @@ describe('the app layer read live (--logs)', () => {
     expect(fix?.object, seen).toMatchObject({ name: 'postgres', namespace: prepared.namespace });
     const errors = report.findings.find((f) => f.check === 'app.errors-in-logs');
     expect(errors?.detail, seen).toContain('connection refused');
+
+    // Approved with the shipped identities: applied to the dependency and verified there (the
+    // dependency is diagnosed again, not the app, whose logs would not be read again).
+    if (!fix) throw new Error(`no fix offered\n${seen}`);
+    const [ids, fx] = await Promise.all([bindIdentities(cluster.kubeconfig), redisFixture()]);
+    try {
+      const record = await savePlan(fx.store, fix, { ...target(), cluster: 'test' });
+      const notify = new RecordingNotifier();
+      const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
+      expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
+      expect(notify.repliesText()).toContain('service.selector-mismatch');
+      const after = await diagnoseLive(api, {
+        kind: 'Service',
+        name: 'postgres',
+        namespace: prepared.namespace,
+        cluster: 'test',
+      });
+      expect(after.findings.map((f) => f.check)).not.toContain('service.selector-mismatch');
+    } finally {
+      await Promise.all([ids.cleanup(), fx.cleanup()]);
+    }
   });
 });
