@@ -127,6 +127,36 @@ describe('diagnosing the dependency', () => {
     expect(r.findings.map((f) => f.check)).toContain('app.errors-in-logs');
   });
 
+  it('follows two hops when asked (api -> db -> cache), and no more than two', () => {
+    const db2 = service('db', { app: 'db' }, [{ name: 'pg', port: 5432, targetPort: 8080 }]);
+    db2.spec.clusterIP = '10.96.5.5';
+    const cache = service('cache', { app: 'cachee' }, [
+      { name: 'redis', port: 6379, targetPort: 6379 },
+    ]);
+    cache.spec.clusterIP = '10.96.6.6';
+    const snapshot = snapshotOf({
+      services: [api, db2, cache],
+      pods: [...pods, pod('cache-0', { app: 'cache' })],
+      logs: [
+        current('api-1', ['ERROR dial tcp 10.96.5.5:5432: connect: connection refused']),
+        current('db-0', ['FATAL dial tcp 10.96.6.6:6379: connect: connection refused']),
+      ],
+    });
+    const two = diagnose(snapshot, target, { now: NOW, strict: true, hops: 2 });
+    expect(two.rootCause).toBe('dependency.unhealthy');
+    const viaDb = two.findings[0];
+    expect(viaDb?.detail).toContain('service.selector-mismatch');
+    expect(viaDb?.remediations.map((p) => [p.id, p.object.name])).toEqual([
+      ['patch-service-selector', 'cache'],
+    ]);
+    // One hop (the default) stops at db: its own errors, not what they point at.
+    const one = diagnose(snapshot, target, { now: NOW, strict: true });
+    expect(one.findings[0]?.remediations ?? []).toEqual([]);
+    // More than two is two.
+    const many = diagnose(snapshot, target, { now: NOW, strict: true, hops: 9 });
+    expect(many.findings.map((f) => f.check)).toEqual(two.findings.map((f) => f.check));
+  });
+
   it('follows no hop when hops is 0, and no loop back to the target', () => {
     const snapshot = snapshotOf({
       services: [api, db],
