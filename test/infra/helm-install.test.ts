@@ -1,7 +1,21 @@
 // The chart's install path (issue 15): values are typed by values.schema.json so a wrong type or
-// a misspelt key stops `helm template`/`install` with a message naming it.
+// a misspelt key stops `helm template`/`install` with a message naming it; the webhook gets a
+// generated token that survives upgrades.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type InfraTools, ensureInfraTools, render, renderText } from './chart.js';
+import { createNamespace, kubeconfigPath, kubectl } from '../support/cluster.js';
+import {
+  type InfraTools,
+  type K8sObject,
+  chartDir,
+  ensureInfraTools,
+  exec,
+  find,
+  one,
+  parseManifests,
+  render,
+  renderText,
+  templateArgs,
+} from './chart.js';
 
 let tools: InfraTools;
 
@@ -31,5 +45,77 @@ describe('values.schema.json', () => {
     await expect(
       renderText(tools.helm, { values: { secret: { alertmanagerTokn: 'x' } } }),
     ).rejects.toThrow(/\/secret': additional properties 'alertmanagerTokn' not allowed/);
+  });
+});
+
+const secretData = (objects: K8sObject[]) =>
+  Object.fromEntries(
+    Object.entries(one(objects, 'Secret', 'kubemedic').data as Record<string, string>).map(
+      ([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')],
+    ),
+  );
+
+describe('the Alertmanager webhook token', () => {
+  it('is generated when none is given (random, long enough for the app), a given one is kept', async () => {
+    const first = secretData(await render(tools.helm)).ALERTMANAGER_TOKEN ?? '';
+    const second = secretData(await render(tools.helm)).ALERTMANAGER_TOKEN ?? '';
+    expect(first).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(second).not.toBe(first);
+    const given = secretData(
+      await render(tools.helm, { set: ['secret.alertmanagerToken=given-token-0123456789'] }),
+    );
+    expect(given.ALERTMANAGER_TOKEN).toBe('given-token-0123456789');
+    // With a Secret of the user's the chart creates none and generates nothing.
+    const objects = await render(tools.helm, { set: ['secret.existingSecret=mine'] });
+    expect(find(objects, 'Secret', 'kubemedic')).toEqual([]);
+  });
+
+  it('stays the same across upgrades: the installed Secret is read back', async () => {
+    const ns = await createNamespace('infra-token');
+    try {
+      const installed = 'installed-token-abcdefghijklmnop';
+      // As the previous release left it (Helm's ownership marks, so the upgrade may adopt it).
+      await kubectl(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            name: 'kubemedic',
+            namespace: ns.name,
+            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+            annotations: {
+              'meta.helm.sh/release-name': 'kubemedic',
+              'meta.helm.sh/release-namespace': ns.name,
+            },
+          },
+          stringData: { ALERTMANAGER_TOKEN: installed },
+        }),
+      );
+      // rbac.create=false: no cluster-scoped objects, which other suites' releases hold.
+      const args = [
+        ...templateArgs({ namespace: ns.name, set: ['rbac.create=false'] }),
+        '--dry-run=server',
+      ];
+      const text = await exec(tools.helm, [...args, '--kubeconfig', kubeconfigPath]);
+      expect(secretData(parseManifests(text)).ALERTMANAGER_TOKEN).toBe(installed);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+
+  it('NOTES say how to read it', async () => {
+    // `helm template` does not render NOTES; `install --dry-run` prints them.
+    const text = await exec(tools.helm, [
+      'install',
+      'kubemedic',
+      chartDir,
+      '-n',
+      'ops',
+      '--dry-run=client',
+    ]);
+    expect(text).toContain(
+      "kubectl -n ops get secret kubemedic -o jsonpath='{.data.ALERTMANAGER_TOKEN}' | base64 -d",
+    );
   });
 });
