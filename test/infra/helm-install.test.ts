@@ -119,3 +119,93 @@ describe('the Alertmanager webhook token', () => {
     );
   });
 });
+
+interface PolicyPort {
+  port: number | string;
+  protocol: string;
+}
+interface PolicyRule {
+  ports?: PolicyPort[];
+  from?: unknown[];
+  to?: { ipBlock?: { cidr: string }; podSelector?: { matchLabels: Record<string, string> } }[];
+}
+interface NetworkPolicyObject extends K8sObject {
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: PolicyRule[];
+    egress: PolicyRule[];
+  };
+}
+
+const ports = (rule: PolicyRule | undefined) =>
+  (rule?.ports ?? []).map((p) => `${p.port}/${p.protocol}`);
+
+describe("the bot's NetworkPolicy", () => {
+  it('selects the bot pods only, lets in its HTTP port only, and lets out DNS, API server, Redis and HTTPS', async () => {
+    const objects = await render(tools.helm);
+    const policy = one(objects, 'NetworkPolicy', 'kubemedic') as NetworkPolicyObject;
+    const deploy = one(objects, 'Deployment') as K8sObject & {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    };
+    const redis = one(objects, 'StatefulSet') as typeof deploy;
+    const selects = (labels: Record<string, string>) =>
+      Object.entries(policy.spec.podSelector.matchLabels).every(([k, v]) => labels[k] === v);
+    expect(selects(deploy.spec.template.metadata.labels)).toBe(true);
+    expect(selects(redis.spec.template.metadata.labels)).toBe(false);
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+
+    // In: the container port named http, from anyone by default (Slack HTTP mode, Alertmanager).
+    expect(policy.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }] }]);
+    // Out, rule by rule.
+    const [dns, api, toRedis, https, ...rest] = policy.spec.egress;
+    expect(rest).toEqual([]);
+    expect(ports(dns)).toEqual(['53/UDP', '53/TCP']);
+    expect(ports(api)).toEqual(['443/TCP', '6443/TCP']);
+    expect(api?.to).toEqual([{ ipBlock: { cidr: '0.0.0.0/0' } }]);
+    expect(ports(toRedis)).toEqual(['6379/TCP']);
+    const redisSelector = toRedis?.to?.[0]?.podSelector?.matchLabels ?? {};
+    expect(
+      Object.entries(redisSelector).every(([k, v]) => redis.spec.template.metadata.labels[k] === v),
+    ).toBe(true);
+    expect(ports(https)).toEqual(['443/TCP']);
+  });
+
+  it('narrows to the values: who may call in, the API server, external Redis, extra rules', async () => {
+    const from = [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'mon' } } }];
+    const extra = { to: [{ ipBlock: { cidr: '10.9.0.0/16' } }], ports: [{ port: 8443 }] };
+    const objects = await render(tools.helm, {
+      values: {
+        redis: { enabled: false },
+        externalRedis: { url: 'redis://redis.shared:6380' },
+        networkPolicy: {
+          ingressFrom: from,
+          apiServer: { cidrs: ['172.18.0.2/32'], ports: [6443] },
+          httpsCidrs: ['10.0.0.5/32'],
+          externalRedisPort: 6380,
+          extraEgress: [extra],
+        },
+      },
+    });
+    const policy = one(objects, 'NetworkPolicy', 'kubemedic') as NetworkPolicyObject;
+    expect(policy.spec.ingress[0]?.from).toEqual(from);
+    const [, api, toRedis, https, more] = policy.spec.egress;
+    expect(api).toEqual({
+      to: [{ ipBlock: { cidr: '172.18.0.2/32' } }],
+      ports: [{ port: 6443, protocol: 'TCP' }],
+    });
+    expect(toRedis).toEqual({ ports: [{ port: 6380, protocol: 'TCP' }] });
+    expect(https?.to).toEqual([{ ipBlock: { cidr: '10.0.0.5/32' } }]);
+    expect(more).toEqual(extra);
+    // The Redis policy goes with the bundled Redis.
+    expect(find(objects, 'NetworkPolicy')).toHaveLength(1);
+  });
+
+  it('is left out with networkPolicy.enabled=false, and a CIDR that is not one is refused', async () => {
+    const objects = await render(tools.helm, { set: ['networkPolicy.enabled=false'] });
+    expect(find(objects, 'NetworkPolicy')).toEqual([]);
+    await expect(
+      renderText(tools.helm, { set: ['networkPolicy.apiServer.cidrs={kubernetes.default}'] }),
+    ).rejects.toThrow(/networkPolicy\/apiServer\/cidrs\/0/);
+  });
+});
