@@ -245,7 +245,9 @@ describe('helm template with non-default values', () => {
   it('uses the external Redis and bundles none', () => {
     expect(find(objects, 'StatefulSet')).toEqual([]);
     // The bot's own NetworkPolicy stays; the bundled Redis' goes with it.
-    expect(find(objects, 'NetworkPolicy').map((o) => o.metadata.name)).toEqual(['kubemedic']);
+    expect(find(objects, 'NetworkPolicy').map((o) => o.metadata.name)).toEqual([
+      bot(objects).metadata.name,
+    ]);
     expect(env(botContainer(objects), 'REDIS_URL')?.value).toBe(nonDefault.externalRedis.url);
   });
 
