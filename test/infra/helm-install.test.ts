@@ -209,3 +209,54 @@ describe("the bot's NetworkPolicy", () => {
     ).rejects.toThrow(/networkPolicy\/apiServer\/cidrs\/0/);
   });
 });
+
+describe("the bundled Redis' password", () => {
+  const redisPassword = (objects: K8sObject[]) => {
+    const data = one(objects, 'Secret', 'kubemedic-redis').data as Record<string, string>;
+    return Buffer.from(data['redis-password'] ?? '', 'base64').toString('utf8');
+  };
+
+  it('is generated when none is given, and a given one is used', async () => {
+    const generated = redisPassword(await render(tools.helm));
+    expect(generated).toMatch(/^[A-Za-z0-9]{40}$/);
+    expect(redisPassword(await render(tools.helm))).not.toBe(generated);
+    expect(redisPassword(await render(tools.helm, { set: ['redis.auth.password=pw-1'] }))).toBe(
+      'pw-1',
+    );
+    // A Secret of the user's: the chart creates none.
+    const objects = await render(tools.helm, { set: ['redis.auth.existingSecret=mine'] });
+    expect(find(objects, 'Secret', 'kubemedic-redis')).toEqual([]);
+  });
+
+  it('stays the same across upgrades: the installed Secret is read back', async () => {
+    const ns = await createNamespace('infra-redispw');
+    try {
+      const installed = 'installed-redis-password-0123';
+      await kubectl(
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: {
+            name: 'kubemedic-redis',
+            namespace: ns.name,
+            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+            annotations: {
+              'meta.helm.sh/release-name': 'kubemedic',
+              'meta.helm.sh/release-namespace': ns.name,
+            },
+          },
+          stringData: { 'redis-password': installed },
+        }),
+      );
+      const args = [
+        ...templateArgs({ namespace: ns.name, set: ['rbac.create=false'] }),
+        '--dry-run=server',
+      ];
+      const text = await exec(tools.helm, [...args, '--kubeconfig', kubeconfigPath]);
+      expect(redisPassword(parseManifests(text))).toBe(installed);
+    } finally {
+      await ns.cleanup();
+    }
+  });
+});

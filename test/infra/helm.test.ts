@@ -180,7 +180,12 @@ describe('helm template with the default values', () => {
     expect(flag('--maxmemory-policy')).toBe('noeviction');
     expect(flag('--dir')).toBe('/data');
     expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
-    expect(env(botContainer(objects), 'REDIS_URL')?.value).toBe('redis://kubemedic-redis:6379');
+    // Always with a password (generated when none is given) and protected mode.
+    expect(flag('--requirepass')).toBe('$(REDIS_PASSWORD)');
+    expect(flag('--protected-mode')).toBe('yes');
+    expect(env(botContainer(objects), 'REDIS_URL')?.value).toBe(
+      'redis://:$(REDIS_PASSWORD)@kubemedic-redis:6379',
+    );
     one(objects, 'Service', 'kubemedic-redis');
     one(objects, 'NetworkPolicy', 'kubemedic-redis');
   });

@@ -103,8 +103,21 @@ app.kubernetes.io/component: redis
 {{- define "kubemedic.redis.passwordSecret" -}}
 {{- if .Values.redis.auth.existingSecret -}}
 {{ .Values.redis.auth.existingSecret }}
-{{- else if .Values.redis.auth.password -}}
+{{- else -}}
 {{ include "kubemedic.fullname" . }}-redis
+{{- end }}
+{{- end }}
+
+{{/* The bundled Redis' password: the given one, else the one already installed (kept across
+     upgrades), else a new random one. Redis never runs without a password. */}}
+{{- define "kubemedic.redis.password" -}}
+{{- if .Values.redis.auth.password -}}
+{{ .Values.redis.auth.password }}
+{{- else -}}
+{{- $installed := lookup "v1" "Secret" .Release.Namespace (printf "%s-redis" (include "kubemedic.fullname" .)) }}
+{{- $old := "" }}
+{{- if $installed }}{{ $old = index ($installed.data | default dict) "redis-password" | default "" }}{{ end }}
+{{- if $old }}{{ b64dec $old }}{{ else }}{{ randAlphaNum 40 }}{{ end }}
 {{- end }}
 {{- end }}
 
