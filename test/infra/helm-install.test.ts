@@ -1,6 +1,9 @@
 // The chart's install path (issue 15): values are typed by values.schema.json so a wrong type or
 // a misspelt key stops `helm template`/`install` with a message naming it; the webhook gets a
 // generated token that survives upgrades.
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, kubeconfigPath, kubectl } from '../support/cluster.js';
 import {
@@ -188,7 +191,18 @@ describe("the bot's NetworkPolicy", () => {
       },
     });
     const policy = one(objects, 'NetworkPolicy', 'kubemedic') as NetworkPolicyObject;
-    expect(policy.spec.ingress[0]?.from).toEqual(from);
+    // The given peers, and the `helm test` pod.
+    expect(policy.spec.ingress[0]?.from).toEqual([
+      ...from,
+      {
+        podSelector: {
+          matchLabels: {
+            'app.kubernetes.io/instance': 'kubemedic',
+            'app.kubernetes.io/component': 'helm-test',
+          },
+        },
+      },
+    ]);
     const [, api, toRedis, https, more] = policy.spec.egress;
     expect(api).toEqual({
       to: [{ ipBlock: { cidr: '172.18.0.2/32' } }],
@@ -257,6 +271,54 @@ describe("the bundled Redis' password", () => {
       expect(redisPassword(parseManifests(text))).toBe(installed);
     } finally {
       await ns.cleanup();
+    }
+  });
+});
+
+describe('helm test', () => {
+  it('asks the Service for /readyz and fails unless it answers 200', async () => {
+    const objects = await render(tools.helm);
+    const pod = one(objects, 'Pod') as K8sObject & {
+      spec: { restartPolicy: string; containers: { image: string; command: string[] }[] };
+    };
+    expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
+    expect(pod.spec.restartPolicy).toBe('Never');
+    const container = pod.spec.containers[0];
+    const deploy = one(objects, 'Deployment') as K8sObject & {
+      spec: { template: { spec: { containers: { image: string }[] } } };
+    };
+    expect(container?.image).toBe(deploy.spec.template.spec.containers[0]?.image);
+    const [node, flag, script = ''] = container?.command ?? [];
+    expect([node, flag]).toEqual(['node', '-e']);
+
+    // The URL is the chart's Service on its port, at the readiness path.
+    const service = one(objects, 'Service', 'kubemedic') as K8sObject & {
+      spec: { ports: { port: number }[] };
+    };
+    const origin = `http://${service.metadata.name}:${service.spec.ports[0]?.port}`;
+    expect(script).toContain(`${origin}/readyz`);
+
+    // The script's verdict, against a real server standing in for the Service.
+    let status = 200;
+    const server = createServer((req, res) => {
+      res.statusCode = req.url === '/readyz' ? status : 404;
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const local = script.replace(origin, `http://127.0.0.1:${port}`);
+      const exitCode = () =>
+        new Promise<number | null>((resolve) =>
+          execFile(process.execPath, ['-e', local], (err) =>
+            resolve(err ? ((err as { code?: number }).code ?? null) : 0),
+          ),
+        );
+      expect(await exitCode()).toBe(0);
+      status = 503;
+      expect(await exitCode()).toBe(1);
+    } finally {
+      server.close();
     }
   });
 });
