@@ -31,15 +31,17 @@ process.on('uncaughtException', (err) => {
   setTimeout(() => process.exit(1), 30_000).unref();
 });
 
+// Checked first: with no kubeconfig the console runs the demo locally, whose webhook may stay
+// open without credentials.
+const noKubeconfig = missingKubeconfig();
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig(process.env, { localDemo: noKubeconfig !== undefined });
 } catch (err) {
   fail(reasonOf(err), err instanceof ConfigError ? 2 : 1);
 }
 
 // A first run with no cluster: one line says so, and the console answers from bundled dumps.
-const noKubeconfig = missingKubeconfig();
 if (noKubeconfig !== undefined)
   process.stderr.write(
     config.slack.mode === 'console'

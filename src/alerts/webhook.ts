@@ -37,8 +37,9 @@ function sameSecret(given: string, expected: string): boolean {
 function authProblem(header: string | undefined, config: Config): string | null {
   const { token, basic } = config.alertmanager;
   if (!token && !basic) {
-    // A local trial (console mode) may post alerts without credentials; a Slack-connected bot may not.
-    return config.slack.mode === 'console'
+    // Only when asked for (KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK=true, or the local demo);
+    // otherwise the webhook is disabled (console mode refuses to start this way, see env.ts).
+    return config.alertmanager.allowUnauthenticated
       ? null
       : 'the webhook is disabled: set ALERTMANAGER_TOKEN (or ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD)';
   }

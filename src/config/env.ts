@@ -37,6 +37,11 @@ export interface Config {
   alertmanager: {
     token?: string;
     basic?: { username: string; password: string };
+    /**
+     * Accept alerts without credentials when neither token nor basic auth is set: only when
+     * KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK=true, or for the local demo (no kubeconfig).
+     */
+    allowUnauthenticated: boolean;
     channels: AlertChannelRule[];
     /** Alerts that ask for the app layer (backends' logs): KUBEMEDIC_LOG_ALERTS. */
     logAlerts: RegExp[];
@@ -142,6 +147,9 @@ const EnvSchema = z.object({
   }),
   ALERTMANAGER_USERNAME: optionalText,
   ALERTMANAGER_PASSWORD: optionalText,
+  KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: optionalText
+    .pipe(z.enum(['true', 'false'], { error: 'must be true or false' }).optional())
+    .transform((s) => s === 'true'),
   KUBEMEDIC_ALERT_CHANNELS: optionalText.transform((s, ctx) => {
     try {
       return parseAlertChannels(s ?? '');
@@ -202,8 +210,16 @@ function slackMode(e: Env): SlackMode {
   return 'console';
 }
 
+export interface LoadOptions {
+  /**
+   * The first run with no kubeconfig (main.ts): the console answers from bundled dumps on the
+   * user's own machine, so its webhook may stay open without KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK.
+   */
+  localDemo?: boolean;
+}
+
 /** Rules that span variables; each names the variable to fix. */
-function crossChecks(e: Env): string[] {
+function crossChecks(e: Env, opts: LoadOptions): string[] {
   const problems: string[] = [];
   const mode = slackMode(e);
   if (mode !== 'console' && !e.SLACK_BOT_TOKEN)
@@ -219,6 +235,17 @@ function crossChecks(e: Env): string[] {
       `${e.ALERTMANAGER_USERNAME ? 'ALERTMANAGER_PASSWORD' : 'ALERTMANAGER_USERNAME'}: basic auth needs both ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD`,
     );
   const webhookOn = Boolean(e.ALERTMANAGER_TOKEN || e.ALERTMANAGER_USERNAME);
+  // Console mode serves the webhook; without credentials anyone who reaches the port could make
+  // the bot diagnose (and, once approved, fix) what they name. That is refused unless asked for.
+  if (
+    mode === 'console' &&
+    !webhookOn &&
+    !e.KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK &&
+    !opts.localDemo
+  )
+    problems.push(
+      'ALERTMANAGER_TOKEN: the Alertmanager webhook would accept anyone; set ALERTMANAGER_TOKEN (or ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD), or KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK=true for a local trial',
+    );
   if (mode !== 'console' && webhookOn && !e.SLACK_DEFAULT_CHANNEL)
     problems.push(
       'SLACK_DEFAULT_CHANNEL: required when the Alertmanager webhook is enabled (alerts no KUBEMEDIC_ALERT_CHANNELS rule matches go there)',
@@ -227,14 +254,14 @@ function crossChecks(e: Env): string[] {
 }
 
 /** Reads the environment; throws ConfigError with one line naming each bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptions = {}): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
-  const problems = crossChecks(e);
+  const problems = crossChecks(e, opts);
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   // A KUBECONFIG list (a:b) is left to KubeConfig's own loader, which merges the files.
   const kubeconfig = e.KUBECONFIG && !e.KUBECONFIG.includes(delimiter) ? e.KUBECONFIG : undefined;
@@ -254,6 +281,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.ALERTMANAGER_USERNAME && e.ALERTMANAGER_PASSWORD
           ? { username: e.ALERTMANAGER_USERNAME, password: e.ALERTMANAGER_PASSWORD }
           : undefined,
+      allowUnauthenticated:
+        e.KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK ||
+        (Boolean(opts.localDemo) && slackMode(e) === 'console'),
       channels: e.KUBEMEDIC_ALERT_CHANNELS,
       logAlerts: e.KUBEMEDIC_LOG_ALERTS,
     },

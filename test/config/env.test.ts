@@ -10,7 +10,9 @@ import {
 } from '../../src/config/env.js';
 import { kubeconfigPath, repoRoot } from '../support/cluster.js';
 
-const base = { KUBECONFIG: kubeconfigPath };
+// Console mode (most cases here) refuses an open webhook unless allowed; the webhook's own
+// rules are tested on their own below.
+const base = { KUBECONFIG: kubeconfigPath, KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'true' };
 
 function problem(env: Record<string, string>): string {
   try {
@@ -23,7 +25,45 @@ function problem(env: Record<string, string>): string {
 }
 
 describe('loadConfig', () => {
-  it('runs in console mode with defaults when only KUBECONFIG is set', () => {
+  it('refuses to serve the webhook without credentials unless explicitly allowed', () => {
+    const only = { KUBECONFIG: kubeconfigPath };
+    const refused = (env: Record<string, string>, opts = {}) => {
+      try {
+        loadConfig({ ...only, ...env }, opts);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      return undefined;
+    };
+    expect(refused({})).toBe(
+      'invalid configuration: ALERTMANAGER_TOKEN: the Alertmanager webhook would accept anyone; set ALERTMANAGER_TOKEN (or ALERTMANAGER_USERNAME and ALERTMANAGER_PASSWORD), or KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK=true for a local trial',
+    );
+    expect(refused({ KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'false' })).toContain(
+      'ALERTMANAGER_TOKEN: the Alertmanager webhook would accept anyone',
+    );
+    expect(refused({ KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'yes' })).toContain(
+      'KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: must be true or false',
+    );
+    // Each way out: a token, basic auth, the explicit switch, the local demo.
+    expect(refused({ ALERTMANAGER_TOKEN: 'a-long-enough-token-here' })).toBeUndefined();
+    expect(refused({ ALERTMANAGER_USERNAME: 'am', ALERTMANAGER_PASSWORD: 'pw' })).toBeUndefined();
+    const allowed = loadConfig({ ...only, KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'true' });
+    expect(allowed.alertmanager.allowUnauthenticated).toBe(true);
+    const demo = loadConfig(only, { localDemo: true });
+    expect(demo.alertmanager.allowUnauthenticated).toBe(true);
+    // A Slack-connected bot without credentials starts with the webhook disabled (401s), and
+    // the local-demo exception never opens it.
+    const slack = loadConfig(
+      { ...only, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xapp-1' },
+      { localDemo: true },
+    );
+    expect(slack.alertmanager.allowUnauthenticated).toBe(false);
+    const withToken = loadConfig({ ...only, ALERTMANAGER_TOKEN: 'a-long-enough-token-here' });
+    expect(withToken.alertmanager.allowUnauthenticated).toBe(false);
+  });
+
+  it('runs in console mode with defaults when only KUBECONFIG is set (and the open webhook allowed)', () => {
     const c = loadConfig(base);
     expect(c.slack.mode).toBe('console');
     expect(c).toMatchObject({

@@ -96,6 +96,41 @@ describe('the PrometheusRule', () => {
     },
   );
 
+  it('gives every alert a runbook_url at its own section of docs/runbooks.md', () => {
+    const runbook = readFileSync(join(repoRoot, 'docs', 'runbooks.md'), 'utf8');
+    // The anchors GitHub makes of the `## ` headings: lower case, spaces to dashes.
+    const anchors = new Set(
+      [...runbook.matchAll(/^## (.+)$/gm)].map((m) =>
+        (m[1] ?? '')
+          .trim()
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      ),
+    );
+    for (const r of rules) {
+      const url = r.annotations?.runbook_url ?? '';
+      expect(url, r.alert).toMatch(
+        /^https:\/\/github\.com\/kubemedic\/kubemedic\/blob\/main\/docs\/runbooks\.md#/,
+      );
+      const anchor = url.slice(url.indexOf('#') + 1);
+      expect(anchor, r.alert).toBe(r.alert.toLowerCase());
+      expect(anchors.has(anchor), `${r.alert}: no section #${anchor} in docs/runbooks.md`).toBe(
+        true,
+      );
+    }
+  });
+
+  it('points the runbook URLs at another copy with prometheusRule.runbookBaseUrl', async () => {
+    const base = 'https://git.example.com/ops/kubemedic/-/blob/v1/docs/runbooks.md';
+    const moved = ruleGroups(
+      await render(tools.helm, { set: [`prometheusRule.runbookBaseUrl=${base}`] }),
+    ).flatMap((g) => g.rules);
+    expect(moved.map((r) => r.annotations?.runbook_url)).toEqual(
+      rules.map((r) => `${base}#${r.alert.toLowerCase()}`),
+    );
+  });
+
   it('passes promtool check rules', async () => {
     const out = await exec(tools.promtool, ['check', 'rules', rulesFile]);
     expect(out).toMatch(/SUCCESS: 7 rules found/);

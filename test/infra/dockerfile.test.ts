@@ -160,6 +160,8 @@ describe('Dockerfile', () => {
       PORT: String(port),
       KUBECONFIG: kubeconfig,
       REDIS_URL: 'redis://127.0.0.1:6379',
+      // With a kubeconfig, console mode does not serve an open webhook.
+      ALERTMANAGER_TOKEN: 'dockerfile-test-token-0123',
     };
     delete env.npm_config_prefer_offline;
     const [cmd, ...args] = runtime.cmd as string[];

@@ -158,11 +158,11 @@ describe('helm template with the default values', () => {
     });
   });
 
-  it('passes credentials only through a Secret the chart creates, empty until values fill it', () => {
+  it('passes credentials only through a Secret the chart creates, holding only a generated webhook token until values fill it', () => {
     const c = botContainer(objects);
     expect(c.envFrom).toEqual([{ secretRef: { name: 'kubemedic' } }]);
     const secret = one(objects, 'Secret', 'kubemedic');
-    expect(secret.data ?? {}).toEqual({});
+    expect(Object.keys(secret.data as object)).toEqual(['ALERTMANAGER_TOKEN']);
     for (const name of [
       'SLACK_BOT_TOKEN',
       'SLACK_SIGNING_SECRET',
@@ -180,7 +180,12 @@ describe('helm template with the default values', () => {
     expect(flag('--maxmemory-policy')).toBe('noeviction');
     expect(flag('--dir')).toBe('/data');
     expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
-    expect(env(botContainer(objects), 'REDIS_URL')?.value).toBe('redis://kubemedic-redis:6379');
+    // Always with a password (generated when none is given) and protected mode.
+    expect(flag('--requirepass')).toBe('$(REDIS_PASSWORD)');
+    expect(flag('--protected-mode')).toBe('yes');
+    expect(env(botContainer(objects), 'REDIS_URL')?.value).toBe(
+      'redis://:$(REDIS_PASSWORD)@kubemedic-redis:6379',
+    );
     one(objects, 'Service', 'kubemedic-redis');
     one(objects, 'NetworkPolicy', 'kubemedic-redis');
   });
@@ -244,7 +249,10 @@ describe('helm template with non-default values', () => {
 
   it('uses the external Redis and bundles none', () => {
     expect(find(objects, 'StatefulSet')).toEqual([]);
-    expect(find(objects, 'NetworkPolicy')).toEqual([]);
+    // The bot's own NetworkPolicy stays; the bundled Redis' goes with it.
+    expect(find(objects, 'NetworkPolicy').map((o) => o.metadata.name)).toEqual([
+      bot(objects).metadata.name,
+    ]);
     expect(env(botContainer(objects), 'REDIS_URL')?.value).toBe(nonDefault.externalRedis.url);
   });
 

@@ -93,7 +93,12 @@ describe('the console on stdin', () => {
       policy,
       "rules:\n  - namespaces: ['*']\n    approvers: [UCONSOLE]\n    allowSelfApproval: true\n",
     );
-    const c = await startConsole({ KUBECONFIG: kubeconfigPath, KUBEMEDIC_POLICY: policy });
+    // With a cluster the open webhook must be asked for (a local trial).
+    const c = await startConsole({
+      KUBECONFIG: kubeconfigPath,
+      KUBEMEDIC_POLICY: policy,
+      KUBEMEDIC_ALLOW_UNAUTHENTICATED_WEBHOOK: 'true',
+    });
     expect(c.out.stderr).toBe('');
     c.type(`/diagnose api-service -n ${ns.name}`);
     await c.printed('the card', (s) => s.includes('(type: approve 1 · reject 1)'));

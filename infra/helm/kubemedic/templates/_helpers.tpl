@@ -84,7 +84,17 @@ app.kubernetes.io/component: redis
 {{- if $s.slackBotToken }}{{ $_ := set $data "SLACK_BOT_TOKEN" $s.slackBotToken }}{{ end }}
 {{- if $s.slackSigningSecret }}{{ $_ := set $data "SLACK_SIGNING_SECRET" $s.slackSigningSecret }}{{ end }}
 {{- if $s.slackAppToken }}{{ $_ := set $data "SLACK_APP_TOKEN" $s.slackAppToken }}{{ end }}
-{{- if $s.alertmanagerToken }}{{ $_ := set $data "ALERTMANAGER_TOKEN" $s.alertmanagerToken }}{{ end }}
+{{- if $s.alertmanagerToken }}{{ $_ := set $data "ALERTMANAGER_TOKEN" $s.alertmanagerToken }}
+{{- else }}
+{{- /* The webhook never runs open: a random bearer token, kept across upgrades by reading the
+     Secret already installed (lookup is empty in `helm template`, so that renders a new one). */}}
+{{- $installed := lookup "v1" "Secret" .Release.Namespace (include "kubemedic.fullname" .) }}
+{{- $old := "" }}
+{{- if $installed }}{{ $old = index ($installed.data | default dict) "ALERTMANAGER_TOKEN" | default "" }}{{ end }}
+{{- if $old }}{{ $_ := set $data "ALERTMANAGER_TOKEN" (b64dec $old) }}
+{{- else }}{{ $_ := set $data "ALERTMANAGER_TOKEN" (randAlphaNum 40) }}
+{{- end }}
+{{- end }}
 {{- if $s.redisUrl }}{{ $_ := set $data "REDIS_URL" $s.redisUrl }}{{ end }}
 {{- toYaml $data }}
 {{- end }}
@@ -93,8 +103,21 @@ app.kubernetes.io/component: redis
 {{- define "kubemedic.redis.passwordSecret" -}}
 {{- if .Values.redis.auth.existingSecret -}}
 {{ .Values.redis.auth.existingSecret }}
-{{- else if .Values.redis.auth.password -}}
+{{- else -}}
 {{ include "kubemedic.fullname" . }}-redis
+{{- end }}
+{{- end }}
+
+{{/* The bundled Redis' password: the given one, else the one already installed (kept across
+     upgrades), else a new random one. Redis never runs without a password. */}}
+{{- define "kubemedic.redis.password" -}}
+{{- if .Values.redis.auth.password -}}
+{{ .Values.redis.auth.password }}
+{{- else -}}
+{{- $installed := lookup "v1" "Secret" .Release.Namespace (printf "%s-redis" (include "kubemedic.fullname" .)) }}
+{{- $old := "" }}
+{{- if $installed }}{{ $old = index ($installed.data | default dict) "redis-password" | default "" }}{{ end }}
+{{- if $old }}{{ b64dec $old }}{{ else }}{{ randAlphaNum 40 }}{{ end }}
 {{- end }}
 {{- end }}
 
