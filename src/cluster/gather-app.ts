@@ -7,7 +7,7 @@ import type { KubeApi } from './client.js';
 import { readFailure } from './gather.js';
 import { fieldPath } from './kinds.js';
 import { isValidName } from './names.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 import type { ContainerLog, Snapshot } from './snapshot.js';
 import { dependenciesIn, errorSignatures, serviceName } from '../diagnosis/model/app-logs.js';
 import { isPodReady } from '../diagnosis/model/pods.js';

@@ -7,7 +7,7 @@ import { gatherGateway } from './gather-gateway.js';
 import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
 import { fieldInfo, fieldPath, groupPath } from './kinds.js';
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 import { ReadRounds } from './rounds.js';
 import { type Snapshot, type UnavailableKey, emptySnapshot, metadataOnly } from './snapshot.js';
 import { formatSelector } from '../diagnosis/model/labels.js';

@@ -1,5 +1,5 @@
 import type { KubeObject } from './k8s-types.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 import { KINDS, type KindObjects, type ResourceKind } from './kinds.js';
 
 export type { ResourceKind };

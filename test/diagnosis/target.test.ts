@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../src/cluster/redact.js';
+import { redact } from '../../src/redact.js';
 import { parseDump } from '../../src/cluster/from-file.js';
 import { addObjects, emptySnapshot } from '../../src/cluster/snapshot.js';
 import { TargetError, parseTarget, resolveTarget } from '../../src/diagnosis/target.js';
