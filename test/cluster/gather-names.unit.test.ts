@@ -3,12 +3,10 @@
 // object name must never be requested: `../secrets/topsecret` as a claim name once made the bot
 // read a Secret. The gatherer talks to a local HTTP server that answers from a few objects and
 // records every request line, so what was asked for is exactly what the server saw.
-import { type Server, createServer } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeApi } from '../../src/cluster/client.js';
+import { describe, expect, it } from 'vitest';
 import { gatherSnapshot } from '../../src/cluster/gather.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
+import { useFakeApi } from '../support/fake-api.js';
 
 const NS = 'shop';
 const EVIL = {
@@ -92,37 +90,12 @@ const ANSWERS: Record<string, unknown> = {
 };
 
 describe('the gatherer and names taken from objects', () => {
-  let server: Server;
-  let api: KubeApi;
-  const requested: string[] = [];
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      requested.push(req.url ?? '');
-      const path = (req.url ?? '').split('?')[0] ?? '';
-      const body = ANSWERS[path];
-      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body ?? { kind: 'Status', reason: 'NotFound', message: 'not found' }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      // Plain HTTP on loopback: the client allows it only with skipTLSVerify.
-      clusters: [
-        { name: 'local', server: `http://127.0.0.1:${address.port}`, skipTLSVerify: true },
-      ],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'nobody' }],
-      currentContext: 'local',
-    });
-    api = new KubeApi(kc);
-  });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const fake = useFakeApi(ANSWERS);
+  const requested = fake.requested;
 
   it('requests no path built from an invalid name, and says so in the diagnosis', async () => {
     const target = { kind: 'Service' as const, name: 'web', namespace: NS, cluster: 'local' };
-    const snapshot = await gatherSnapshot(api, target);
+    const snapshot = await gatherSnapshot(fake.api, target);
     // The valid claim is read; nothing outside the object kinds asked for is.
     expect(requested).toContain(`/api/v1/namespaces/${NS}/persistentvolumeclaims/data-ok`);
     for (const url of requested) {

@@ -2,11 +2,9 @@
 // most two sequential rounds of reads when no backend needs more (a claim, a crash log). A local
 // HTTP server answers from generated objects and records every request; the gatherer talks to
 // it through the real client, so the counts are what an API server would see.
-import { type Server, createServer } from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeApi } from '../../src/cluster/client.js';
+import { describe, expect, it } from 'vitest';
 import { Gatherer } from '../../src/cluster/gather.js';
+import { useFakeApi } from '../support/fake-api.js';
 
 const NS = 'shop';
 const target = { kind: 'Service' as const, name: 'web', namespace: NS, cluster: 'local' };
@@ -54,45 +52,15 @@ function answers(w: World): Record<string, unknown> {
 }
 
 describe('the number and rounds of reads of a Service target', () => {
-  let server: Server;
-  let api: KubeApi;
-  let world: Record<string, unknown> = {};
-  let requested: string[] = [];
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      requested.push(req.url ?? '');
-      const path = (req.url ?? '').split('?')[0] ?? '';
-      const body = world[path];
-      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body ?? { kind: 'Status', reason: 'NotFound', message: 'not found' }));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [
-        { name: 'local', server: `http://127.0.0.1:${address.port}`, skipTLSVerify: true },
-      ],
-      users: [{ name: 'nobody' }],
-      contexts: [{ name: 'local', cluster: 'local', user: 'nobody' }],
-      currentContext: 'local',
-    });
-    api = new KubeApi(kc);
-  });
-  afterAll(() => {
-    api.close();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  const fake = useFakeApi();
 
   async function gather(w: World) {
-    world = answers(w);
-    requested = [];
-    const g = new Gatherer(api);
+    fake.reset(answers(w));
+    const g = new Gatherer(fake.api);
     const snapshot = await g.gather(target);
     // What the gatherer counts is what the server saw.
-    expect(g.requests).toBe(requested.length);
-    return { requests: g.requests, rounds: g.rounds, snapshot, paths: requested };
+    expect(g.requests).toBe(fake.requested.length);
+    return { requests: g.requests, rounds: g.rounds, snapshot, paths: [...fake.requested] };
   }
 
   it('makes the same reads, in two rounds, for 50 or 5,000 backends on many nodes', async () => {
