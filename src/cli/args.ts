@@ -2,6 +2,9 @@
 // one target, `-n/--namespace`, `--cluster`, parsed by node's parseArgs with the same errors
 // in both places. The CLI adds its own options (kubeconfig, files, output) on top; its other
 // commands (checks, audit) parse their options and --output here too.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 /** Where a command writes: stdout and stderr lines, and whether stdout is a terminal (colour). */
@@ -72,8 +75,18 @@ export function parseCommandArgs<const O extends Options>(
   options: O,
   usage: string,
 ) {
+  return parseCommandLine(args, options, usage, false).values;
+}
+
+/** Parses a command's options and positionals; throws UsageError carrying the command's usage. */
+export function parseCommandLine<const O extends Options, const P extends boolean = true>(
+  args: string[],
+  options: O,
+  usage?: string,
+  allowPositionals: P = true as P,
+) {
   try {
-    return parseArgs({ args, allowPositionals: false, strict: true, options }).values;
+    return parseArgs({ args, allowPositionals, strict: true, options });
   } catch (err) {
     throw usageError(err, usage);
   }
@@ -81,10 +94,15 @@ export function parseCommandArgs<const O extends Options>(
 
 export const OUTPUT_OPTION = { output: { type: 'string', short: 'o', default: 'text' } } as const;
 
-/** The `--output` value, text or json; anything else is a UsageError. */
-export function outputFormat(output: string | undefined, usage?: string): 'text' | 'json' {
-  if (output === 'text' || output === 'json') return output;
-  throw new UsageError(`--output must be text or json, not "${output}"`, usage);
+/** The `--output` value, one of `formats` (text or json unless given); else a UsageError. */
+export function outputFormat<const F extends string = 'text' | 'json'>(
+  output: string | undefined,
+  usage?: string,
+  formats: readonly F[] = ['text', 'json'] as unknown as readonly F[],
+): F {
+  if ((formats as readonly (string | undefined)[]).includes(output)) return output as F;
+  const words = `${formats.slice(0, -1).join(', ')} or ${formats.at(-1)}`;
+  throw new UsageError(`--output must be ${words}, not "${output}"`, usage);
 }
 
 /** Parses `<target> [-n NAMESPACE] [--cluster NAME]` plus `extra` options; throws UsageError. */
@@ -108,4 +126,16 @@ export function parseTargetArgs<const O extends Options>(args: string[], extra: 
         : 'no target given',
     );
   return { target: positionals[0] as string, values };
+}
+
+/** The package's version: package.json above this file (src/cli/ or dist/cli/bundle/). */
+export function version(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (pkg.name === 'kubemedic' && pkg.version) return pkg.version;
+  }
+  return 'unknown';
 }

@@ -14,8 +14,8 @@ import {
   CommandError,
   OUTPUT_OPTION,
   type RedactingIO,
-  UsageError,
   asCommand,
+  outputFormat,
   parseTargetArgs,
 } from './args.js';
 import { COLOR, PLAIN, renderText } from './render-text.js';
@@ -28,9 +28,7 @@ export async function diagnoseCommand(args: string[], io: RedactingIO): Promise<
     logs: { type: 'boolean' },
     ...OUTPUT_OPTION,
   });
-  const output = values.output;
-  if (output !== 'text' && output !== 'json' && output !== 'yaml')
-    throw new UsageError(`--output must be text, json or yaml, not "${output}"`);
+  const output = outputFormat(values.output, undefined, ['text', 'json', 'yaml']);
   // What the person can act on (a bad target, an unreadable dump, no cluster) exits 2.
   const report = await asCommand([TargetError, DumpError, ClusterUnreachableError], () =>
     produceReport(target, values),

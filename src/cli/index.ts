@@ -2,11 +2,8 @@
 // `audit` say what it looks at and what it changed, `lint` judges manifests before deploy.
 // A command's modules are imported when it runs, so `--help` loads next to nothing, `diagnose`
 // does not load Redis, and `audit` does not load the diagnosis.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { redact } from '../redact.js';
-import { type CliIO, CommandError, type RedactingIO, UsageError } from './args.js';
+import { type CliIO, CommandError, type RedactingIO, UsageError, version } from './args.js';
 
 export const DIAGNOSE_USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
@@ -56,19 +53,7 @@ const defaultIO: CliIO = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-export { type CliIO, UsageError };
-
-/** The package's version: package.json above this file (src/cli/ or dist/cli/bundle/). */
-export function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++, dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (pkg.name === 'kubemedic' && pkg.version) return pkg.version;
-  }
-  return 'unknown';
-}
+export { type CliIO, UsageError, version };
 
 /**
  * Takes --color[=always|never|auto] and --no-color out of argv (any command, any place) and

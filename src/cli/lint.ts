@@ -1,13 +1,10 @@
 // `kubemedic lint [FILE|DIR|-]...`: the static checks on rendered manifests, before deploy.
 // Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { CHECK_IDS } from '../diagnosis/registry.js';
 import type { CheckId, Severity } from '../diagnosis/types.js';
 import { failsOn, lint } from '../lint/lint.js';
 import {
   LINT_OUTPUTS,
-  type LintOutput,
   renderLintJson,
   renderLintJunit,
   renderLintSarif,
@@ -18,18 +15,17 @@ import { lintSnapshot } from '../lint/would-be.js';
 import { redactDeep } from '../redact.js';
 import { ClusterUnreachableError, KubeApiError } from '../cluster/errors.js';
 import { DumpError } from '../cluster/from-file.js';
-import { UsageError, asCommand } from './args.js';
+import {
+  type RedactingIO,
+  UsageError,
+  asCommand,
+  outputFormat,
+  parseCommandLine,
+  version,
+} from './args.js';
 import { COLOR, PLAIN } from './render-text.js';
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
-
-export interface LintIO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  /** Output already redacted as an object (JSON must stay well-formed). */
-  raw: (s: string) => void;
-  isTTY: boolean;
-}
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
@@ -37,49 +33,27 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(
-      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
-    ) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
 function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        namespace: { type: 'string', short: 'n', default: 'default' },
-        output: { type: 'string', short: 'o', default: 'text' },
-        'fail-on': { type: 'string', default: 'critical' },
-        ignore: { type: 'string', multiple: true },
-        cluster: { type: 'boolean', default: false },
-        context: { type: 'string' },
-        kubeconfig: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  return parseCommandLine(args, {
+    namespace: { type: 'string', short: 'n', default: 'default' },
+    output: { type: 'string', short: 'o', default: 'text' },
+    'fail-on': { type: 'string', default: 'critical' },
+    ignore: { type: 'string', multiple: true },
+    cluster: { type: 'boolean', default: false },
+    context: { type: 'string' },
+    kubeconfig: { type: 'string' },
+  });
 }
 
 export async function lintCommand(
   args: string[],
-  io: LintIO,
+  io: RedactingIO,
   stdin: () => Promise<string> = readStdin,
 ): Promise<number> {
   const { values, positionals } = parse(args);
   if (positionals.length === 0)
     throw new UsageError('lint needs files, directories, or - to read standard input');
-  const output = values.output as LintOutput;
-  if (!LINT_OUTPUTS.includes(output))
-    throw new UsageError(`--output must be one of ${LINT_OUTPUTS.join(', ')}, not "${output}"`);
+  const output = outputFormat(values.output, undefined, LINT_OUTPUTS);
   const failOn = values['fail-on'] as Severity;
   if (!SEVERITIES.includes(failOn))
     throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, not "${failOn}"`);
@@ -132,7 +106,7 @@ export async function lintCommand(
       );
       break;
     case 'text':
-      io.out(renderLintText(safe, io.isTTY && !process.env.NO_COLOR ? COLOR : PLAIN));
+      io.out(renderLintText(safe, io.isTTY ? COLOR : PLAIN));
   }
   return result.findings.some((f) => failsOn(f, failOn)) ? 1 : 0;
 }

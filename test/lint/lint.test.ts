@@ -1,7 +1,7 @@
 // `kubemedic lint` as CI runs it: `helm template` of the seed's chart refactor piped into the
 // built binary; and `--cluster`, judging a change together with what the test cluster runs.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -80,6 +80,17 @@ describe('helm template | kubemedic lint -', () => {
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     expect(res.stderr.trim()).toBe('kubemedic: no Kubernetes objects found in stdin');
+  });
+
+  it('names the package version as the SARIF tool version (from the bundled CLI too)', async () => {
+    const manifest =
+      'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n';
+    const res = await kubemedic(['lint', '-o', 'sarif', '-'], manifest);
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const sarif = JSON.parse(res.stdout) as { runs: { tool: { driver: { version: string } } }[] };
+    expect(sarif.runs[0]?.tool.driver.version).toBe(pkg.version);
   });
 });
 
