@@ -23,6 +23,9 @@ import { ConsolePoster } from './slack/poster.js';
 import { CONSOLE_HELP, startConsoleInput } from './slack/console.js';
 import { RemediationActionSchema } from './remediation/flow.js';
 import type { Readable } from 'node:stream';
+import { startAgent } from './agent.js';
+import { ClusterHub } from './queue/clusters.js';
+import { gateClick, sweepAbandoned } from './queue/hub-jobs.js';
 
 export interface AppOptions {
   /** Console mode: where what would be posted is printed (default: stdout). */
@@ -60,8 +63,11 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<RunningApp> {
+  if (config.role === 'agent') return startAgent(config);
   setLogLevel(config.logLevel);
-  const kubeConfig = loadKubeConfig(config.kube);
+  // A hub holds no cluster credentials: it never loads a kubeconfig.
+  const isHub = config.role === 'hub';
+  const kubeConfig = isHub ? undefined : loadKubeConfig(config.kube);
   const demo =
     opts.noKubeconfig !== undefined && config.slack.mode === 'console'
       ? await import('./demo.js')
@@ -69,9 +75,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const demoSnapshot = demo ? await demo.loadDemoSnapshot(opts.demoDir) : undefined;
   // Who may approve what (KUBEMEDIC_POLICY or KUBEMEDIC_APPROVERS); absent, nobody may apply.
   const policy = await loadPolicy({ approvers: config.approvers, policyFile: config.policyFile });
-  const clusterName =
-    config.clusterName ??
-    (demo ? demo.DEMO_CLUSTER : kubeConfig.getCurrentContext() || 'in-cluster');
+  const clusterName = isHub
+    ? 'hub'
+    : (config.clusterName ??
+      (demo ? demo.DEMO_CLUSTER : kubeConfig?.getCurrentContext() || 'in-cluster'));
   const timeoutMs = config.kube.requestTimeoutMs;
 
   const redis = openRedis(config.redisUrl, 'command');
@@ -81,25 +88,62 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const conversations = new Conversations(redis, prefix);
   const plans = new PlanStore(redis, prefix);
   const pacer = new SlackPacer(redis, prefix, config.slack.channelIntervalMs);
+  // A hub: each cluster's agent reports through that cluster's slack-post queue, worked here.
+  const clusterWorkers: ReturnType<typeof startWorkers>[] = [];
+  let handingBack = false;
+  const hub = isHub
+    ? new ClusterHub(redis, prefix, conversations, (cluster) => {
+        const plansOfCluster = hub?.plansOf(cluster) ?? plans;
+        clusterWorkers.push(
+          startWorkers({
+            redisUrl: config.redisUrl,
+            prefix: hub?.prefixOf(cluster) ?? prefix,
+            concurrency: {
+              diagnose: 1,
+              'slack-post': config.concurrency.slackPost,
+              remediate: 1,
+            },
+            processors: {
+              'slack-post': (job, token) =>
+                processSlackPost(job, token, {
+                  poster,
+                  conversations,
+                  pacer,
+                  plans: plansOfCluster,
+                  stopping: () => handingBack,
+                }),
+            },
+          }),
+        );
+      })
+    : undefined;
+  const routing = hub
+    ? { channelDefaults: config.clusters.channelDefaults, hub, label: config.clusters.alertLabel }
+    : undefined;
 
   const slack =
     config.slack.mode === 'console'
       ? undefined
-      : await createSlackApp(config, { queues, clusterName });
+      : await createSlackApp(config, { queues, clusterName, routing });
   const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
   const poster = slack?.poster ?? (consolePoster as ConsolePoster);
-  const reader = new KubeApi(kubeConfig, { timeoutMs });
-  const writer = KubeApi.fromOptions({ ...config.remediationKube, timeoutMs });
-  const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
+  const reader = kubeConfig ? new KubeApi(kubeConfig, { timeoutMs }) : undefined;
+  const writer = kubeConfig
+    ? KubeApi.fromOptions({ ...config.remediationKube, timeoutMs })
+    : undefined;
+  const readiness = kubeConfig ? new KubeApi(kubeConfig, { timeoutMs: 2000 }) : undefined;
   const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
   const diagnoseTarget =
-    demo && demoSnapshot ? demo.demoDiagnosis(demoSnapshot) : liveDiagnosis(kubeConfig, timeoutMs);
+    demo && demoSnapshot
+      ? demo.demoDiagnosis(demoSnapshot)
+      : kubeConfig
+        ? liveDiagnosis(kubeConfig, timeoutMs)
+        : undefined;
 
   // Refuse new requests and report not ready once shutdown begins; hand back Slack work once
   // the workers stop.
   let stopping = false;
-  let handingBack = false;
   const workers = startWorkers({
     redisUrl: config.redisUrl,
     prefix,
@@ -109,7 +153,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       remediate: config.concurrency.remediate,
     },
     processors: {
-      diagnose: (job) => processDiagnosis(job, { queues, conversations, diagnoseTarget }),
+      // A hub diagnoses nothing itself: its agents do.
+      diagnose: diagnoseTarget
+        ? (job) => processDiagnosis(job, { queues, conversations, diagnoseTarget })
+        : undefined,
       'slack-post': (job, token) =>
         processSlackPost(job, token, {
           poster,
@@ -119,21 +166,31 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           stopping: () => handingBack,
         }),
       remediate: (job) =>
-        demo && demoSnapshot
-          ? demo.demoRemediation(RemediationActionSchema.parse(job.data), {
-              store: plans,
-              snapshot: demoSnapshot,
-              say: (m) => poster.postMessage(m),
-            })
-          : processRemediation(job, {
-              store: plans,
-              writer,
-              reader,
+        hub
+          ? gateClick(job, {
+              hub,
+              hubPlans: plans,
+              slack: queues,
               report,
               policy,
               usergroups,
               logger: log,
-            }),
+            })
+          : demo && demoSnapshot
+            ? demo.demoRemediation(RemediationActionSchema.parse(job.data), {
+                store: plans,
+                snapshot: demoSnapshot,
+                say: (m) => poster.postMessage(m),
+              })
+            : processRemediation(job, {
+                store: plans,
+                writer: writer as KubeApi,
+                reader: reader as KubeApi,
+                report,
+                policy,
+                usergroups,
+                logger: log,
+              }),
     },
   });
 
@@ -144,11 +201,12 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       problems.redis = `${redactUrl(config.redisUrl)}: ${reasonOf(err)}`;
     });
     // Without a kubeconfig the client would try http://localhost:8080 and report a TLS rule.
-    if (opts.noKubeconfig === undefined)
+    // A hub reaches no cluster: Redis is all it needs.
+    if (readiness && opts.noKubeconfig === undefined)
       await readiness.get('/version').catch((err: unknown) => {
         problems.kubernetes = reasonOf(err);
       });
-    else if (!demo) problems.kubernetes = `no kubeconfig found (${opts.noKubeconfig})`;
+    else if (!demo && !isHub) problems.kubernetes = `no kubeconfig found (${opts.noKubeconfig})`;
     const ok = Object.keys(problems).length === 0;
     sendJson(
       res,
@@ -177,6 +235,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
         conversations,
         clusterName,
         logAlerts: config.alertmanager.logAlerts,
+        routing,
       }),
   };
   if (slack?.listener) routes[SLACK_EVENTS_PATH] = slack.listener;
@@ -184,6 +243,17 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const url = await http.listen(config.http.port, config.http.host);
   await slack?.start();
   const unregister = addQueueDepthSource(() => queues.depths());
+  // A hub learns of clusters from their heartbeats, and answers jobs nobody took in time.
+  const sweeping = hub
+    ? setInterval(
+        () =>
+          void sweepAbandoned(hub, queues, config.clusters.jobTtlMs).catch((err: unknown) =>
+            log.warn({ err: reasonOf(err) }, 'sweeping abandoned cluster jobs failed'),
+          ),
+        Math.min(config.clusters.heartbeatMs, 30_000),
+      )
+    : undefined;
+  if (hub) await hub.list();
 
   log.info({ url, mode: config.slack.mode, cluster: clusterName, prefix }, 'kubemedic is running');
   if (config.slack.mode === 'console')
@@ -218,17 +288,19 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       const left = () => Math.max(1000, deadline - Date.now());
       log.info('shutting down: no new requests or jobs; finishing those in hand');
       stopping = true;
+      clearInterval(sweeping);
       keyboard?.close();
       await http.close(Math.min(5000, left()));
       await slack
         ?.stop()
         .catch((err: unknown) => log.warn({ err: reasonOf(err) }, 'Slack disconnect failed'));
       handingBack = true;
-      await workers.close(left());
+      await Promise.all([workers, ...clusterWorkers].map((w) => w.close(left())));
       unregister();
+      await hub?.close();
       await queues.close();
       await redis.quit().catch(() => redis.disconnect());
-      for (const api of [reader, writer, readiness]) api.close();
+      for (const api of [reader, writer, readiness]) api?.close();
       log.info('stopped');
     })());
   return { url, mode: config.slack.mode, clusterName, stop };

@@ -33,7 +33,8 @@ process.on('uncaughtException', (err) => {
 
 // Checked first: with no kubeconfig the console runs the demo locally, whose webhook may stay
 // open without credentials.
-const noKubeconfig = missingKubeconfig();
+// A hub holds no cluster credentials, so it looks for none.
+const noKubeconfig = process.env.KUBEMEDIC_ROLE?.trim() === 'hub' ? undefined : missingKubeconfig();
 let config;
 try {
   config = loadConfig(process.env, { localDemo: noKubeconfig !== undefined });

@@ -14,7 +14,8 @@ import { plainMessage } from '../slack/blocks/text.js';
 import { type AlertState, type TargetRef, targetKey } from '../slack/thread-state.js';
 import type { AlertmanagerPayload } from './schema.js';
 import { DEFAULT_LOG_ALERTS, asksForLogs } from './log-alerts.js';
-import { targetOfAlert, targetsOfAlerts } from './targets.js';
+import { type AlertCluster, targetOfAlert, targetsOfAlerts } from './targets.js';
+import { type ClusterHub, NoAgentError } from '../queue/clusters.js';
 
 /** Targets diagnosed per notification at most; the rest are named in the parent. */
 const MAX_TARGETS = 5;
@@ -34,6 +35,32 @@ export interface IntakeDeps {
   clusterName: string;
   /** Alerts that ask for the app layer (log-alerts.ts); the defaults when absent. */
   logAlerts?: readonly RegExp[];
+  /**
+   * A hub: each alert goes to the cluster its `label` names (else the channel's default cluster,
+   * else the only cluster there is), and is diagnosed by that cluster's agent.
+   */
+  routing?: {
+    label: string;
+    channelDefaults: Record<string, string>;
+    hub: Pick<ClusterHub, 'list' | 'requestDiagnosis'>;
+  };
+}
+
+const CLUSTER_NAME = /^[a-z0-9][-a-z0-9.]{0,62}$/i;
+
+/** How this notification's alerts name their cluster. */
+async function alertCluster(channel: string, deps: IntakeDeps): Promise<AlertCluster> {
+  const routing = deps.routing;
+  if (!routing) return deps.clusterName;
+  let fallback = routing.channelDefaults[channel];
+  if (!fallback) {
+    const all = await routing.hub.list();
+    if (all.length === 1) fallback = all[0]?.cluster;
+  }
+  return (labels) => {
+    const named = labels[routing.label];
+    return named !== undefined && CLUSTER_NAME.test(named) ? named : fallback;
+  };
 }
 
 export interface IntakeResult {
@@ -73,7 +100,15 @@ export async function acceptNotification(
     : previous.conversation;
   const notifications = opened ? 1 : previous.notifications + 1;
 
-  const targets = targetsOfAlerts(p.alerts, deps.clusterName);
+  const clusterOf = await alertCluster(channel, deps);
+  const targets = targetsOfAlerts(p.alerts, clusterOf);
+  const unrouted = p.alerts.filter(
+    (a) =>
+      a.status === 'firing' &&
+      typeof clusterOf !== 'string' &&
+      clusterOf(a.labels) === undefined &&
+      targetOfAlert(a.labels, 'any') !== undefined,
+  ).length;
   const seenKey = `${deps.prefix}:conv:${conversation}:targets`;
   const fresh: TargetRef[] = [];
   for (const t of targets) if (!(await deps.redis.sismember(seenKey, targetKey(t)))) fresh.push(t);
@@ -98,11 +133,12 @@ export async function acceptNotification(
   await deps.conversations.setAlert(conversation, alert);
 
   // Diagnoses first: if queueing fails half-way, Alertmanager's retry finds nothing posted.
+  const noAgent: { target: TargetRef; reason: string }[] = [];
   for (const target of diagnosed) {
     // A 5xx-rate alert about this target: its backends' logs since the alert started.
     const asking = firing.filter((a) => {
       if (!asksForLogs(a, deps.logAlerts ?? DEFAULT_LOG_ALERTS)) return false;
-      const t = targetOfAlert(a.labels, deps.clusterName);
+      const t = targetOfAlert(a.labels, clusterOf);
       return t !== undefined && targetKey(t) === targetKey(target);
     });
     const logs = asking[0]
@@ -111,15 +147,40 @@ export async function acceptNotification(
           since: earliest(asking.map((a) => a.startsAt)),
         }
       : undefined;
-    await deps.queues.requestDiagnosis(target, {
-      kind: 'alert',
-      channel,
-      conversation,
-      ...(logs ? { logs } : {}),
-    });
+    const requester = { kind: 'alert' as const, channel, conversation, ...(logs ? { logs } : {}) };
+    try {
+      await (deps.routing?.hub ?? deps.queues).requestDiagnosis(target, requester);
+    } catch (err) {
+      // No agent for that cluster: the thread says so now rather than wait for nobody.
+      if (!(err instanceof NoAgentError)) throw err;
+      noAgent.push({ target, reason: err.message });
+    }
   }
 
-  const ops: SlackOp[] = [{ op: 'parent', kind: 'alert', summaries: diagnosed.map(diagnosing) }];
+  const ops: SlackOp[] = [
+    {
+      op: 'parent',
+      kind: 'alert',
+      summaries: diagnosed.map((t) => {
+        const missing = noAgent.find((n) => n.target === t);
+        return missing
+          ? { key: targetKey(t), target: t, stage: 'failed' as const, error: missing.reason }
+          : diagnosing(t);
+      }),
+    },
+  ];
+  for (const { target, reason } of noAgent)
+    ops.push({
+      op: 'reply',
+      ...plainMessage(`:warning: Cannot diagnose ${describe(target)}: ${reason}`),
+    });
+  if (unrouted > 0 && deps.routing)
+    ops.push({
+      op: 'reply',
+      ...plainMessage(
+        `:warning: ${unrouted} alert${unrouted === 1 ? '' : 's'} name no cluster (label "${deps.routing.label}") and this channel has no default cluster, so ${unrouted === 1 ? 'it was' : 'they were'} not diagnosed.`,
+      ),
+    });
   if (!opened && p.status === 'firing') {
     const also = diagnosed.length
       ? ` New targets, diagnosing: ${diagnosed.map(describe).join(', ')}.`
@@ -140,7 +201,9 @@ export async function acceptNotification(
     });
   await deps.queues.postToSlack({ conversation, channel, ops });
 
-  if (diagnosed.length) await deps.redis.sadd(seenKey, ...diagnosed.map(targetKey));
+  // A target with no agent is tried again on the next notification.
+  const queued = diagnosed.filter((t) => !noAgent.some((n) => n.target === t));
+  if (queued.length) await deps.redis.sadd(seenKey, ...queued.map(targetKey));
   await deps.redis
     .multi()
     .expire(seenKey, GROUP_TTL_SECONDS)

@@ -26,10 +26,15 @@ function isClusterDns(labels: Record<string, string>): boolean {
   ].some((k) => DNS_HINTS.test(labels[k] ?? ''));
 }
 
+/** The cluster an alert is about: a name, or read from its labels (a hub: the `cluster` label). */
+export type AlertCluster = string | ((labels: Record<string, string>) => string | undefined);
+
 export function targetOfAlert(
   labels: Record<string, string>,
-  cluster: string,
+  clusterOf: AlertCluster,
 ): TargetRef | undefined {
+  const cluster = typeof clusterOf === 'string' ? clusterOf : clusterOf(labels);
+  if (cluster === undefined) return undefined;
   if (isClusterDns(labels)) return parseTarget('namespace/kube-system', undefined, cluster);
   const ns = labels.namespace;
   const candidates: [string | undefined, string, string | undefined][] = [
@@ -53,12 +58,12 @@ export function targetOfAlert(
 }
 
 /** Distinct targets of the firing alerts, in alert order. */
-export function targetsOfAlerts(alerts: Alert[], cluster: string): TargetRef[] {
+export function targetsOfAlerts(alerts: Alert[], cluster: AlertCluster): TargetRef[] {
   const seen = new Map<string, TargetRef>();
   for (const a of alerts) {
     if (a.status !== 'firing') continue;
     const t = targetOfAlert(a.labels, cluster);
-    if (t) seen.set(`${t.kind}/${t.namespace}/${t.name}`, t);
+    if (t) seen.set(`${t.cluster}/${t.kind}/${t.namespace}/${t.name}`, t);
   }
   return [...seen.values()];
 }

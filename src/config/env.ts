@@ -22,7 +22,12 @@ export interface KubeIdentity {
   context?: string;
 }
 
+/** hub: Slack, webhook, threads, approvals, no cluster credentials; agent: one cluster's jobs. */
+export const ROLES = ['all-in-one', 'hub', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
 export interface Config {
+  role: Role;
   slack: {
     mode: SlackMode;
     botToken?: string;
@@ -54,8 +59,18 @@ export interface Config {
   kube: KubeIdentity & { requestTimeoutMs: number };
   /** The write identity for remediations; defaults to the diagnosis identity. */
   remediationKube: KubeIdentity;
-  /** Cluster name shown in reports; defaults to the kubeconfig context name. */
+  /** Cluster name shown in reports; defaults to the kubeconfig context name. The agent's cluster. */
   clusterName?: string;
+  clusters: {
+    /** Slack channel (id or #name) -> the cluster a `/diagnose` there means when none is named. */
+    channelDefaults: Record<string, string>;
+    /** The alert label naming the cluster (Prometheus `external_labels`). */
+    alertLabel: string;
+    /** How often an agent writes its heartbeat; it counts as gone after three missed. */
+    heartbeatMs: number;
+    /** A job no agent took within this long is removed and its requesters told. */
+    jobTtlMs: number;
+  };
   approvers: { users: string[]; groups: string[] };
   policyFile?: string;
   shutdownTimeoutMs: number;
@@ -109,6 +124,27 @@ export function parseAlertChannels(text: string): AlertChannelRule[] {
         );
       return { label, value, channel };
     });
+}
+
+const CLUSTER_NAME = /^[a-z0-9][-a-z0-9.]{0,62}$/i;
+
+/** `C0123ABC=prod-eu,#payments=prod-us`: the cluster a channel's commands mean by default. */
+export function parseChannelClusters(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = pair.lastIndexOf('=');
+    const channel = pair.slice(0, eq).trim();
+    const cluster = pair.slice(eq + 1).trim();
+    if (eq <= 0 || !CHANNEL.test(channel) || !CLUSTER_NAME.test(cluster))
+      throw new Error(
+        `"${pair}" is not channel=cluster (e.g. C0123ABC=prod-eu or #payments=prod-us)`,
+      );
+    out[channel] = cluster;
+  }
+  return out;
 }
 
 const approverList = optionalText.transform((s, ctx) => {
@@ -186,12 +222,25 @@ const EnvSchema = z.object({
   ),
   KUBE_CONTEXT: optionalText,
   KUBEMEDIC_KUBE_TIMEOUT_MS: int(500, 120_000, 10_000),
-  KUBEMEDIC_CLUSTER: optionalText.refine(
-    (s) => s === undefined || /^[a-z0-9][-a-z0-9.]*$/i.test(s),
-    {
-      message: 'letters, digits, - and . only',
-    },
-  ),
+  KUBEMEDIC_CLUSTER: optionalText.refine((s) => s === undefined || CLUSTER_NAME.test(s), {
+    message: 'letters, digits, - and . only (max 63)',
+  }),
+  KUBEMEDIC_ROLE: optionalText
+    .transform((s) => s ?? 'all-in-one')
+    .pipe(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` })),
+  KUBEMEDIC_CHANNEL_CLUSTERS: optionalText.transform((s, ctx) => {
+    try {
+      return parseChannelClusters(s ?? '');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  KUBEMEDIC_ALERT_CLUSTER_LABEL: optionalText
+    .transform((s) => s ?? 'cluster')
+    .pipe(z.string().regex(LABEL_NAME, 'must be a Prometheus label name')),
+  KUBEMEDIC_HEARTBEAT_MS: int(200, 300_000, 10_000),
+  KUBEMEDIC_CLUSTER_JOB_TTL_MS: int(1000, 86_400_000, 10 * 60_000),
   KUBEMEDIC_APPROVERS: approverList,
   KUBEMEDIC_POLICY: existingFile,
   KUBEMEDIC_REMEDIATION_KUBECONFIG: existingFile,
@@ -222,6 +271,11 @@ export interface LoadOptions {
 function crossChecks(e: Env, opts: LoadOptions): string[] {
   const problems: string[] = [];
   const mode = slackMode(e);
+  if (e.KUBEMEDIC_ROLE === 'agent' && !e.KUBEMEDIC_CLUSTER)
+    problems.push(
+      'KUBEMEDIC_CLUSTER: required for KUBEMEDIC_ROLE=agent (the name people use in --cluster)',
+    );
+  if (e.KUBEMEDIC_ROLE === 'agent') return problems;
   if (mode !== 'console' && !e.SLACK_BOT_TOKEN)
     problems.push(
       `SLACK_BOT_TOKEN: required when ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'} is set`,
@@ -266,8 +320,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
   // A KUBECONFIG list (a:b) is left to KubeConfig's own loader, which merges the files.
   const kubeconfig = e.KUBECONFIG && !e.KUBECONFIG.includes(delimiter) ? e.KUBECONFIG : undefined;
   return {
+    role: e.KUBEMEDIC_ROLE,
     slack: {
-      mode: slackMode(e),
+      // An agent never talks to Slack: the hub posts what it reports.
+      mode: e.KUBEMEDIC_ROLE === 'agent' ? 'console' : slackMode(e),
       botToken: e.SLACK_BOT_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       appToken: e.SLACK_APP_TOKEN,
@@ -305,6 +361,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
         (e.KUBEMEDIC_REMEDIATION_KUBECONFIG ? undefined : e.KUBE_CONTEXT),
     },
     clusterName: e.KUBEMEDIC_CLUSTER,
+    clusters: {
+      channelDefaults: e.KUBEMEDIC_CHANNEL_CLUSTERS,
+      alertLabel: e.KUBEMEDIC_ALERT_CLUSTER_LABEL,
+      heartbeatMs: e.KUBEMEDIC_HEARTBEAT_MS,
+      jobTtlMs: e.KUBEMEDIC_CLUSTER_JOB_TTL_MS,
+    },
     approvers: e.KUBEMEDIC_APPROVERS ?? { users: [], groups: [] },
     policyFile: e.KUBEMEDIC_POLICY,
     shutdownTimeoutMs: e.KUBEMEDIC_SHUTDOWN_TIMEOUT_MS,

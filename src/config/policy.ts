@@ -7,6 +7,7 @@
 //   bounds: { maxReplicas: 10, maxMemory: 4Gi }                         # optional defaults
 //   rules:                                                              # first match wins
 //     - namespaces: [prod-*]
+//       clusters: [prod-*]                                              # optional; default all
 //       remediations: ['*']
 //       approvers: ['@sre-leads', U0123ABCD]
 //       requiredApprovals: 2
@@ -68,6 +69,10 @@ const namespacePattern = z
   .string()
   .regex(/^[a-z0-9*?][-a-z0-9*?]*$/, 'expected a namespace name or a glob such as prod-*');
 
+const clusterPattern = z
+  .string()
+  .regex(/^[a-z0-9*?][-a-z0-9.*?]*$/i, 'expected a cluster name or a glob such as prod-*');
+
 const memoryQuantity = z.string().refine((q) => (parseQuantity(q) ?? 0) >= 1024 ** 2, {
   message: 'expected a memory quantity of at least 1Mi, such as 512Mi or 4Gi',
 });
@@ -87,6 +92,7 @@ const boundsSchema = z.strictObject({
 
 const ruleSchema = z.strictObject({
   namespaces: z.array(namespacePattern).min(1).default(['*']),
+  clusters: z.array(clusterPattern).min(1).default(['*']),
   remediations: z.array(remediationRef).min(1).default(['*']),
   approvers: z.array(approverSchema).min(1, 'name at least one approver'),
   allowSelfApproval: z.boolean().default(false),
@@ -110,6 +116,8 @@ export interface ApprovalRule {
   /** Position in the policy, for messages ("rule 2"). */
   index: number;
   namespaces: string[];
+  /** Clusters (KUBEMEDIC_CLUSTER names, globs) the rule covers; ['*'] when the file names none. */
+  clusters: string[];
   remediations: ('*' | RemediationId)[];
   approvers: string[];
   allowSelfApproval: boolean;
@@ -171,6 +179,7 @@ export function parsePolicy(text: string, source: string): ApprovalPolicy {
     rules: file.rules.map((r, index) => ({
       index: index + 1,
       namespaces: r.namespaces,
+      clusters: r.clusters,
       remediations: r.remediations as ('*' | RemediationId)[],
       approvers: [...new Set(r.approvers)],
       allowSelfApproval: r.allowSelfApproval,
@@ -201,6 +210,7 @@ export function approversPolicy(
       {
         index: 1,
         namespaces: ['*'],
+        clusters: ['*'],
         remediations: ['*'],
         approvers: [...new Set(approvers)],
         allowSelfApproval: false,
@@ -262,14 +272,16 @@ function globMatch(pattern: string, value: string): boolean {
   return new RegExp(`^${re}$`).test(value);
 }
 
-/** The first rule covering this remediation in this namespace. */
+/** The first rule covering this remediation in this namespace (of this cluster, when named). */
 export function ruleFor(
   policy: ApprovalPolicy,
   namespace: string,
   remediation: RemediationId,
+  cluster?: string,
 ): ApprovalRule | undefined {
   return policy.rules.find(
     (r) =>
+      (cluster === undefined || r.clusters.some((p) => globMatch(p, cluster))) &&
       r.namespaces.some((p) => globMatch(p, namespace)) &&
       r.remediations.some((x) => x === '*' || x === remediation),
   );
@@ -285,6 +297,8 @@ export interface AuthorisationRequest {
   /** Everyone who asked for the diagnosis the plan came from (several when requests joined). */
   requesters?: readonly string[];
   namespace: string;
+  /** The plan's cluster: rules with `clusters` patterns match it. */
+  cluster?: string;
   remediation: RemediationId;
   purpose: 'approve' | 'reject' | 'undo';
 }
@@ -331,11 +345,12 @@ export async function authorise(
       ok: false,
       reason: `${req.remediation} is not enabled by the approval policy (${policy.source}); enabled: ${policy.enabled.join(', ') || 'none'}.`,
     };
-  const rule = ruleFor(policy, req.namespace, req.remediation);
+  const rule = ruleFor(policy, req.namespace, req.remediation, req.cluster);
+  const where = `namespace ${req.namespace}${req.cluster ? ` of cluster ${req.cluster}` : ''}`;
   if (!rule)
     return {
       ok: false,
-      reason: `No rule of the approval policy (${policy.source}) covers ${req.remediation} in namespace ${req.namespace}, so nobody may apply it there.`,
+      reason: `No rule of the approval policy (${policy.source}) covers ${req.remediation} in ${where}, so nobody may apply it there.`,
     };
   const allowed = {
     ok: true as const,

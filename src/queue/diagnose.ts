@@ -21,7 +21,8 @@ export type DiagnoseTarget = (target: TargetRef, opts?: LiveOptions) => Promise<
 
 export interface DiagnoseDeps {
   queues: WorkQueues;
-  conversations: Conversations;
+  /** Absent on an agent, which cannot write the hub's thread state (the hub marks it). */
+  conversations?: Conversations;
   diagnoseTarget: DiagnoseTarget;
 }
 
@@ -186,7 +187,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
   const asked = await queues.requestersOf(id);
   const early = destinations(id, asked).filter((d) => d.kind === 'command');
   for (const d of early) {
-    await deps.conversations.setField(d.conversation, 'opening', '1');
+    await deps.conversations?.setField(d.conversation, 'opening', '1');
     await queues.postToSlack(
       {
         conversation: d.conversation,

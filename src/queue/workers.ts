@@ -17,13 +17,14 @@ export function startWorkers(opts: {
   redisUrl: string;
   prefix: string;
   concurrency: Record<QueueName, number>;
-  processors: Record<QueueName, Processor>;
+  /** The queues to work (a hub works no diagnoses, an agent posts nothing to Slack). */
+  processors: Partial<Record<QueueName, Processor>>;
 }): WorkerSet {
   const connections: Redis[] = [];
-  const make = (name: QueueName) => {
+  const make = (name: QueueName, processor: Processor) => {
     const connection = openRedis(opts.redisUrl, 'worker');
     connections.push(connection);
-    const worker = new Worker(name, opts.processors[name], {
+    const worker = new Worker(name, processor, {
       connection,
       prefix: opts.prefix,
       concurrency: opts.concurrency[name],
@@ -41,7 +42,10 @@ export function startWorkers(opts: {
     worker.on('error', (err) => log.warn({ queue: name, err: reasonOf(err) }, 'worker error'));
     return worker;
   };
-  const workers = [make(QUEUES.diagnose), make(QUEUES.remediate), make(QUEUES.slackPost)];
+  const workers = [QUEUES.diagnose, QUEUES.remediate, QUEUES.slackPost].flatMap((name) => {
+    const processor = opts.processors[name];
+    return processor ? [make(name, processor)] : [];
+  });
 
   return {
     async close(timeoutMs) {

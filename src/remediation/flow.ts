@@ -54,6 +54,21 @@ export const RemediationActionSchema = z.object({
   channel: z.string().min(1),
   /** The message holding the card that was clicked. */
   messageTs: z.string().optional(),
+  /**
+   * Set by a hub once the approval policy allowed the click: the cluster's agent (which holds no
+   * policy and no Slack client) applies within these. Only the hub and that agent can write the
+   * agent's queue (Redis ACL), and the agent already holds the cluster's write identity.
+   */
+  authorised: z
+    .object({
+      requiredApprovals: z.number().int().min(1).max(2),
+      bounds: z.object({
+        maxReplicas: z.number().int().min(0),
+        maxMemory: z.string(),
+        maxMemoryBytes: z.number().min(0),
+      }),
+    })
+    .optional(),
 });
 export type RemediationAction = z.infer<typeof RemediationActionSchema>;
 
@@ -85,6 +100,8 @@ export interface RemediationDeps {
   /** Poll interval of the wait and the verification. Default 500 ms. */
   pollIntervalMs?: number;
   logger?: FlowLogger;
+  /** An agent: the click carries the hub's authorisation (`authorised`) instead of a policy. */
+  authorisedByHub?: boolean;
 }
 
 export type RemediationOutcome =
@@ -201,40 +218,94 @@ function waitText(plan: RemediationPlan): string | undefined {
   return undefined;
 }
 
-export async function runRemediationAction(
+type Allowed = Pick<Extract<Authorisation, { ok: true }>, 'requiredApprovals' | 'bounds'>;
+
+/** Loads the clicked plan and decides whether the clicker may act on it; or the refusal. */
+async function admit(
   input: RemediationAction,
   deps: RemediationDeps,
-): Promise<RemediationOutcome> {
+): Promise<
+  | { ok: true; click: Click; record: PlanRecord; allowed: Allowed }
+  | { ok: false; outcome: RemediationOutcome }
+> {
   const parsed = RemediationActionSchema.safeParse(input);
   if (!parsed.success)
-    return { kind: 'refused', reason: `malformed action: ${parsed.error.issues[0]?.message}` };
+    return {
+      ok: false,
+      outcome: {
+        kind: 'refused',
+        reason: `malformed action: ${parsed.error.issues[0]?.message}`,
+      },
+    };
   const click = new Click(parsed.data, deps);
   const action = click.action;
 
   // Only the id is taken from the payload; everything else comes from the stored plan.
   const record = await deps.store.get(action.planId);
   if (!record || (record.channel !== undefined && record.channel !== action.channel))
-    return click.refuse({ code: 'unknown-plan' });
+    return { ok: false, outcome: await click.refuse({ code: 'unknown-plan' }) };
   click.record = record;
 
+  if (deps.authorisedByHub) {
+    if (!action.authorised)
+      return {
+        ok: false,
+        outcome: await click.refuse({
+          code: 'not-authorised',
+          reason: 'the click reached this cluster without the approval of the hub',
+        }),
+      };
+    return { ok: true, click, record, allowed: action.authorised };
+  }
   const auth = await authorise(
     deps.policy,
     {
       user: action.userId,
       requesters: requestersOf(record),
       namespace: record.plan.object.namespace ?? record.target.namespace,
+      cluster: record.target.cluster,
       remediation: record.plan.id,
       purpose: action.action,
     },
     deps.usergroups,
   );
-  if (!auth.ok) return click.refuse({ code: 'not-authorised', reason: auth.reason });
+  if (!auth.ok)
+    return {
+      ok: false,
+      outcome: await click.refuse({ code: 'not-authorised', reason: auth.reason }),
+    };
+  return { ok: true, click, record, allowed: auth };
+}
 
-  switch (action.action) {
+/**
+ * A hub's half of a click: the approval policy (with its Slack user groups) decides; a refusal is
+ * audited and told like any other. Allowed, the action carries the authorisation to the agent.
+ */
+export async function authoriseRemediation(
+  input: RemediationAction,
+  deps: RemediationDeps,
+): Promise<{ ok: true; action: RemediationAction } | { ok: false; outcome: RemediationOutcome }> {
+  const admitted = await admit(input, { ...deps, authorisedByHub: false });
+  if (!admitted.ok) return admitted;
+  const { requiredApprovals, bounds } = admitted.allowed;
+  return {
+    ok: true,
+    action: { ...admitted.click.action, authorised: { requiredApprovals, bounds } },
+  };
+}
+
+export async function runRemediationAction(
+  input: RemediationAction,
+  deps: RemediationDeps,
+): Promise<RemediationOutcome> {
+  const admitted = await admit(input, deps);
+  if (!admitted.ok) return admitted.outcome;
+  const { click, record, allowed } = admitted;
+  switch (click.action.action) {
     case 'reject':
       return reject(click, record);
     case 'approve':
-      return approve(click, record, auth);
+      return approve(click, record, allowed);
     case 'undo':
       return undo(click, record);
   }
@@ -254,7 +325,7 @@ async function reject(click: Click, record: PlanRecord): Promise<RemediationOutc
 async function approve(
   click: Click,
   record: PlanRecord,
-  auth: Extract<Authorisation, { ok: true }>,
+  auth: Allowed,
 ): Promise<RemediationOutcome> {
   const { store } = click.deps;
   if (record.state !== 'pending') return click.refuse(decided(record));

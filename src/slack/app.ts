@@ -8,7 +8,11 @@ import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
 import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
-import { SLASH_COMMANDS, registerDiagnoseCommands } from './commands/diagnose.js';
+import {
+  type ClusterRouting,
+  SLASH_COMMANDS,
+  registerDiagnoseCommands,
+} from './commands/diagnose.js';
 import { slackIngress } from './ingress.js';
 import { WebApiPoster } from './poster.js';
 
@@ -62,7 +66,7 @@ async function whoAmI(
 
 export async function createSlackApp(
   config: Config,
-  deps: { queues: WorkQueues; clusterName: string },
+  deps: { queues: WorkQueues; clusterName: string; routing?: ClusterRouting },
 ): Promise<SlackApp> {
   const s = config.slack;
   if (s.mode === 'console' || !s.botToken)
@@ -111,7 +115,12 @@ export async function createSlackApp(
     logger,
   });
   const poster = new WebApiPoster(app.client);
-  registerDiagnoseCommands(app, { queues: deps.queues, poster, clusterName: deps.clusterName });
+  registerDiagnoseCommands(app, {
+    queues: deps.queues,
+    poster,
+    clusterName: deps.clusterName,
+    routing: deps.routing,
+  });
   registerRemediationActions(app, { queues: deps.queues, poster });
   app.error(async (err) => {
     log.error({ err: reasonOf(err) }, 'Slack listener failed');

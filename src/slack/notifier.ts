@@ -47,12 +47,13 @@ export function slackReporter(notify: RemediationNotifier): ReportStep {
 export class SlackQueueNotifier implements RemediationNotifier {
   constructor(
     private readonly queues: WorkQueues,
-    private readonly conversations: Conversations,
+    /** Absent on an agent: its notices go to the thread by its ts, in their own order. */
+    private readonly conversations?: Conversations,
   ) {}
 
   private async conversationOf(channel: string, threadTs: string | undefined): Promise<string> {
     if (!threadTs) return jobId('n', randomUUID());
-    return (await this.conversations.ofThread(channel, threadTs)) ?? jobId('t', channel, threadTs);
+    return (await this.conversations?.ofThread(channel, threadTs)) ?? jobId('t', channel, threadTs);
   }
 
   async ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void> {

@@ -79,6 +79,51 @@ describe('loadConfig', () => {
     expect(c.slack.channelIntervalMs).toBe(1000);
   });
 
+  it('runs all-in-one by default; an agent needs its cluster name and never talks to Slack', () => {
+    expect(loadConfig(base).role).toBe('all-in-one');
+    expect(problem({ KUBEMEDIC_ROLE: 'agent' })).toBe(
+      'invalid configuration: KUBEMEDIC_CLUSTER: required for KUBEMEDIC_ROLE=agent (the name people use in --cluster)',
+    );
+    expect(problem({ KUBEMEDIC_ROLE: 'worker' })).toBe(
+      'invalid configuration: KUBEMEDIC_ROLE: must be one of all-in-one, hub, agent',
+    );
+    // An agent given the hub's Slack settings by mistake still starts, and posts nothing itself.
+    const agent = loadConfig({
+      KUBECONFIG: kubeconfigPath,
+      KUBEMEDIC_ROLE: 'agent',
+      KUBEMEDIC_CLUSTER: 'prod-eu',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+    });
+    expect(agent).toMatchObject({
+      role: 'agent',
+      clusterName: 'prod-eu',
+      slack: { mode: 'console' },
+    });
+  });
+
+  it('reads channel default clusters, the alert cluster label and the agent timings', () => {
+    const hub = loadConfig({
+      ...base,
+      KUBEMEDIC_ROLE: 'hub',
+      KUBEMEDIC_CHANNEL_CLUSTERS: 'C0EU=prod-eu, #payments=prod-us',
+      KUBEMEDIC_ALERT_CLUSTER_LABEL: 'k8s_cluster',
+      KUBEMEDIC_HEARTBEAT_MS: '2000',
+    });
+    expect(hub.clusters).toEqual({
+      channelDefaults: { C0EU: 'prod-eu', '#payments': 'prod-us' },
+      alertLabel: 'k8s_cluster',
+      heartbeatMs: 2000,
+      jobTtlMs: 600_000,
+    });
+    expect(loadConfig(base).clusters.alertLabel).toBe('cluster');
+    expect(problem({ KUBEMEDIC_CHANNEL_CLUSTERS: 'C0EU:prod-eu' })).toBe(
+      'invalid configuration: KUBEMEDIC_CHANNEL_CLUSTERS: "C0EU:prod-eu" is not channel=cluster (e.g. C0123ABC=prod-eu or #payments=prod-us)',
+    );
+    expect(problem({ KUBEMEDIC_ALERT_CLUSTER_LABEL: 'k8s-cluster' })).toBe(
+      'invalid configuration: KUBEMEDIC_ALERT_CLUSTER_LABEL: must be a Prometheus label name',
+    );
+  });
+
   it('chooses HTTP mode with a bot token and signing secret, Socket Mode with an app token', () => {
     const http = loadConfig({ ...base, SLACK_BOT_TOKEN: 'xoxb-1', SLACK_SIGNING_SECRET: 's' });
     expect(http.slack.mode).toBe('http');

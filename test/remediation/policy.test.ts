@@ -41,6 +41,7 @@ describe('policy file', () => {
     expect(p.rules[0]).toEqual({
       index: 1,
       namespaces: ['prod-*', 'payments'],
+      clusters: ['*'],
       remediations: ['scale-workload'],
       approvers: ['@sre-leads', 'U0123ABCD'],
       allowSelfApproval: false,
@@ -116,6 +117,7 @@ describe('KUBEMEDIC_APPROVERS and loading', () => {
       {
         index: 1,
         namespaces: ['*'],
+        clusters: ['*'],
         remediations: ['*'],
         approvers: ['U0AAAAAAA', '@sre-oncall', 'S0BBBBBBB'],
         allowSelfApproval: false,
@@ -160,6 +162,40 @@ describe('rules and authorisation', () => {
     expect(ruleFor(policy, 'payments', 'scale-workload')?.index).toBe(1);
     expect(ruleFor(policy, 'prod-eu', 'rollout-restart')?.index).toBe(2);
     expect(ruleFor(policy, 'staging', 'scale-workload')?.index).toBe(2);
+  });
+
+  it('matches `clusters` patterns against the plan’s cluster, and a refusal names the cluster', async () => {
+    const byCluster = parsePolicy(
+      `
+rules:
+  - clusters: ['prod-*']
+    namespaces: ['*']
+    approvers: [U0PRODLEAD]
+    requiredApprovals: 2
+  - clusters: [staging, 'dev-?']
+    approvers: [U0DEV]
+`,
+      'clusters.yaml',
+    );
+    expect(byCluster.rules.map((r) => r.clusters)).toEqual([['prod-*'], ['staging', 'dev-?']]);
+    expect(ruleFor(byCluster, 'shop', 'rollout-restart', 'prod-eu')?.index).toBe(1);
+    expect(ruleFor(byCluster, 'shop', 'rollout-restart', 'dev-1')?.index).toBe(2);
+    expect(ruleFor(byCluster, 'shop', 'rollout-restart', 'dev-10')).toBeUndefined();
+    const req = { namespace: 'shop', remediation: 'rollout-restart', purpose: 'approve' } as const;
+    expect(
+      await authorise(byCluster, { ...req, user: 'U0PRODLEAD', cluster: 'prod-us' }),
+    ).toMatchObject({ ok: true, requiredApprovals: 2 });
+    // The prod approver has no say in staging, and the dev approver none in prod.
+    const refused = await authorise(byCluster, { ...req, user: 'U0PRODLEAD', cluster: 'staging' });
+    expect(refused).toMatchObject({ ok: false });
+    expect(refused.ok ? '' : refused.reason).toContain('the approvers are <@U0DEV>');
+    const uncovered = await authorise(byCluster, { ...req, user: 'U0DEV', cluster: 'qa' });
+    expect(uncovered.ok ? '' : uncovered.reason).toBe(
+      'No rule of the approval policy (clusters.yaml) covers rollout-restart in namespace shop of cluster qa, so nobody may apply it there.',
+    );
+    expect(() =>
+      parsePolicy('rules: [{clusters: ["prod eu"], approvers: [U0X1]}]', 'bad.yaml'),
+    ).toThrow(/rules\[0\]\.clusters\[0\]: expected a cluster name or a glob such as prod-\*/);
   });
 
   it('allows approvers directly or through a user group, with the rule’s approvals and bounds', async () => {

@@ -122,6 +122,12 @@ export function renderParent(state: ThreadState): SlackMessage {
     blocks.push(section('No target to diagnose: the alerts name no service, ingress or workload.'));
   const foot: string[] = [];
   if (state.requestedBy.length) foot.push(`Requested by ${mentions(state.requestedBy)}`);
+  // One Slack app may serve many clusters: the parent says which one each thread is about.
+  const clusters = [...new Set(state.targets.map((t) => t.target.cluster))];
+  if (clusters.length)
+    foot.push(
+      `${clusters.length === 1 ? 'cluster' : 'clusters'} ${clusters.map((c) => code(c, 64)).join(', ')}`,
+    );
   if (state.alert) {
     const a = state.alert;
     if (a.startsAt) foot.push(`since ${clock(a.startsAt)}`);

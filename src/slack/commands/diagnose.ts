@@ -8,6 +8,7 @@ import { TargetError, describeTarget, parseTarget } from '../../diagnosis/target
 import { log, reasonOf } from '../../log.js';
 import { escapeMrkdwn } from '../blocks/text.js';
 import type { WorkQueues } from '../../queue/queues.js';
+import { type AgentStatus, type ClusterHub, NoAgentError, seenAt } from '../../queue/clusters.js';
 import type { SlackPoster } from '../poster.js';
 import type { TargetRef } from '../thread-state.js';
 
@@ -17,6 +18,16 @@ export const USAGE = [
   "`--logs` also reads the running pods' recent error lines and the dependencies they name.",
   'Example: `/diagnose api-service -n prod`. The answer arrives in a thread in this channel.',
 ].join('\n');
+
+/** A hub serves several clusters: `--cluster`, and `/diagnose clusters` to list them. */
+export const HUB_USAGE = [
+  '*Usage:* `/diagnose <target> [-n <namespace>] [--cluster <name>] [--logs]`, or `/diagnose clusters`',
+  ...USAGE.split('\n').slice(1, 3),
+  "Without `--cluster`: the channel's cluster, or the only one there is. `/diagnose clusters` lists the clusters and their agents.",
+  'Example: `/diagnose api-service -n prod --cluster prod-eu`. The answer arrives in a thread in this channel.',
+].join('\n');
+
+const CLUSTER_NAME = /^[a-z0-9][-a-z0-9.]{0,62}$/i;
 
 export { UsageError };
 
@@ -37,10 +48,19 @@ export function parseDiagnoseText(text: string, cluster: string): ParsedCommand 
   };
 }
 
+/** A hub's routing: which cluster a command means, and the clusters' queues. */
+export interface ClusterRouting {
+  /** Channel id or #name -> default cluster (KUBEMEDIC_CHANNEL_CLUSTERS). */
+  channelDefaults: Record<string, string>;
+  hub: Pick<ClusterHub, 'list' | 'requestDiagnosis'>;
+}
+
 export interface CommandDeps {
   queues: WorkQueues;
   poster: SlackPoster;
   clusterName: string;
+  /** Set on a hub: jobs go to the named cluster's agent. */
+  routing?: ClusterRouting;
 }
 
 export interface CommandInput {
@@ -48,12 +68,15 @@ export interface CommandInput {
   channel: string;
   user: string;
   userName?: string;
+  /** The channel's name without `#` (Slack sends it with a slash command). */
+  channelName?: string;
 }
 
 /** What the requester sees (the ack), and the work to queue before it is sent. */
 export interface CommandReply {
   ack: string;
-  enqueue?: () => Promise<void>;
+  /** Queues the work; a string it returns is the ack instead (a question, or why not). */
+  enqueue?: () => Promise<string | void>;
 }
 
 export const QUEUE_DOWN =
@@ -65,7 +88,78 @@ export const QUEUE_SLOW =
 /** Slack drops an ack after 3 s: past this, the requester is answered without the queue's word. */
 const ENQUEUE_TIMEOUT_MS = 2000;
 
+function clusterLine(s: AgentStatus): string {
+  const name = `\`${escapeMrkdwn(s.cluster)}\``;
+  const seen = s.lastSeen ? seenAt(s.lastSeen) : 'never';
+  if (!s.online || !s.info) return `• ${name}: *no agent* (last seen ${seen})`;
+  const i = s.info;
+  const k8s = i.kubernetesVersion ? `, Kubernetes ${escapeMrkdwn(i.kubernetesVersion)}` : '';
+  const skipped = i.capabilities.skippedChecks.length
+    ? ` (${i.capabilities.skippedChecks.length} skipped: no read access)`
+    : '';
+  return `• ${name}: online, kubemedic ${escapeMrkdwn(i.version)}${k8s}; ${i.capabilities.checks.length} checks${skipped}, ${i.capabilities.fixes.length} fixes it may apply; last seen ${seen}`;
+}
+
+export function clustersText(all: AgentStatus[]): string {
+  if (all.length === 0)
+    return 'No cluster has an agent yet: install kubemedic with `mode: agent` in each cluster (see the README).';
+  return [`*Clusters* (${all.length}):`, ...all.map(clusterLine)].join('\n');
+}
+
+function hubCommand(input: CommandInput, routing: ClusterRouting): CommandReply {
+  const words = input.text.trim().split(/\s+/).filter(Boolean);
+  if (['help', '-h', '--help'].includes(words[0] as string)) return { ack: HUB_USAGE };
+  if (words.length === 1 && words[0] === 'clusters')
+    return { ack: '', enqueue: async () => clustersText(await routing.hub.list()) };
+  let target: string;
+  let values: { namespace?: string; cluster?: string; logs?: boolean };
+  try {
+    ({ target, values } = parseTargetArgs(words, { logs: { type: 'boolean' } }));
+    if (values.cluster !== undefined && !CLUSTER_NAME.test(values.cluster))
+      throw new UsageError(`"${values.cluster}" is not a cluster name (letters, digits, - and .)`);
+    // The target's syntax is checked before any cluster is chosen.
+    parseTarget(target, values.namespace, 'any');
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof TargetError)
+      return { ack: `:warning: ${escapeMrkdwn(err.message)}\n${HUB_USAGE}` };
+    throw err;
+  }
+  return {
+    ack: '',
+    enqueue: async () => {
+      let cluster =
+        values.cluster ??
+        routing.channelDefaults[input.channel] ??
+        (input.channelName ? routing.channelDefaults[`#${input.channelName}`] : undefined);
+      if (!cluster) {
+        const all = await routing.hub.list();
+        if (all.length !== 1)
+          return all.length === 0
+            ? clustersText(all)
+            : `Which cluster? Add \`--cluster NAME\`, e.g. \`/diagnose ${escapeMrkdwn(input.text.trim())} --cluster ${escapeMrkdwn(all[0]?.cluster ?? '')}\`.\n${clustersText(all)}`;
+        cluster = (all[0] as AgentStatus).cluster;
+      }
+      const t = parseTarget(target, values.namespace, cluster);
+      try {
+        await routing.hub.requestDiagnosis(t, {
+          kind: 'command',
+          channel: input.channel,
+          user: input.user,
+          userName: input.userName,
+          ...(values.logs ? { logs: true } : {}),
+        });
+      } catch (err) {
+        if (err instanceof NoAgentError) return `:warning: ${escapeMrkdwn(err.message)}`;
+        throw err;
+      }
+      const where = t.namespace ? ` in namespace *${t.namespace}*` : '';
+      return `:mag: Diagnosing *${describeTarget(t)}*${where} of cluster *${escapeMrkdwn(cluster)}*… The answer will appear in this channel, in a thread.`;
+    },
+  };
+}
+
 export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): CommandReply {
+  if (deps.routing) return hubCommand(input, deps.routing);
   let parsed: ParsedCommand;
   try {
     parsed = parseDiagnoseText(input.text, deps.clusterName);
@@ -108,10 +202,11 @@ async function answer(
   });
   let text = reply.ack;
   try {
-    if ((await Promise.race([reply.enqueue(), timedOut])) === 'timeout') {
+    const done = await Promise.race([reply.enqueue(), timedOut]);
+    if (done === 'timeout') {
       log.error({ text: input.text }, 'queueing a diagnosis did not finish in time');
       text = QUEUE_SLOW;
-    }
+    } else if (typeof done === 'string') text = done;
   } catch (err) {
     log.error({ err: reasonOf(err), text: input.text }, 'could not queue a diagnosis');
     text = QUEUE_DOWN;
@@ -127,8 +222,14 @@ export const SLASH_COMMANDS = ['/diagnose', '/kubemedic'] as const;
 export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
   const input = (
     text: string,
-    c: { channel_id: string; user_id: string; user_name: string },
-  ): CommandInput => ({ text, channel: c.channel_id, user: c.user_id, userName: c.user_name });
+    c: { channel_id: string; user_id: string; user_name: string; channel_name?: string },
+  ): CommandInput => ({
+    text,
+    channel: c.channel_id,
+    user: c.user_id,
+    userName: c.user_name,
+    channelName: c.channel_name,
+  });
   app.command('/diagnose', async ({ command, ack }) => {
     const i = input(command.text, command);
     await answer(handleDiagnoseCommand(i, deps), i, ack);
@@ -141,7 +242,7 @@ export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
       sub === 'diagnose'
         ? handleDiagnoseCommand(i, deps)
         : {
-            ack: `:wave: kubemedic finds out why a Service fails.\n${USAGE.replace(/\/diagnose/g, '/kubemedic diagnose')}`,
+            ack: `:wave: kubemedic finds out why a Service fails.\n${(deps.routing ? HUB_USAGE : USAGE).replace(/\/diagnose/g, '/kubemedic diagnose')}`,
           };
     await answer(reply, i, ack);
   });
