@@ -353,6 +353,89 @@ describe('credentials in values', () => {
   });
 });
 
+describe('mode: a hub, an agent, or both', () => {
+  const workloads = (objects: K8sObject[]) =>
+    find(objects, 'Deployment').map((d) => {
+      const w = d as Workload;
+      const c = w.spec.template.spec.containers[0] as Container;
+      return [w.metadata.name, env(c, 'KUBEMEDIC_ROLE')?.value];
+    });
+
+  it('renders the default as one all-in-one Deployment', async () => {
+    expect(workloads(await render(tools.helm))).toEqual([['kubemedic', 'all-in-one']]);
+  });
+
+  it('gives a hub no cluster credentials: no ClusterRole, no token, no remediation identity', async () => {
+    const objects = await render(tools.helm, {
+      values: { mode: 'hub', hub: { channelClusters: 'C0EU=prod-eu', alertClusterLabel: 'k8s' } },
+    });
+    expect(workloads(objects)).toEqual([['kubemedic', 'hub']]);
+    const pod = bot(objects).spec.template.spec as PodSpec & {
+      automountServiceAccountToken?: boolean;
+    };
+    expect(pod.automountServiceAccountToken).toBe(false);
+    for (const kind of ['ClusterRole', 'ClusterRoleBinding'])
+      expect(find(objects, kind), kind).toEqual([]);
+    expect(find(objects, 'ServiceAccount').map((o) => o.metadata.name)).toEqual(['kubemedic']);
+    expect(find(objects, 'Secret').map((o) => o.type)).not.toContain(
+      'kubernetes.io/service-account-token',
+    );
+    const c = botContainer(objects);
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_KUBECONFIG')).toBeUndefined();
+    expect(env(c, 'KUBEMEDIC_CHANNEL_CLUSTERS')?.value).toBe('C0EU=prod-eu');
+    expect(env(c, 'KUBEMEDIC_ALERT_CLUSTER_LABEL')?.value).toBe('k8s');
+    one(objects, 'StatefulSet', 'kubemedic-redis');
+  });
+
+  it('renders an agent alone with the cluster identities, its Redis user and no Slack, Service or Redis', async () => {
+    const objects = await render(tools.helm, {
+      values: { mode: 'agent', agent: { cluster: 'prod-eu', redisSecret: 'agent-redis' } },
+    });
+    expect(workloads(objects)).toEqual([['kubemedic-agent', 'agent']]);
+    const agent = one(objects, 'Deployment') as Workload;
+    const c = agent.spec.template.spec.containers[0] as Container;
+    expect(env(c, 'KUBEMEDIC_CLUSTER')?.value).toBe('prod-eu');
+    expect(env(c, 'REDIS_URL')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'agent-redis', key: 'REDIS_URL' },
+    });
+    expect(c.envFrom).toBeUndefined();
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_KUBECONFIG')).toBeDefined();
+    expect(agent.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('agent');
+    for (const kind of ['Service', 'StatefulSet', 'Ingress'])
+      expect(find(objects, kind), kind).toEqual([]);
+    expect(find(objects, 'Secret').map((o) => o.metadata.name)).toEqual([
+      'kubemedic-remediation-token',
+    ]);
+    expect(find(objects, 'ClusterRoleBinding').length).toBeGreaterThan(0);
+  });
+
+  it('renders both: a hub whose Service selects only its own pods, and an agent on the bundled Redis', async () => {
+    const objects = await render(tools.helm, {
+      values: { mode: 'both', agent: { cluster: 'hub-cluster' } },
+    });
+    expect(workloads(objects)).toEqual([
+      ['kubemedic', 'hub'],
+      ['kubemedic-agent', 'agent'],
+    ]);
+    const agent = find(objects, 'Deployment')[1] as Workload;
+    const labels = agent.spec.template.metadata.labels;
+    const selector = (
+      one(objects, 'Service', 'kubemedic').spec as { selector: Record<string, string> }
+    ).selector;
+    expect(Object.entries(selector).every(([k, v]) => labels[k] === v)).toBe(false);
+    const c = agent.spec.template.spec.containers[0] as Container;
+    expect(env(c, 'REDIS_URL')?.value).toBe('redis://kubemedic-redis:6379');
+  });
+
+  it('refuses an agent without its cluster name or a Redis to report to', async () => {
+    await expect(render(tools.helm, { set: ['mode=agent'] })).rejects.toThrow(/agent\.cluster/);
+    await expect(
+      render(tools.helm, { set: ['mode=agent', 'agent.cluster=prod-eu'] }),
+    ).rejects.toThrow(/agent\.redisSecret/);
+    await expect(render(tools.helm, { set: ['mode=hubs'] })).rejects.toThrow(/mode/);
+  });
+});
+
 describe('values the chart refuses', () => {
   it('redis.enabled=false without any Redis URL', async () => {
     await expect(render(tools.helm, { set: ['redis.enabled=false'] })).rejects.toThrow(

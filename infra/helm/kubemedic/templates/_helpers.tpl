@@ -159,3 +159,24 @@ may be separated by "---"; empty documents are skipped.
 {{- end }}
 {{- toYaml (dict "items" $docs) }}
 {{- end }}
+
+{{/* mode: what the release runs. The bot Deployment: all-in-one, hub or both; an agent: agent or both. */}}
+{{- define "kubemedic.runsBot" -}}
+{{- if ne .Values.mode "agent" }}true{{ end }}
+{{- end }}
+
+{{- define "kubemedic.runsAgent" -}}
+{{- if has .Values.mode (list "agent" "both") }}true{{ end }}
+{{- end }}
+
+{{/* Cluster identities (ClusterRoles, the remediation token): all-in-one and agents only; a hub holds none. */}}
+{{- define "kubemedic.hasClusterIdentity" -}}
+{{- if ne .Values.mode "hub" }}true{{ end }}
+{{- end }}
+
+{{/* Selector labels of the agent's pods (apart from the bot's, so its Service never selects them). */}}
+{{- define "kubemedic.agent.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "kubemedic.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: agent
+{{- end }}
