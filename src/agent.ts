@@ -41,6 +41,7 @@ export async function startAgent(config: Config): Promise<RunningApp> {
   const workers = startWorkers({
     redisUrl: config.redisUrl,
     prefix,
+    lockMs: config.jobLockMs,
     concurrency: {
       diagnose: config.concurrency.diagnose,
       'slack-post': config.concurrency.slackPost,

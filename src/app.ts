@@ -98,6 +98,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           startWorkers({
             redisUrl: config.redisUrl,
             prefix: hub?.prefixOf(cluster) ?? prefix,
+            lockMs: config.jobLockMs,
             concurrency: {
               diagnose: 1,
               'slack-post': config.concurrency.slackPost,
@@ -147,6 +148,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const workers = startWorkers({
     redisUrl: config.redisUrl,
     prefix,
+    lockMs: config.jobLockMs,
     concurrency: {
       diagnose: config.concurrency.diagnose,
       'slack-post': config.concurrency.slackPost,

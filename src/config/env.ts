@@ -54,6 +54,8 @@ export interface Config {
   redisUrl: string;
   queuePrefix: string;
   concurrency: { diagnose: number; slackPost: number; remediate: number };
+  /** A job whose worker died (a killed pod) is taken up again after about this long. */
+  jobLockMs: number;
   http: { port: number; host: string };
   logLevel: LogLevel;
   kube: KubeIdentity & { requestTimeoutMs: number };
@@ -211,6 +213,7 @@ const EnvSchema = z.object({
   KUBEMEDIC_DIAGNOSE_CONCURRENCY: int(1, 64, 4),
   KUBEMEDIC_SLACK_CONCURRENCY: int(1, 64, 8),
   KUBEMEDIC_REMEDIATE_CONCURRENCY: int(1, 16, 2),
+  KUBEMEDIC_JOB_LOCK_MS: int(1000, 600_000, 30_000),
   PORT: int(0, 65535, 3000),
   HOST: optionalText.transform((s) => s ?? '0.0.0.0'),
   LOG_LEVEL: optionalText
@@ -350,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
       slackPost: e.KUBEMEDIC_SLACK_CONCURRENCY,
       remediate: e.KUBEMEDIC_REMEDIATE_CONCURRENCY,
     },
+    jobLockMs: e.KUBEMEDIC_JOB_LOCK_MS,
     http: { port: e.PORT, host: e.HOST },
     logLevel: e.LOG_LEVEL,
     kube: { kubeconfig, context: e.KUBE_CONTEXT, requestTimeoutMs: e.KUBEMEDIC_KUBE_TIMEOUT_MS },

@@ -17,6 +17,8 @@ export function startWorkers(opts: {
   redisUrl: string;
   prefix: string;
   concurrency: Record<QueueName, number>;
+  /** Lock of a running job; a dead worker's job is taken up again after it lapses. Default 30 s. */
+  lockMs?: number;
   /** The queues to work (a hub works no diagnoses, an agent posts nothing to Slack). */
   processors: Partial<Record<QueueName, Processor>>;
 }): WorkerSet {
@@ -29,7 +31,8 @@ export function startWorkers(opts: {
       prefix: opts.prefix,
       concurrency: opts.concurrency[name],
       // A job whose worker died is picked up again after this long.
-      lockDuration: 30_000,
+      lockDuration: opts.lockMs ?? 30_000,
+      stalledInterval: opts.lockMs ?? 30_000,
       maxStalledCount: 2,
     });
     worker.on('failed', (job, err) => {
