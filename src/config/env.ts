@@ -279,6 +279,10 @@ function crossChecks(e: Env, opts: LoadOptions): string[] {
       'KUBEMEDIC_CLUSTER: required for KUBEMEDIC_ROLE=agent (the name people use in --cluster)',
     );
   if (e.KUBEMEDIC_ROLE === 'agent') return problems;
+  if (e.KUBEMEDIC_ROLE === 'hub' && mode === 'console')
+    problems.push(
+      'SLACK_BOT_TOKEN: a hub serves Slack: set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)',
+    );
   if (mode !== 'console' && !e.SLACK_BOT_TOKEN)
     problems.push(
       `SLACK_BOT_TOKEN: required when ${mode === 'socket' ? 'SLACK_APP_TOKEN' : 'SLACK_SIGNING_SECRET'} is set`,

@@ -99,12 +99,17 @@ describe('loadConfig', () => {
       clusterName: 'prod-eu',
       slack: { mode: 'console' },
     });
+    expect(problem({ KUBEMEDIC_ROLE: 'hub' })).toContain(
+      'SLACK_BOT_TOKEN: a hub serves Slack: set SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET (HTTP) or SLACK_APP_TOKEN (Socket Mode)',
+    );
   });
 
   it('reads channel default clusters, the alert cluster label and the agent timings', () => {
     const hub = loadConfig({
       ...base,
       KUBEMEDIC_ROLE: 'hub',
+      SLACK_BOT_TOKEN: 'xoxb-1',
+      SLACK_SIGNING_SECRET: 's',
       KUBEMEDIC_CHANNEL_CLUSTERS: 'C0EU=prod-eu, #payments=prod-us',
       KUBEMEDIC_ALERT_CLUSTER_LABEL: 'k8s_cluster',
       KUBEMEDIC_HEARTBEAT_MS: '2000',
