@@ -14,6 +14,8 @@ import {
   writeHeartbeat,
 } from '../../src/queue/clusters.js';
 import { sweepAbandoned } from '../../src/queue/hub-jobs.js';
+import { handleDiagnoseCommand } from '../../src/slack/commands/diagnose.js';
+import { ConsolePoster } from '../../src/slack/poster.js';
 import { QUEUES, type SlackPostJob } from '../../src/queue/jobs.js';
 import { WorkQueues } from '../../src/queue/queues.js';
 import { PlanStore } from '../../src/remediation/plan-store.js';
@@ -181,7 +183,42 @@ describe('the hub’s registry of clusters', () => {
     expect(await hub.queuesOf('gone').queues.diagnose.count()).toBe(0);
     // An online cluster's job is queued in that cluster's own queue.
     await hub.requestDiagnosis(target('prod-eu'), { kind: 'command', channel: 'C0X', user: 'U0A' });
-    expect(await hub.queuesOf('prod-eu').queues.diagnose.count()).toBe(1);
+    expect(await hub.queuesOf('prod-eu').queues.diagnose.count()).toBe(waitingOnline);
+  });
+
+  it('routes /diagnose by --cluster, else the channel’s cluster, else asks which, listing them', async () => {
+    const deps = {
+      queues: slack,
+      poster: new ConsolePoster(() => undefined),
+      clusterName: 'hub',
+      routing: { channelDefaults: { C0EUROPE: 'prod-eu' }, hub },
+    };
+    const say = async (text: string, channel: string) => {
+      const reply = handleDiagnoseCommand({ text, channel, user: 'U0ALICE' }, deps);
+      return (await reply.enqueue?.()) || reply.ack;
+    };
+    const queued = () => hub.queuesOf('prod-eu').queues.diagnose.count();
+    const before = await queued();
+    expect(await say('checkout -n shop', 'C0EUROPE')).toBe(
+      ':mag: Diagnosing *checkout* in namespace *shop* of cluster *prod-eu*… The answer will appear in this channel, in a thread.',
+    );
+    expect(await queued()).toBe(before + 1);
+    expect(await say('checkout -n shop --cluster gone', 'C0EUROPE')).toMatch(
+      /^:warning: no agent for gone since \d\d:\d\d UTC: nothing was queued/,
+    );
+    const which = await say('checkout -n shop', 'C0ELSEWHERE');
+    expect(which).toContain(
+      'Which cluster? Add `--cluster NAME`, e.g. `/diagnose checkout -n shop --cluster gone`.',
+    );
+    expect(which).toMatch(/• `gone`: \*no agent\* \(last seen \d\d:\d\d UTC\)/);
+    expect(which).toMatch(
+      /• `prod-eu`: online, kubemedic 0\.1\.0, Kubernetes v1\.36\.3; 1 checks, 0 fixes it may apply; last seen/,
+    );
+    expect(await say('clusters', 'C0ELSEWHERE')).toContain('*Clusters* (2):');
+    expect(await say('checkout --cluster "*"', 'C0EUROPE')).toContain(
+      'is not a cluster name (letters, digits, - and .)',
+    );
+    expect(await queued()).toBe(before + 1);
   });
 
   it('removes a job whose agent went away and never came back within the TTL, and tells who asked', async () => {
@@ -198,12 +235,13 @@ describe('the hub’s registry of clusters', () => {
       user: 'U0BOB',
     });
     await gone.close();
+    const waitingOnline = await hub.queuesOf('prod-eu').queues.diagnose.count();
     // Within the TTL nothing is removed: a restarting agent still finds its jobs.
     expect(await sweepAbandoned(hub, slack, 60_000)).toBe(0);
     expect(await sweepAbandoned(hub, slack, 60_000, Date.now() + 61_000)).toBe(2);
     expect(await hub.queuesOf('gone').queues.diagnose.count()).toBe(0);
     // The online cluster's job stays: its agent is only busy.
-    expect(await hub.queuesOf('prod-eu').queues.diagnose.count()).toBe(1);
+    expect(await hub.queuesOf('prod-eu').queues.diagnose.count()).toBe(waitingOnline);
 
     const told = (await slack.queues['slack-post'].getJobs(['waiting'])).map(
       (j) => j.data as SlackPostJob,
