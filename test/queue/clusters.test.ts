@@ -2,7 +2,7 @@
 // and the README give) works its own cluster's queues, plans and heartbeat, and Redis itself
 // refuses it everything of another cluster and of the hub; the hub answers "no agent" at once
 // for a cluster whose agent is gone, and removes jobs nobody took within the TTL.
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
