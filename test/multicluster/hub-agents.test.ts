@@ -207,32 +207,54 @@ describe('one hub, an agent per cluster', () => {
     expect(agents.beta?.output()).not.toContain('"target":"alpha/');
   });
 
-  it('routes an alert by its cluster label to that cluster’s agent', async () => {
-    const labels = {
-      alertname: 'ServiceZeroEndpoints',
-      service: 'api-service',
-      namespace: ns,
-      cluster: 'beta',
-      severity: 'critical',
+  it('routes each alert by its cluster label to that cluster’s agent, one thread per alert group', async () => {
+    const alertOf = (cluster: string) => {
+      const labels = {
+        alertname: 'ServiceZeroEndpoints',
+        service: 'api-service',
+        namespace: ns,
+        cluster,
+        severity: 'critical',
+      };
+      return {
+        version: '4',
+        groupKey: `{}:{alertname="ServiceZeroEndpoints",cluster="${cluster}",namespace="${ns}"}`,
+        status: 'firing',
+        receiver: 'kubemedic',
+        groupLabels: { alertname: 'ServiceZeroEndpoints', cluster },
+        commonLabels: labels,
+        commonAnnotations: { summary: 'api-service has no ready endpoints' },
+        externalURL: 'http://alertmanager.example:9093',
+        alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString() }],
+      };
     };
-    const res = await postAlert(hub.url, {
-      version: '4',
-      groupKey: `{}:{alertname="ServiceZeroEndpoints",cluster="beta",namespace="${ns}"}`,
-      status: 'firing',
-      receiver: 'kubemedic',
-      groupLabels: { alertname: 'ServiceZeroEndpoints' },
-      commonLabels: labels,
-      commonAnnotations: { summary: 'api-service has no ready endpoints' },
-      externalURL: 'http://alertmanager.example:9093',
-      alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString() }],
-    });
-    expect(res.status).toBe(200);
-    const thread = await answeredThread(ALERT_CHANNEL);
-    expect(messageText(thread.parent)).toContain('ServiceZeroEndpoints');
-    expect(messageText(thread.parent)).toContain('cluster `beta`');
-    expect(thread.text).toContain('service.selector-mismatch');
-    expect(thread.text).toContain('Deployment api-beta');
-    expect(thread.text).not.toContain('api-alpha');
+    for (const cluster of ['alpha', 'beta'])
+      expect((await postAlert(hub.url, alertOf(cluster))).status).toBe(200);
+    const parents = await waitFor(
+      'both alert threads answered',
+      async () => {
+        const done = fake
+          .messages(ALERT_CHANNEL)
+          .filter((m) => messageText(m).includes('· details in the thread'));
+        return done.length === 2 ? done : undefined;
+      },
+      60_000,
+    );
+    expect(fake.messages(ALERT_CHANNEL)).toHaveLength(2);
+    for (const [cluster, other] of [
+      ['alpha', 'beta'],
+      ['beta', 'alpha'],
+    ] as const) {
+      const parent = parents.find((m) => messageText(m).includes(`cluster \`${cluster}\``));
+      expect(parent, cluster).toBeDefined();
+      const text = [parent, ...fake.thread(ALERT_CHANNEL, parent?.ts ?? '')]
+        .map((m) => messageText(m ?? {}))
+        .join('\n');
+      expect(text).toContain('ServiceZeroEndpoints');
+      expect(text).toContain('service.selector-mismatch');
+      expect(text).toContain(`Deployment api-${cluster}`);
+      expect(text).not.toContain(`api-${other}`);
+    }
   });
 
   it('applies an approved fix in its own cluster only, after the hub refused a stranger', async () => {
