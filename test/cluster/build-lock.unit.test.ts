@@ -98,4 +98,21 @@ describe('test/cluster/build.sh', () => {
     expect(r.code).toBe(0);
     expect(built().sort()).toEqual([...CLUSTER_ALL].sort());
   });
+
+  it('`build.sh cluster` with the control plane built returns at once while another build holds the lock', async () => {
+    const { env, built } = sandbox();
+    expect((await run({ ...env, FAKE_GO_SLEEP: '0' }, ['cluster'])).code).toBe(0);
+    // A full build now holds the lock for seconds while it builds the infra tools.
+    let fullDone = false;
+    const full = run({ ...env, FAKE_GO_SLEEP: '3' }).then((r) => {
+      fullDone = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await run(env, ['cluster']);
+    expect(second).toEqual({ code: 0, out: '' });
+    expect(fullDone).toBe(false);
+    expect((await full).code).toBe(0);
+    expect(built().sort()).toEqual([...CLUSTER_ALL, ...INFRA].sort());
+  });
 });
