@@ -346,13 +346,14 @@ describe('one hub, an agent per cluster', () => {
 
     const restarted = performance.now();
     agents.beta = await startAgent('beta');
+    const upAgain = performance.now();
     const answer = await answeredThread('C0RESTART', 90_000);
     expect(answer.text).toContain('service.selector-mismatch');
     expect(messageText(answer.parent)).toContain('cluster `beta`');
     // One thread for the request: the restart did not ask twice.
     expect(fake.messages('C0RESTART')).toHaveLength(1);
     console.log(
-      `[hub-agents] "no agent" answer: ${Math.round(noAgentMs)} ms; killed agent's job answered ${Math.round((performance.now() - restarted) / 1000)} s after the restart`,
+      `[hub-agents] "no agent" answer: ${Math.round(noAgentMs)} ms; agent restarted in ${((upAgain - restarted) / 1000).toFixed(1)} s; the killed agent's job answered ${((performance.now() - upAgain) / 1000).toFixed(1)} s after that (job lock 3 s)`,
     );
     await betaDiagnose.close();
   });

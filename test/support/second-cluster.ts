@@ -3,9 +3,9 @@
 // suite. The build cache is the shared one. KUBEMEDIC_SECOND_CLUSTER_DIR names a running one to
 // reuse (then it is left running).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { kubectlAt, repoRoot } from './cluster.js';
 
@@ -35,6 +35,7 @@ export async function startSecondCluster(): Promise<SecondCluster> {
     async stop() {
       if (reuse) return;
       await run('bash', [join(repoRoot, 'test/cluster/down.sh')], { env });
+      rmSync(dirname(dir), { recursive: true, force: true });
     },
   };
 }
