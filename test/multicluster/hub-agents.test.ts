@@ -106,6 +106,28 @@ async function answeredThread(channel: string, timeoutMs = 60_000) {
   return { parent, replies, text: [parent, ...replies].map(messageText).join('\n') };
 }
 
+/** An Alertmanager notification about `service` in the suite's namespace of `cluster`. */
+function alertOf(cluster: string, service = 'api-service') {
+  const labels = {
+    alertname: 'ServiceZeroEndpoints',
+    service,
+    namespace: ns,
+    cluster,
+    severity: 'critical',
+  };
+  return {
+    version: '4',
+    groupKey: `{}:{alertname="ServiceZeroEndpoints",cluster="${cluster}",namespace="${ns}",service="${service}"}`,
+    status: 'firing',
+    receiver: 'kubemedic',
+    groupLabels: { alertname: 'ServiceZeroEndpoints', cluster },
+    commonLabels: labels,
+    commonAnnotations: { summary: `${service} has no ready endpoints` },
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString() }],
+  };
+}
+
 const selectorIn = (cluster: 'alpha' | 'beta') =>
   kubectlIn(cluster, [
     'get',
@@ -208,26 +230,6 @@ describe('one hub, an agent per cluster', () => {
   });
 
   it('routes each alert by its cluster label to that cluster’s agent, one thread per alert group', async () => {
-    const alertOf = (cluster: string) => {
-      const labels = {
-        alertname: 'ServiceZeroEndpoints',
-        service: 'api-service',
-        namespace: ns,
-        cluster,
-        severity: 'critical',
-      };
-      return {
-        version: '4',
-        groupKey: `{}:{alertname="ServiceZeroEndpoints",cluster="${cluster}",namespace="${ns}"}`,
-        status: 'firing',
-        receiver: 'kubemedic',
-        groupLabels: { alertname: 'ServiceZeroEndpoints', cluster },
-        commonLabels: labels,
-        commonAnnotations: { summary: 'api-service has no ready endpoints' },
-        externalURL: 'http://alertmanager.example:9093',
-        alerts: [{ status: 'firing', labels, annotations: {}, startsAt: new Date().toISOString() }],
-      };
-    };
     for (const cluster of ['alpha', 'beta'])
       expect((await postAlert(hub.url, alertOf(cluster))).status).toBe(200);
     const parents = await waitFor(
@@ -343,6 +345,20 @@ describe('one hub, an agent per cluster', () => {
     expect(await ask(`checkout -n ${ns} --cluster beta`, 'C0GONE')).toContain('no agent for beta');
     const noAgentMs = performance.now() - answeredIn;
     expect(fake.messages('C0RESTART').some((m) => messageText(m).includes('details'))).toBe(false);
+    // An alert for the cluster meanwhile: its thread says why at once, and nothing is queued.
+    const queuedBefore = await betaDiagnose.count();
+    expect((await postAlert(hub.url, alertOf('beta', 'cart'))).status).toBe(200);
+    const refusedAlert = await waitFor(
+      'the alert thread to say there is no agent',
+      async () =>
+        fake
+          .messages(ALERT_CHANNEL)
+          .flatMap((p) => fake.thread(ALERT_CHANNEL, p.ts))
+          .find((m) => messageText(m).includes('Cannot diagnose cart')),
+      20_000,
+    );
+    expect(messageText(refusedAlert)).toMatch(/no agent for beta since \d\d:\d\d UTC/);
+    expect(await betaDiagnose.count()).toBe(queuedBefore);
 
     const restarted = performance.now();
     agents.beta = await startAgent('beta');
