@@ -355,11 +355,13 @@ describe('credentials in values', () => {
 
 describe('mode: a hub, an agent, or both', () => {
   const workloads = (objects: K8sObject[]) =>
-    find(objects, 'Deployment').map((d) => {
-      const w = d as Workload;
-      const c = w.spec.template.spec.containers[0] as Container;
-      return [w.metadata.name, env(c, 'KUBEMEDIC_ROLE')?.value];
-    });
+    find(objects, 'Deployment')
+      .map((d) => {
+        const w = d as Workload;
+        const c = w.spec.template.spec.containers[0] as Container;
+        return [w.metadata.name, env(c, 'KUBEMEDIC_ROLE')?.value];
+      })
+      .sort();
 
   it('renders the default as one all-in-one Deployment', async () => {
     expect(workloads(await render(tools.helm))).toEqual([['kubemedic', 'all-in-one']]);
@@ -417,14 +419,17 @@ describe('mode: a hub, an agent, or both', () => {
       ['kubemedic', 'hub'],
       ['kubemedic-agent', 'agent'],
     ]);
-    const agent = find(objects, 'Deployment')[1] as Workload;
+    const agent = one(objects, 'Deployment', 'kubemedic-agent') as Workload;
     const labels = agent.spec.template.metadata.labels;
     const selector = (
       one(objects, 'Service', 'kubemedic').spec as { selector: Record<string, string> }
     ).selector;
     expect(Object.entries(selector).every(([k, v]) => labels[k] === v)).toBe(false);
     const c = agent.spec.template.spec.containers[0] as Container;
-    expect(env(c, 'REDIS_URL')?.value).toBe('redis://kubemedic-redis:6379');
+    expect(env(c, 'REDIS_URL')?.value).toBe('redis://:$(REDIS_PASSWORD)@kubemedic-redis:6379');
+    expect(env(c, 'REDIS_PASSWORD')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'kubemedic-redis', key: 'redis-password' },
+    });
   });
 
   it('refuses an agent without its cluster name or a Redis to report to', async () => {
