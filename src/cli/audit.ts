@@ -1,17 +1,19 @@
 // `kubemedic audit`: the newest entries of the remediation audit log (a Redis stream), one line
 // each, or as JSON. Exit codes: 0 listed (possibly nothing), 2 usage or connection error.
 import { setLogLevel } from '../log.js';
+import { clusterPrefix } from '../queue/clusters.js';
 import { connectRedis, openRedis } from '../queue/redis.js';
 import { type AuditEntry, AuditLog } from '../remediation/audit.js';
 import { stepText } from '../remediation/steps.js';
 import { type CliIO, OUTPUT_OPTION, UsageError, outputFormat, parseCommandArgs } from './args.js';
 
 export const AUDIT_USAGE = `Usage:
-  kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
+  kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--cluster NAME] [--output text|json]
 
 Lists the newest remediation audit entries first (who approved, rejected or undid which fix,
 the dry-run diff, the outcome). --redis defaults to REDIS_URL or redis://127.0.0.1:6379,
---prefix to KUBEMEDIC_QUEUE_PREFIX or kubemedic, --limit to 20.`;
+--prefix to KUBEMEDIC_QUEUE_PREFIX or kubemedic, --limit to 20. With a hub and agents, each
+cluster keeps its own log: --cluster NAME reads that one.`;
 
 function firstLine(s: string, max = 200): string {
   const line = s.split('\n')[0] ?? '';
@@ -34,6 +36,7 @@ export async function auditCommand(args: string[], io: CliIO): Promise<number> {
       limit: { type: 'string', default: '20' },
       redis: { type: 'string' },
       prefix: { type: 'string' },
+      cluster: { type: 'string' },
       ...OUTPUT_OPTION,
     },
     AUDIT_USAGE,
@@ -43,7 +46,10 @@ export async function auditCommand(args: string[], io: CliIO): Promise<number> {
     throw new UsageError('--limit must be a whole number from 1 to 10000', AUDIT_USAGE);
   const output = outputFormat(values.output, AUDIT_USAGE);
   const url = values.redis ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const prefix = values.prefix ?? process.env.KUBEMEDIC_QUEUE_PREFIX ?? 'kubemedic';
+  const base = values.prefix ?? process.env.KUBEMEDIC_QUEUE_PREFIX ?? 'kubemedic';
+  if (values.cluster !== undefined && !/^[a-z0-9][-a-z0-9.]{0,62}$/i.test(values.cluster))
+    throw new UsageError(`"${values.cluster}" is not a cluster name`, AUDIT_USAGE);
+  const prefix = values.cluster ? clusterPrefix(base, values.cluster) : base;
   // The terminal gets one line on failure, not the bot's structured reconnect logs.
   setLogLevel('silent');
   const redis = openRedis(url, 'command');

@@ -107,6 +107,31 @@ describe('kubemedic audit', () => {
     expect(down.err[0]).toMatch(/^kubemedic: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/);
   });
 
+  it('reads one cluster’s log with --cluster (a hub and agents keep one log per cluster)', async () => {
+    const clustered = new AuditLog(redis, `{${prefix}:c:prod-eu}`);
+    await clustered.append({
+      planId: 'p2xxxxxxxx',
+      remediation: 'rollout-restart',
+      object: 'Deployment shop/cart',
+      channel: 'C2',
+      actor: 'U2',
+      action: 'approve',
+      step: 'approved',
+      outcome: 'approved by U2',
+    });
+    try {
+      const c = io();
+      expect(await runCli(['audit', '--prefix', prefix, '--cluster', 'prod-eu'], c.io)).toBe(0);
+      expect(c.out.join('\n')).toContain('Deployment shop/cart');
+      expect(c.out.join('\n')).not.toContain('Service prod/api');
+      const bad = io();
+      expect(await runCli(['audit', '--prefix', prefix, '--cluster', 'a*'], bad.io)).toBe(2);
+      expect(bad.err[0]).toMatch(/^kubemedic: "a\*" is not a cluster name/);
+    } finally {
+      await redis.del(`{${prefix}:c:prod-eu}:audit`);
+    }
+  });
+
   it('is listed in the usage', async () => {
     const c = io();
     expect(await runCli(['help'], c.io)).toBe(0);
