@@ -13,6 +13,7 @@ import { describeTarget } from '../diagnosis/target.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type AlertState, type TargetRef, targetKey } from '../slack/thread-state.js';
 import type { AlertmanagerPayload } from './schema.js';
+import { alertContext } from './context.js';
 import { DEFAULT_LOG_ALERTS, asksForLogs } from './log-alerts.js';
 import { targetOfAlert, targetsOfAlerts } from './targets.js';
 
@@ -80,7 +81,7 @@ export async function acceptNotification(
   const diagnosed = fresh.slice(0, MAX_TARGETS);
   const firing = p.alerts.filter((a) => a.status === 'firing');
   const alert: AlertState = {
-    alertname: p.commonLabels.alertname ?? p.groupLabels.alertname ?? 'Alert',
+    ...alertContext(p),
     status: p.status,
     firing: firing.length + (p.truncatedAlerts ?? 0),
     groupKey: p.groupKey,

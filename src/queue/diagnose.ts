@@ -70,15 +70,18 @@ function summaryOf(
   target: TargetRef,
   outcome: Outcome,
   stage: TargetSummary['stage'],
+  diagnosedAt: string,
   plans = 0,
 ): TargetSummary {
   const key = targetKey(target);
   if (outcome.kind === 'not-found')
-    return { key, target, stage: 'not-found', error: outcome.reason };
-  if (outcome.kind === 'failed') return { key, target, stage: 'failed', error: outcome.reason };
+    return { key, target, stage: 'not-found', error: outcome.reason, diagnosedAt };
+  if (outcome.kind === 'failed')
+    return { key, target, stage: 'failed', error: outcome.reason, diagnosedAt };
   const r = outcome.report;
   const root = r.findings.find((f) => f.check === r.rootCause);
   return {
+    diagnosedAt,
     key,
     target: { ...target, namespace: r.target.namespace },
     stage,
@@ -110,11 +113,13 @@ function answerOps(
   target: TargetRef,
   outcome: Outcome,
   requesters: string[],
+  diagnosedAt: string,
 ): SlackOp[] {
   const users = d.users;
   if (outcome.kind === 'report') {
     const notFound = d.kind === 'command' ? asNotFound(outcome.report) : undefined;
-    if (notFound) return answerOps(d, target, { kind: 'not-found', reason: notFound }, requesters);
+    if (notFound)
+      return answerOps(d, target, { kind: 'not-found', reason: notFound }, requesters, diagnosedAt);
     const report = outcome.report;
     const thread: SlackOp[] = renderReportThread(report).map((item) =>
       item.kind === 'message'
@@ -126,18 +131,18 @@ function answerOps(
       {
         op: 'parent',
         kind: d.kind,
-        summaries: [summaryOf(target, outcome, 'ready', plans)],
+        summaries: [summaryOf(target, outcome, 'ready', diagnosedAt, plans)],
         requestedBy: users,
       },
       ...thread,
-      { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', plans)] },
+      { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', diagnosedAt, plans)] },
     ];
   }
   const ops: SlackOp[] = [
     {
       op: 'parent',
       kind: d.kind,
-      summaries: [summaryOf(target, outcome, outcome.kind)],
+      summaries: [summaryOf(target, outcome, outcome.kind, diagnosedAt)],
       requestedBy: users,
     },
   ];
@@ -177,7 +182,7 @@ function isLastAttempt(job: Job): boolean {
 }
 
 export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ outcome: string }> {
-  const { target } = DiagnoseJobSchema.parse(job.data);
+  const { target, requestedAt } = DiagnoseJobSchema.parse(job.data);
   const id = job.id ?? jobId('d', targetKey(target));
   const { queues } = deps;
 
@@ -196,6 +201,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
             op: 'parent',
             kind: d.kind,
             opens: true,
+            openedAt: requestedAt,
             summaries: [diagnosing(target)],
             requestedBy: d.users,
           },
@@ -221,6 +227,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
     }
   }
   const seconds = (performance.now() - started) / 1000;
+  const diagnosedAt = new Date().toISOString();
   diagnosisDuration.observe({ outcome: outcome.kind }, seconds);
   diagnosesTotal.inc(
     outcome.kind === 'report'
@@ -235,7 +242,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       {
         conversation: d.conversation,
         channel: d.channel,
-        ops: answerOps(d, target, outcome, requesters),
+        ops: answerOps(d, target, outcome, requesters, diagnosedAt),
       },
       jobId(d.conversation, 'answer', id),
     );

@@ -5,7 +5,7 @@ import type { DefaultJobOptions } from 'bullmq';
 import { isRemediationId } from '../diagnosis/fixes/registry.js';
 import type { RemediationPlan } from '../diagnosis/fixes/types.js';
 import type { Block } from '../slack/blocks/text.js';
-import { TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
+import { FixStateSchema, TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
 
 export const QUEUES = {
   diagnose: 'diagnose',
@@ -64,6 +64,10 @@ export const SlackOpSchema = z.discriminatedUnion('op', [
     opens: z.boolean().optional(),
     summaries: z.array(TargetSummarySchema).max(50).optional(),
     requestedBy: z.array(z.string()).optional(),
+    /** How far a fix of this thread got (the remediation runtime's steps). */
+    fix: FixStateSchema.optional(),
+    /** When the request that opens the thread arrived (ISO); the parent's clocks start here. */
+    openedAt: z.string().optional(),
   }),
   z.object({
     op: z.literal('reply'),
@@ -101,6 +105,11 @@ export const SlackPostJobSchema = z.object({
   conversation: z.string().min(1),
   channel: z.string().min(1),
   ops: z.array(SlackOpSchema).min(1).max(200),
+  /**
+   * Position among the conversation's ordered jobs (Conversations.nextSeq): such a job waits
+   * until the one before it is done, so steps posted one by one arrive in the order they happened.
+   */
+  seq: z.number().int().positive().optional(),
 });
 export type SlackPostJob = z.infer<typeof SlackPostJobSchema>;
 
