@@ -85,7 +85,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const slack =
     config.slack.mode === 'console'
       ? undefined
-      : await createSlackApp(config, { queues, clusterName });
+      : await createSlackApp(config, { queues, conversations, clusterName });
   const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
   const poster = slack?.poster ?? (consolePoster as ConsolePoster);
   const reader = new KubeApi(kubeConfig, { timeoutMs });

@@ -132,13 +132,9 @@ export async function acceptNotification(
       ),
     });
   }
+  // Resolved: the parent says so and the thread gets the incident's summary (damage report).
   if (!opened && p.status === 'resolved' && previous.status !== 'resolved')
-    ops.push({
-      op: 'reply',
-      ...plainMessage(
-        `:large_green_circle: Resolved: every alert of this group has resolved${alert.endsAt ? ` (${alert.endsAt})` : ''}.`,
-      ),
-    });
+    ops.push({ op: 'summary' });
   await deps.queues.postToSlack({ conversation, channel, ops });
 
   if (diagnosed.length) await deps.redis.sadd(seenKey, ...diagnosed.map(targetKey));

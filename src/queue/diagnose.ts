@@ -138,14 +138,18 @@ function answerOps(
       { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', diagnosedAt, plans)] },
     ];
   }
-  const ops: SlackOp[] = [
-    {
-      op: 'parent',
-      kind: d.kind,
-      summaries: [summaryOf(target, outcome, outcome.kind, diagnosedAt)],
-      requestedBy: users,
-    },
-  ];
+  // A name that does not exist is a typo: only its author hears of it, the channel sees nothing.
+  const ops: SlackOp[] =
+    d.kind === 'command' && outcome.kind === 'not-found'
+      ? []
+      : [
+          {
+            op: 'parent',
+            kind: d.kind,
+            summaries: [summaryOf(target, outcome, outcome.kind, diagnosedAt)],
+            requestedBy: users,
+          },
+        ];
   const what = describeTarget(target);
   const text =
     outcome.kind === 'not-found'
@@ -186,11 +190,12 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
   const id = job.id ?? jobId('d', targetKey(target));
   const { queues } = deps;
 
-  // Command threads open before the (slower) diagnosis; alert threads were opened by the
-  // webhook. Ids make a retried job open them once.
+  // Command threads open as soon as the target is known to exist, before the (slower) checks:
+  // a typo is answered only to the person who typed it, never in the channel. Alert threads were
+  // opened by the webhook. Ids make a retried job open them once.
   const asked = await queues.requestersOf(id);
   const early = destinations(id, asked).filter((d) => d.kind === 'command');
-  for (const d of early) {
+  const open = async (d: Destination) => {
     await deps.conversations.setField(d.conversation, 'opening', '1');
     await queues.postToSlack(
       {
@@ -209,12 +214,18 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       },
       jobId(d.conversation, 'open', id),
     );
-  }
+  };
+  const onGathered = async (found: boolean) => {
+    if (found) for (const d of early) await open(d);
+  };
 
   const started = performance.now();
   let outcome: Outcome;
   try {
-    outcome = { kind: 'report', report: await deps.diagnoseTarget(target, liveOptions(asked)) };
+    outcome = {
+      kind: 'report',
+      report: await deps.diagnoseTarget(target, { ...liveOptions(asked), onGathered }),
+    };
   } catch (err) {
     if (err instanceof TargetError) outcome = { kind: 'not-found', reason: err.message };
     else if (isLastAttempt(job)) outcome = { kind: 'failed', reason: reasonOf(err) };

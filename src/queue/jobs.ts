@@ -54,7 +54,8 @@ const Text = z.string().min(1).max(40_000);
 /**
  * One Slack operation. `parent` posts the thread's parent (or updates it) from the thread state
  * after merging what it carries; `reply` posts in the thread; `card` saves a plan and posts its
- * Approve / Reject card in the thread; `update` edits a message; `ephemeral` is seen by one user.
+ * Approve / Reject card in the thread; `update` edits a message; `summary` posts the incident
+ * summary in the thread; `ephemeral` is seen by one user.
  */
 export const SlackOpSchema = z.discriminatedUnion('op', [
   z.object({
@@ -90,6 +91,8 @@ export const SlackOpSchema = z.discriminatedUnion('op', [
     text: Text,
     blocks: BlocksSchema.optional(),
   }),
+  /** The incident summary, rendered from the thread's state and the audit log when posted. */
+  z.object({ op: z.literal('summary') }),
   z.object({
     op: z.literal('ephemeral'),
     user: z.string().min(1),

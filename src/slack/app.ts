@@ -7,7 +7,9 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
+import { ALERT_ACTION_ID_PATTERN, registerAlertActions } from './actions/alert.js';
 import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
+import type { Conversations } from './delivery/conversations.js';
 import { SLASH_COMMANDS, registerDiagnoseCommands } from './commands/diagnose.js';
 import { slackIngress } from './ingress.js';
 import { WebApiPoster } from './poster.js';
@@ -62,7 +64,7 @@ async function whoAmI(
 
 export async function createSlackApp(
   config: Config,
-  deps: { queues: WorkQueues; clusterName: string },
+  deps: { queues: WorkQueues; conversations: Conversations; clusterName: string },
 ): Promise<SlackApp> {
   const s = config.slack;
   if (s.mode === 'console' || !s.botToken)
@@ -113,6 +115,7 @@ export async function createSlackApp(
   const poster = new WebApiPoster(app.client);
   registerDiagnoseCommands(app, { queues: deps.queues, poster, clusterName: deps.clusterName });
   registerRemediationActions(app, { queues: deps.queues, poster });
+  registerAlertActions(app, { queues: deps.queues, conversations: deps.conversations, poster });
   app.error(async (err) => {
     log.error({ err: reasonOf(err) }, 'Slack listener failed');
   });
@@ -125,7 +128,7 @@ export async function createSlackApp(
         ? slackIngress(receiver.requestListener, {
             signingSecret: s.signingSecret ?? '',
             commands: SLASH_COMMANDS,
-            actionIds: ACTION_ID_PATTERN,
+            actionIds: new RegExp(`${ACTION_ID_PATTERN.source}|${ALERT_ACTION_ID_PATTERN.source}`),
           })
         : undefined,
     async start() {

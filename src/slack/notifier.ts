@@ -63,7 +63,7 @@ export function slackReporter(notify: RemediationNotifier): ReportStep {
     const { thread, card, ephemeral } = stepMessages(step);
     const { channel, threadTs } = threadOf(ctx);
     const record = ctx.record;
-    const fix = record ? fixStateOf(step, record) : undefined;
+    const fix = record && notify.fixState ? fixStateOf(step, record) : undefined;
     const sends = [
       thread && threadTs ? () => notify.threadReply(channel, threadTs, thread) : undefined,
       card && record ? () => notify.updateCard(record, card) : undefined,

@@ -119,3 +119,28 @@ export interface ThreadState {
 export function targetKey(t: TargetRef): string {
   return `${t.cluster}/${t.namespace ?? '~'}/${t.kind}/${t.name}`;
 }
+
+const since = (from: string | undefined, to: string | undefined): number | undefined => {
+  const a = from ? Date.parse(from) : NaN;
+  const b = to ? Date.parse(to) : NaN;
+  return Number.isNaN(a) || Number.isNaN(b) || b < a ? undefined : b - a;
+};
+
+/** The incident's clocks, from when kubemedic was first asked. */
+export function incidentTimes(state: ThreadState): {
+  toDiagnose?: number;
+  toFix?: number;
+  fixed?: FixState;
+} {
+  const diagnosed = state.targets
+    .filter((t) => t.stage === 'ready' || t.stage === 'posted')
+    .map((t) => t.diagnosedAt)
+    .filter((t): t is string => Boolean(t))
+    .sort()[0];
+  const fixed = (state.fixes ?? []).filter((f) => f.stage === 'verified').at(-1);
+  return {
+    toDiagnose: since(state.openedAt, diagnosed),
+    toFix: since(state.openedAt, fixed?.at),
+    fixed,
+  };
+}

@@ -330,7 +330,7 @@ describe('plan cards', () => {
     );
     expect(blockErrors(applied.blocks)).toEqual([]);
     const text = JSON.stringify(applied.blocks);
-    expect(text).toContain('Applied by <@U0BOB> at 2026-01-01 14:05 UTC');
+    expect(text).toContain('Applied by <@U0BOB> at 2026-01-01 14:05:00 UTC');
     expect(text).toContain('Endpoints are back: 2 ready');
     expect(JSON.stringify(renderPlanCard(record('rejected')).blocks)).toContain(
       'Rejected by <@U0BOB>',

@@ -2,7 +2,13 @@
 // the root cause in one line per target. Rendered from ThreadState only.
 import { describeTarget } from '../../diagnosis/target.js';
 import type { types } from '@slack/bolt';
-import type { AlertState, FixState, TargetSummary, ThreadState } from '../thread-state.js';
+import {
+  type AlertState,
+  type FixState,
+  type TargetSummary,
+  type ThreadState,
+  incidentTimes,
+} from '../thread-state.js';
 import {
   type Block,
   type SlackMessage,
@@ -98,31 +104,6 @@ function alertHead(a: AlertState): string {
   if (a.status === 'resolved')
     return `:large_green_circle: *${name}* resolved${a.endsAt ? ` at ${clock(a.endsAt)}` : ''}${severity}`;
   return `:fire: *${name}* firing · ${a.firing} alert${a.firing === 1 ? '' : 's'}${severity}`;
-}
-
-const since = (from: string | undefined, to: string | undefined): number | undefined => {
-  const a = from ? Date.parse(from) : NaN;
-  const b = to ? Date.parse(to) : NaN;
-  return Number.isNaN(a) || Number.isNaN(b) || b < a ? undefined : b - a;
-};
-
-/** The incident's clocks, from when kubemedic was first asked. */
-export function incidentTimes(state: ThreadState): {
-  toDiagnose?: number;
-  toFix?: number;
-  fixed?: FixState;
-} {
-  const diagnosed = state.targets
-    .filter((t) => t.stage === 'ready' || t.stage === 'posted')
-    .map((t) => t.diagnosedAt)
-    .filter((t): t is string => Boolean(t))
-    .sort()[0];
-  const fixed = (state.fixes ?? []).filter((f) => f.stage === 'verified').at(-1);
-  return {
-    toDiagnose: since(state.openedAt, diagnosed),
-    toFix: since(state.openedAt, fixed?.at),
-    fixed,
-  };
 }
 
 /** Fixes offered in the thread that nobody has acted on yet. */

@@ -6,6 +6,7 @@ import {
   type Block,
   type SlackMessage,
   button,
+  clock,
   code,
   codeBlock,
   context,
@@ -41,17 +42,6 @@ const STATE_LINE: Record<PlanState, (r: PlanRecord) => string> = {
 function by(r: PlanRecord, verb: string): string {
   const when = r.decidedAt ? ` at ${clock(r.decidedAt)}` : '';
   return r.decidedBy ? ` ${verb} ${userRef(r.decidedBy).text}${when}` : when;
-}
-
-/** A timestamp as mrkdwn: a UTC clock, or the value as escaped text when it is not a date. */
-function clock(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? fitEscaped(iso, 64)
-    : d
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 }
 
 /** Undo is offered once applied, when the plan (or what the apply recorded) has an inverse. */

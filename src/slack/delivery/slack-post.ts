@@ -9,6 +9,9 @@ import { log } from '../../log.js';
 import { type PlanStore, requestersOf } from '../../remediation/plan-store.js';
 import { renderParent } from '../blocks/parent.js';
 import { renderPlanCard } from '../blocks/plan-card.js';
+import { renderIncidentSummary } from '../blocks/summary.js';
+import { incidentSummary } from '../incident.js';
+import { AuditLog } from '../../remediation/audit.js';
 import { SlackCallError, type SlackPoster } from '../poster.js';
 import type { Conversations } from './conversations.js';
 import { type SlackOp, type SlackPostJob, SlackPostJobSchema } from '../../queue/jobs.js';
@@ -33,6 +36,8 @@ const RETRY_SOON_MS = 250;
 /** How long a reply waits for its thread's parent before giving up. */
 const PARENT_WAIT_MAX_MS = 10 * 60_000;
 const MAX_RATE_LIMITED_TRIES = 5;
+/** Audit entries read for a summary (the newest; a thread's are among them). */
+const AUDIT_READ = 2000;
 /** How long an ordered job waits for the one before it (which may have failed for good). */
 const ORDER_WAIT_MAX_MS = 2 * 60_000;
 
@@ -180,6 +185,18 @@ async function runOp(
       if (posted === 'skipped') return 'skipped';
       await deps.plans.setCard(planId, posted.channel, posted.ts);
       return 'done';
+    }
+    case 'summary': {
+      const thread = await threadOf(data, undefined, job, deps);
+      if (thread === 'skipped') return 'skipped';
+      const conv = await conversations.get(id);
+      const audit = await new AuditLog(deps.plans.redis, deps.plans.prefix).recent(AUDIT_READ);
+      const summary = renderIncidentSummary(incidentSummary(conv, audit), thread.ts);
+      return done(
+        await slackCall(deps, data, op, 'chat.postMessage', thread.channel, () =>
+          poster.postMessage({ channel: thread.channel, threadTs: thread.ts, ...summary }),
+        ),
+      );
     }
     case 'update':
       return done(
