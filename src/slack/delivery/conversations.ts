@@ -176,6 +176,40 @@ export class Conversations {
     return (await this.redis.get(this.threadKey(channelId, ts))) ?? undefined;
   }
 
+  /**
+   * The conversation a person names: a thread's ts (the parent's, as Slack's "copy link" shows
+   * it; `channel` narrows it), a conversation id, or an Alertmanager groupKey (its latest thread).
+   */
+  async find(ref: string, channel?: string): Promise<string | undefined> {
+    if (/^\d{9,11}\.\d{1,6}$/.test(ref)) {
+      if (channel) return this.ofThread(channel, ref);
+      const [key] = await this.scan(`${this.prefix}:thread:*:${ref}`);
+      return key ? ((await this.redis.get(key)) ?? undefined) : undefined;
+    }
+    if ((await this.redis.type(this.key(ref))) === 'hash') return ref;
+    let best: { id: string; openedAt: string } | undefined;
+    for (const key of await this.scan(`${this.prefix}:conv:*`)) {
+      if ((await this.redis.type(key)) !== 'hash') continue;
+      const [alert, openedAt] = await this.redis.hmget(key, 'alert', 'openedAt');
+      const state = parseJson(alert ?? undefined, (v) => AlertStateSchema.safeParse(v).data);
+      if (state?.groupKey !== ref) continue;
+      const id = key.slice(`${this.prefix}:conv:`.length);
+      if (!best || (openedAt ?? '') > best.openedAt) best = { id, openedAt: openedAt ?? '' };
+    }
+    return best?.id;
+  }
+
+  private async scan(match: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    return keys;
+  }
+
   /** How many ops of a job are done (a retried job resumes after them). */
   async progress(id: string, job: string): Promise<number> {
     return Number((await this.redis.hget(this.key(id), `done:${job}`)) ?? 0);
