@@ -339,6 +339,13 @@ describe('plan cards', () => {
       JSON.stringify(renderPlanCard(record('failed', { note: 'precondition failed' })).blocks),
     ).toContain('Failed: precondition failed');
   });
+
+  it('keeps the Approve confirmation within its 300 characters however long the fix title', () => {
+    const long = { ...plan(2), title: `Restart ${'&<x>'.repeat(500)}`, risk: 'medium' as const };
+    const card = renderPlanCard(record('pending', { plan: long }));
+    expect(blockErrors(card.blocks)).toEqual([]);
+    expect(JSON.stringify(card.blocks)).toContain('Apply this fix?');
+  });
 });
 
 describe('slash command text', () => {

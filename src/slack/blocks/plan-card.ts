@@ -58,7 +58,7 @@ function buttons(r: PlanRecord): types.Button[] {
             title: { type: 'plain_text', text: 'Apply this fix?' },
             text: {
               type: 'mrkdwn',
-              text: `${fitEscaped(r.plan.title, 250)} (risk ${r.plan.risk}). It is dry-run first and applied only if the object is unchanged.`,
+              text: `${fitEscaped(r.plan.title, 180)} (risk ${r.plan.risk}). It is dry-run first and applied only if the object is unchanged.`,
             },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },
