@@ -29,10 +29,15 @@ export function safeLink(raw: string | undefined): string | undefined {
   return href;
 }
 
-/** The first value of `keys` in the common annotations, else in any alert's. */
-function annotation(p: AlertmanagerPayload, keys: string[]): string | undefined {
-  for (const k of keys) if (p.commonAnnotations[k]) return p.commonAnnotations[k];
-  for (const a of p.alerts) for (const k of keys) if (a.annotations[k]) return a.annotations[k];
+/** The first usable link among `keys` in the common annotations, else in any alert's. */
+function annotationLink(p: AlertmanagerPayload, keys: string[]): string | undefined {
+  const candidates = [p.commonAnnotations, ...p.alerts.map((a) => a.annotations)].flatMap((ann) =>
+    keys.map((k) => ann[k]),
+  );
+  for (const c of candidates) {
+    const link = safeLink(c);
+    if (link) return link;
+  }
   return undefined;
 }
 
@@ -72,8 +77,8 @@ export function alertContext(
 ): Pick<AlertState, 'alertname' | 'severity' | 'links'> {
   const firing = p.alerts.find((a) => a.status === 'firing') ?? p.alerts[0];
   const links = {
-    runbook: safeLink(annotation(p, RUNBOOK_KEYS)),
-    dashboard: safeLink(annotation(p, DASHBOARD_KEYS)),
+    runbook: annotationLink(p, RUNBOOK_KEYS),
+    dashboard: annotationLink(p, DASHBOARD_KEYS),
     graph: safeLink(firing?.generatorURL),
     silence: silenceLink(p),
   };
