@@ -291,6 +291,37 @@ describe("the parent as the incident's living status", () => {
   });
 });
 
+describe('quiet notes', () => {
+  const skipped = [
+    {
+      check: 'mesh.virtualservice-host',
+      reason: 'virtualServices: networking.istio.io is not served (Istio is not installed)',
+    },
+    {
+      check: 'pod.cpu-starved',
+      reason: 'podMetrics: /apis/metrics.k8s.io/v1beta1/pods is not served by this cluster',
+    },
+    { check: 'netpol.ingress-blocked', reason: 'networkPolicies: forbidden' },
+  ] as Report['skipped'];
+  const notes = (over: Partial<Report>) => {
+    const report = { ...hugeReport(), findings: [], skipped, ...over };
+    return JSON.stringify(renderReportThread(report).at(-1));
+  };
+
+  it('names skipped checks only when they could have mattered: a failed read always, an absent component only when nothing explains the failure', () => {
+    const explained = notes({ rootCause: 'service.selector-mismatch', verdict: 'unhealthy' });
+    expect(explained).toContain('netpol.ingress-blocked');
+    expect(explained).not.toContain('Istio');
+    expect(explained).not.toContain('metrics.k8s.io');
+    const unexplained = notes({ rootCause: null, verdict: 'unhealthy' });
+    expect(unexplained).toContain('Istio is not installed');
+    expect(unexplained).toContain('metrics.k8s.io');
+    expect(
+      notes({ rootCause: null, verdict: 'healthy', skipped: skipped.slice(0, 2) }),
+    ).not.toContain('Checks skipped');
+  });
+});
+
 describe('plan cards', () => {
   const record = (state: PlanState, over: Partial<PlanRecord> = {}): PlanRecord => ({
     id: 'AbCdEfGhIjKlMnOp',
