@@ -150,7 +150,7 @@ describe('report thread rendering', () => {
     const cmd = renderParent({ kind: 'command', requestedBy: ['U1'], targets: [summary] });
     expect(blockErrors(cmd.blocks)).toEqual([]);
     expect(cmd.text).toBe(
-      'api-service in prod is unhealthy — root cause service.selector-mismatch: Service api-service selects no pods: app: api-svc vs api-service',
+      'Root cause found · fix awaiting approval — api-service in prod is unhealthy — root cause service.selector-mismatch: Service api-service selects no pods: app: api-svc vs api-service',
     );
     expect(blocksToPlainText(cmd.blocks)).toContain('✖ UNHEALTHY `api-service` in `prod`');
     const alert = renderParent({

@@ -207,6 +207,16 @@ export function renderParent(state: ThreadState, conversation?: string): SlackMe
   if (status) {
     const times = timesLine(state);
     blocks.push(section(`*Status:* ${status}${times ? `\n${times}` : ''}`));
+    // The notification says where the incident stands too, as plain words.
+    plain.unshift(
+      status
+        .replace(/:[a-z0-9_+-]+: /g, '')
+        .replace(/\*/g, '')
+        .replace(/<@([A-Z0-9]+)>/g, '@$1')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    );
   }
   const shown = state.targets.slice(0, 10);
   for (const t of shown) {
