@@ -201,6 +201,10 @@ describe('the incident thread', () => {
       'Diagnose again': expect.any(String),
     });
 
+    // A link button opens in the browser; Slack still sends the click, which is acked.
+    expect(
+      (await click('kubemedic_link_runbook', 'Runbook', parent.ts, ALERT_CHANNEL)).status,
+    ).toBe(200);
     // Diagnose again: a fresh diagnosis answered in the same thread, a fresh card with it.
     const cards = () =>
       fake
