@@ -125,7 +125,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const slack =
     config.slack.mode === 'console'
       ? undefined
-      : await createSlackApp(config, { queues, clusterName, routing });
+      : await createSlackApp(config, { queues, conversations, clusterName, routing });
   const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
   const poster = slack?.poster ?? (consolePoster as ConsolePoster);
   const reader = kubeConfig ? new KubeApi(kubeConfig, { timeoutMs }) : undefined;

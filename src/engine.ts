@@ -5,6 +5,7 @@ import type { KubeApi } from './cluster/client.js';
 import { Gatherer } from './cluster/gather.js';
 import { type AppLogOptions, gatherApp } from './cluster/gather-app.js';
 import { diagnose } from './diagnosis/diagnose.js';
+import { resolveTarget } from './diagnosis/target.js';
 import type { Report, Target } from './diagnosis/types.js';
 
 /**
@@ -21,6 +22,7 @@ export async function diagnoseLive(
   // Counted by the gatherer, not the client: a worker's client serves several diagnoses at once.
   const gatherer = new Gatherer(api);
   const snapshot = await gatherer.gather(resolved);
+  await opts.onGathered?.(resolveTarget(snapshot, resolved).ok);
   let requests = gatherer.requests;
   let rounds = gatherer.rounds;
   if (opts.logs) {
@@ -48,4 +50,6 @@ export async function diagnoseLive(
 export interface LiveOptions {
   /** Read the running backends' logs and the dependencies they name (an alert, `--logs`). */
   logs?: AppLogOptions;
+  /** Told once the target's objects are read: whether the target exists (a typo does not). */
+  onGathered?: (found: boolean) => Promise<void>;
 }

@@ -13,6 +13,7 @@ import { describeTarget } from '../diagnosis/target.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type AlertState, type TargetRef, targetKey } from '../slack/thread-state.js';
 import type { AlertmanagerPayload } from './schema.js';
+import { alertContext } from './context.js';
 import { DEFAULT_LOG_ALERTS, asksForLogs } from './log-alerts.js';
 import { type AlertCluster, targetOfAlert, targetsOfAlerts } from './targets.js';
 import { type ClusterHub, NoAgentError } from '../queue/clusters.js';
@@ -115,7 +116,7 @@ export async function acceptNotification(
   const diagnosed = fresh.slice(0, MAX_TARGETS);
   const firing = p.alerts.filter((a) => a.status === 'firing');
   const alert: AlertState = {
-    alertname: p.commonLabels.alertname ?? p.groupLabels.alertname ?? 'Alert',
+    ...alertContext(p),
     status: p.status,
     firing: firing.length + (p.truncatedAlerts ?? 0),
     groupKey: p.groupKey,
@@ -192,13 +193,9 @@ export async function acceptNotification(
       ),
     });
   }
+  // Resolved: the parent says so and the thread gets the incident's summary (damage report).
   if (!opened && p.status === 'resolved' && previous.status !== 'resolved')
-    ops.push({
-      op: 'reply',
-      ...plainMessage(
-        `:large_green_circle: Resolved: every alert of this group has resolved${alert.endsAt ? ` (${alert.endsAt})` : ''}.`,
-      ),
-    });
+    ops.push({ op: 'summary' });
   await deps.queues.postToSlack({ conversation, channel, ops });
 
   // A target with no agent is tried again on the next notification.

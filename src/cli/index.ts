@@ -31,6 +31,8 @@ export const USAGE = `Usage:
                               [--from-file DUMP ...] [-o text|json|yaml]
   kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
+  kubemedic incident export <THREAD_TS | GROUP_KEY> [--channel ID] [--redis URL]
+                            [--prefix PREFIX] [--output markdown|json]
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
                  [--fail-on critical|warning|info] [--ignore ID,...]
                  [--cluster [--context NAME] [--kubeconfig PATH]]
@@ -43,6 +45,8 @@ Every command takes --help. --version prints the version. Colour: on a terminal 
 set; --color=always|never|auto overrides (--no-color is never).
 \`checks\` lists what kubemedic checks and the fixes it may offer.
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).
+\`incident export\` writes an incident's summary (duration, time to diagnose and to fix, root cause,
+the fix and its approver, the timeline) as Markdown for the postmortem.
 \`lint\` runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for
 stdin: \`helm template ... | kubemedic lint -\`); it exits 1 on findings at or above --fail-on
 (default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.`;
@@ -87,6 +91,8 @@ async function commandUsage(command: string): Promise<string | undefined> {
       return (await import('./checks.js')).CHECKS_USAGE;
     case 'audit':
       return (await import('./audit.js')).AUDIT_USAGE;
+    case 'incident':
+      return (await import('./incident.js')).INCIDENT_USAGE;
     case 'lint':
       return LINT_USAGE;
     default:
@@ -130,6 +136,8 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
         return (await import('./checks.js')).checksCommand(rest, io);
       case 'audit':
         return await (await import('./audit.js')).auditCommand(rest, io);
+      case 'incident':
+        return await (await import('./incident.js')).incidentCommand(rest, io);
       case 'lint':
         return await (await import('./lint.js')).lintCommand(rest, io);
       case undefined:

@@ -52,7 +52,7 @@ export function buildTimeline(ctx: DiagnosisContext): TimelineEntry[] {
     if (!o?.name || (!names.has(o.name) && !names.has(o.name.replace(/-[a-z0-9]{5,10}$/, ''))))
       continue;
     if (e.metadata.namespace && e.metadata.namespace !== ctx.target.namespace) continue;
-    const times = e.count && e.count > 1 ? ` (×${e.count})` : '';
+    const times = e.count && e.count > 1 ? ` ×${e.count}` : '';
     add(
       e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata.creationTimestamp,
       `${e.type ?? 'Normal'} ${e.reason ?? ''} ${o.kind ?? ''}/${o.name}: ${(e.message ?? e.note ?? '').slice(0, 200)}${times}`,
@@ -80,5 +80,27 @@ export function buildTimeline(ctx: DiagnosisContext): TimelineEntry[] {
     }
   }
   out.sort((a, b) => a.at.localeCompare(b.at));
-  return out.slice(-MAX_ENTRIES);
+  return mergeRepeats(out).slice(-MAX_ENTRIES);
+}
+
+/** The random suffixes Kubernetes gives pods and ReplicaSets (its alphabet has no vowels). */
+const GENERATED_SUFFIX = /-[bcdfghjklmnpqrstvwxz2456789]{5,10}\b/g;
+const COUNT = / ×(\d+)$/;
+
+/**
+ * Ten near-identical lines (`SuccessfulCreate` of each pod, `Scheduled` of each) read as one:
+ * entries equal once generated name suffixes are set aside are merged into the latest, `×N`.
+ */
+export function mergeRepeats(entries: TimelineEntry[]): TimelineEntry[] {
+  const groups = new Map<string, { last: TimelineEntry; count: number; n: number }>();
+  for (const e of entries) {
+    const times = Number(COUNT.exec(e.what)?.[1] ?? 1);
+    const key = e.what.replace(COUNT, '').replace(GENERATED_SUFFIX, '-*');
+    const g = groups.get(key);
+    if (g) groups.set(key, { last: e, count: g.count + times, n: g.n + 1 });
+    else groups.set(key, { last: e, count: times, n: 1 });
+  }
+  return [...groups.entries()]
+    .map(([key, g]) => (g.n === 1 ? g.last : { at: g.last.at, what: `${key} ×${g.count}` }))
+    .sort((a, b) => a.at.localeCompare(b.at));
 }

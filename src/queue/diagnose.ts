@@ -71,15 +71,18 @@ function summaryOf(
   target: TargetRef,
   outcome: Outcome,
   stage: TargetSummary['stage'],
+  diagnosedAt: string,
   plans = 0,
 ): TargetSummary {
   const key = targetKey(target);
   if (outcome.kind === 'not-found')
-    return { key, target, stage: 'not-found', error: outcome.reason };
-  if (outcome.kind === 'failed') return { key, target, stage: 'failed', error: outcome.reason };
+    return { key, target, stage: 'not-found', error: outcome.reason, diagnosedAt };
+  if (outcome.kind === 'failed')
+    return { key, target, stage: 'failed', error: outcome.reason, diagnosedAt };
   const r = outcome.report;
   const root = r.findings.find((f) => f.check === r.rootCause);
   return {
+    diagnosedAt,
     key,
     target: { ...target, namespace: r.target.namespace },
     stage,
@@ -111,11 +114,13 @@ function answerOps(
   target: TargetRef,
   outcome: Outcome,
   requesters: string[],
+  diagnosedAt: string,
 ): SlackOp[] {
   const users = d.users;
   if (outcome.kind === 'report') {
     const notFound = d.kind === 'command' ? asNotFound(outcome.report) : undefined;
-    if (notFound) return answerOps(d, target, { kind: 'not-found', reason: notFound }, requesters);
+    if (notFound)
+      return answerOps(d, target, { kind: 'not-found', reason: notFound }, requesters, diagnosedAt);
     const report = outcome.report;
     const thread: SlackOp[] = renderReportThread(report).map((item) =>
       item.kind === 'message'
@@ -127,21 +132,25 @@ function answerOps(
       {
         op: 'parent',
         kind: d.kind,
-        summaries: [summaryOf(target, outcome, 'ready', plans)],
+        summaries: [summaryOf(target, outcome, 'ready', diagnosedAt, plans)],
         requestedBy: users,
       },
       ...thread,
-      { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', plans)] },
+      { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', diagnosedAt, plans)] },
     ];
   }
-  const ops: SlackOp[] = [
-    {
-      op: 'parent',
-      kind: d.kind,
-      summaries: [summaryOf(target, outcome, outcome.kind)],
-      requestedBy: users,
-    },
-  ];
+  // A name that does not exist is a typo: only its author hears of it, the channel sees nothing.
+  const ops: SlackOp[] =
+    d.kind === 'command' && outcome.kind === 'not-found'
+      ? []
+      : [
+          {
+            op: 'parent',
+            kind: d.kind,
+            summaries: [summaryOf(target, outcome, outcome.kind, diagnosedAt)],
+            requestedBy: users,
+          },
+        ];
   const what = describeTarget(target);
   const text =
     outcome.kind === 'not-found'
@@ -178,15 +187,16 @@ function isLastAttempt(job: Job): boolean {
 }
 
 export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ outcome: string }> {
-  const { target } = DiagnoseJobSchema.parse(job.data);
+  const { target, requestedAt } = DiagnoseJobSchema.parse(job.data);
   const id = job.id ?? jobId('d', targetKey(target));
   const { queues } = deps;
 
-  // Command threads open before the (slower) diagnosis; alert threads were opened by the
-  // webhook. Ids make a retried job open them once.
+  // Command threads open as soon as the target is known to exist, before the (slower) checks:
+  // a typo is answered only to the person who typed it, never in the channel. Alert threads were
+  // opened by the webhook. Ids make a retried job open them once.
   const asked = await queues.requestersOf(id);
   const early = destinations(id, asked).filter((d) => d.kind === 'command');
-  for (const d of early) {
+  const open = async (d: Destination) => {
     await deps.conversations?.setField(d.conversation, 'opening', '1');
     await queues.postToSlack(
       {
@@ -197,6 +207,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
             op: 'parent',
             kind: d.kind,
             opens: true,
+            openedAt: requestedAt,
             summaries: [diagnosing(target)],
             requestedBy: d.users,
           },
@@ -204,12 +215,18 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       },
       jobId(d.conversation, 'open', id),
     );
-  }
+  };
+  const onGathered = async (found: boolean) => {
+    if (found) for (const d of early) await open(d);
+  };
 
   const started = performance.now();
   let outcome: Outcome;
   try {
-    outcome = { kind: 'report', report: await deps.diagnoseTarget(target, liveOptions(asked)) };
+    outcome = {
+      kind: 'report',
+      report: await deps.diagnoseTarget(target, { ...liveOptions(asked), onGathered }),
+    };
   } catch (err) {
     if (err instanceof TargetError) outcome = { kind: 'not-found', reason: err.message };
     else if (isLastAttempt(job)) outcome = { kind: 'failed', reason: reasonOf(err) };
@@ -222,6 +239,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
     }
   }
   const seconds = (performance.now() - started) / 1000;
+  const diagnosedAt = new Date().toISOString();
   diagnosisDuration.observe({ outcome: outcome.kind }, seconds);
   diagnosesTotal.inc(
     outcome.kind === 'report'
@@ -236,7 +254,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       {
         conversation: d.conversation,
         channel: d.channel,
-        ops: answerOps(d, target, outcome, requesters),
+        ops: answerOps(d, target, outcome, requesters, diagnosedAt),
       },
       jobId(d.conversation, 'answer', id),
     );

@@ -5,7 +5,7 @@ import type { DefaultJobOptions } from 'bullmq';
 import { isRemediationId } from '../diagnosis/fixes/registry.js';
 import type { RemediationPlan } from '../diagnosis/fixes/types.js';
 import type { Block } from '../slack/blocks/text.js';
-import { TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
+import { FixStateSchema, TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
 
 export const QUEUES = {
   diagnose: 'diagnose',
@@ -54,7 +54,8 @@ const Text = z.string().min(1).max(40_000);
 /**
  * One Slack operation. `parent` posts the thread's parent (or updates it) from the thread state
  * after merging what it carries; `reply` posts in the thread; `card` saves a plan and posts its
- * Approve / Reject card in the thread; `update` edits a message; `ephemeral` is seen by one user.
+ * Approve / Reject card in the thread; `update` edits a message; `summary` posts the incident
+ * summary in the thread; `ephemeral` is seen by one user.
  */
 export const SlackOpSchema = z.discriminatedUnion('op', [
   z.object({
@@ -64,6 +65,10 @@ export const SlackOpSchema = z.discriminatedUnion('op', [
     opens: z.boolean().optional(),
     summaries: z.array(TargetSummarySchema).max(50).optional(),
     requestedBy: z.array(z.string()).optional(),
+    /** How far a fix of this thread got (the remediation runtime's steps). */
+    fix: FixStateSchema.optional(),
+    /** When the request that opens the thread arrived (ISO); the parent's clocks start here. */
+    openedAt: z.string().optional(),
   }),
   z.object({
     op: z.literal('reply'),
@@ -86,6 +91,8 @@ export const SlackOpSchema = z.discriminatedUnion('op', [
     text: Text,
     blocks: BlocksSchema.optional(),
   }),
+  /** The incident summary, rendered from the thread's state and the audit log when posted. */
+  z.object({ op: z.literal('summary') }),
   z.object({
     op: z.literal('ephemeral'),
     user: z.string().min(1),
@@ -101,6 +108,11 @@ export const SlackPostJobSchema = z.object({
   conversation: z.string().min(1),
   channel: z.string().min(1),
   ops: z.array(SlackOpSchema).min(1).max(200),
+  /**
+   * Position among the conversation's ordered jobs (Conversations.nextSeq): such a job waits
+   * until the one before it is done, so steps posted one by one arrive in the order they happened.
+   */
+  seq: z.number().int().positive().optional(),
 });
 export type SlackPostJob = z.infer<typeof SlackPostJobSchema>;
 

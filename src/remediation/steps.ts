@@ -66,6 +66,8 @@ export interface Voice<T> {
   block(text: string): T;
   /** The approval policy's words, whose only markup is user mentions. */
   policy(text: string): T;
+  /** A moment (ISO), in the audience's one time format. */
+  time(iso: string): T;
 }
 
 export const UNKNOWN_PLAN_REASON =
@@ -80,7 +82,7 @@ function refusalWords<T>(r: Refusal, v: Voice<T>): T {
     case 'decided':
       return stateWords(r, v);
     case 'expired':
-      return v.say`This fix expired at ${r.expiresAt} (a plan can be approved for ${r.ttlMinutes} minutes after the diagnosis, while it still describes the cluster). Run the diagnosis again for a fresh plan.`;
+      return v.say`This fix expired at ${v.time(r.expiresAt)} (a plan can be approved for ${r.ttlMinutes} minutes after the diagnosis, while it still describes the cluster). Run the diagnosis again for a fresh plan.`;
     case 'out-of-bounds':
       return v.say`Not applied: ${r.reason}.`;
     case 'already-approved':
@@ -161,6 +163,7 @@ export const plainVoice: Voice<string> = {
   users: (ids, sep = ', ') => ids.join(sep),
   block: (text) => text,
   policy: (text) => text,
+  time: (iso) => iso,
 };
 
 export function stepText(step: RemediationStep): string {

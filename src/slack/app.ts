@@ -7,7 +7,9 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
+import { ALERT_ACTION_ID_PATTERN, registerAlertActions } from './actions/alert.js';
 import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
+import type { Conversations } from './delivery/conversations.js';
 import {
   type ClusterRouting,
   SLASH_COMMANDS,
@@ -66,7 +68,12 @@ async function whoAmI(
 
 export async function createSlackApp(
   config: Config,
-  deps: { queues: WorkQueues; clusterName: string; routing?: ClusterRouting },
+  deps: {
+    queues: WorkQueues;
+    conversations: Conversations;
+    clusterName: string;
+    routing?: ClusterRouting;
+  },
 ): Promise<SlackApp> {
   const s = config.slack;
   if (s.mode === 'console' || !s.botToken)
@@ -122,6 +129,7 @@ export async function createSlackApp(
     routing: deps.routing,
   });
   registerRemediationActions(app, { queues: deps.queues, poster });
+  registerAlertActions(app, { queues: deps.queues, conversations: deps.conversations, poster });
   app.error(async (err) => {
     log.error({ err: reasonOf(err) }, 'Slack listener failed');
   });
@@ -134,7 +142,7 @@ export async function createSlackApp(
         ? slackIngress(receiver.requestListener, {
             signingSecret: s.signingSecret ?? '',
             commands: SLASH_COMMANDS,
-            actionIds: ACTION_ID_PATTERN,
+            actionIds: new RegExp(`${ACTION_ID_PATTERN.source}|${ALERT_ACTION_ID_PATTERN.source}`),
           })
         : undefined,
     async start() {

@@ -5,10 +5,11 @@
 // rest of it.
 import { randomUUID } from 'node:crypto';
 import type { Conversations } from './delivery/conversations.js';
-import { jobId } from '../queue/jobs.js';
+import { type SlackPostJob, jobId } from '../queue/jobs.js';
 import type { WorkQueues } from '../queue/queues.js';
 import type { PlanRecord } from '../remediation/plan-store.js';
-import type { ReportStep } from '../remediation/steps.js';
+import type { RemediationStep, ReportStep } from '../remediation/steps.js';
+import type { FixState } from './thread-state.js';
 import { renderPlanCard } from './blocks/plan-card.js';
 import { stepMessages, threadOf } from './blocks/steps.js';
 import { type Mrkdwn, mrkdwnMessage } from './blocks/text.js';
@@ -22,6 +23,35 @@ export interface RemediationNotifier {
   threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void>;
   /** Re-renders the plan's card for its new state (Undo button when applied and undoable). */
   updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void>;
+  /** Moves the thread's parent on (fix approved, applied, verified by whom, undone). */
+  fixState?(record: PlanRecord, fix: FixState): Promise<void>;
+}
+
+/** What a step means for the thread's parent, if anything. */
+export function fixStateOf(
+  step: RemediationStep,
+  record: PlanRecord,
+  at = new Date(),
+): FixState | undefined {
+  const base = { planId: record.id, title: record.plan.title, at: at.toISOString() };
+  switch (step.kind) {
+    case 'approved':
+      return { ...base, stage: 'approved', by: step.approvers };
+    case 'applied':
+      return { ...base, stage: 'applied', by: record.approvals };
+    case 'verified':
+    case 'not-verified':
+      return { ...base, stage: step.kind, by: step.approvers };
+    case 'stale':
+    case 'failed':
+      return step.of === 'fix' ? { ...base, stage: 'failed', by: record.approvals } : undefined;
+    case 'rejected':
+      return { ...base, stage: 'rejected', by: [step.by] };
+    case 'undone':
+      return { ...base, stage: 'undone', by: [step.by] };
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -33,9 +63,15 @@ export function slackReporter(notify: RemediationNotifier): ReportStep {
     const { thread, card, ephemeral } = stepMessages(step);
     const { channel, threadTs } = threadOf(ctx);
     const record = ctx.record;
+    const fix = record && notify.fixState ? fixStateOf(step, record) : undefined;
     const sends = [
       thread && threadTs ? () => notify.threadReply(channel, threadTs, thread) : undefined,
       card && record ? () => notify.updateCard(record, card) : undefined,
+      fix && record && notify.fixState
+        ? async () => {
+            await notify.fixState?.(record, fix);
+          }
+        : undefined,
       ephemeral ? () => notify.ephemeral(ctx.channel, ctx.user, ephemeral) : undefined,
     ];
     const failures: unknown[] = [];
@@ -56,6 +92,13 @@ export class SlackQueueNotifier implements RemediationNotifier {
     return (await this.conversations?.ofThread(channel, threadTs)) ?? jobId('t', channel, threadTs);
   }
 
+  /** A thread's notices in the order they were sent: each job waits for the one before. */
+  private async postInOrder(job: Omit<SlackPostJob, 'seq'>): Promise<void> {
+    // An agent has no conversations of its own (they live in the hub's keys): no sequence there.
+    const seq = await this.conversations?.nextSeq(job.conversation);
+    await this.queues.postToSlack(seq === undefined ? job : { ...job, seq });
+  }
+
   async ephemeral(channel: string, user: string, text: Mrkdwn): Promise<void> {
     await this.queues.postToSlack({
       conversation: jobId('e', randomUUID()),
@@ -65,7 +108,7 @@ export class SlackQueueNotifier implements RemediationNotifier {
   }
 
   async threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void> {
-    await this.queues.postToSlack({
+    await this.postInOrder({
       conversation: await this.conversationOf(channel, threadTs),
       channel,
       ops: [{ op: 'reply', threadTs, ...mrkdwnMessage(text) }],
@@ -77,10 +120,20 @@ export class SlackQueueNotifier implements RemediationNotifier {
       log.warn({ planId: record.id }, 'plan has no card to update');
       return;
     }
-    await this.queues.postToSlack({
+    await this.postInOrder({
       conversation: await this.conversationOf(record.channel, record.threadTs),
       channel: record.channel,
       ops: [{ op: 'update', ts: record.cardTs, ...renderPlanCard(record, statusText) }],
     });
+  }
+
+  async fixState(record: PlanRecord, fix: FixState): Promise<void> {
+    // Only a thread kubemedic opened has a parent to move on.
+    const conversation =
+      record.channel && record.threadTs
+        ? await this.conversations?.ofThread(record.channel, record.threadTs)
+        : undefined;
+    if (!conversation || !record.channel) return;
+    await this.postInOrder({ conversation, channel: record.channel, ops: [{ op: 'parent', fix }] });
   }
 }

@@ -38,6 +38,8 @@ export const TargetSummarySchema = z.object({
   apiRequests: z.number().int().optional(),
   /** Why the diagnosis could not be made (not found, unreachable cluster). */
   error: z.string().optional(),
+  /** When this diagnosis finished (ISO); a later diagnosis of the same target replaces it. */
+  diagnosedAt: z.string().optional(),
 });
 export type TargetSummary = z.infer<typeof TargetSummarySchema>;
 
@@ -53,8 +55,52 @@ export const AlertStateSchema = z.object({
   externalURL: z.string().optional(),
   /** Targets named by the alerts beyond those diagnosed. */
   undiagnosed: z.array(z.string()).optional(),
+  severity: z.string().optional(),
+  /** Links from the payload, each checked to be http(s) (alerts/context.ts). */
+  links: z
+    .object({
+      runbook: z.string().optional(),
+      dashboard: z.string().optional(),
+      graph: z.string().optional(),
+      silence: z.string().optional(),
+    })
+    .optional(),
 });
 export type AlertState = z.infer<typeof AlertStateSchema>;
+
+/** Where a fix of the thread has got, as the parent tells it. */
+export const FIX_STAGES = [
+  'approved',
+  'applied',
+  'verified',
+  'not-verified',
+  'failed',
+  'rejected',
+  'undone',
+] as const;
+export type FixStage = (typeof FIX_STAGES)[number];
+
+/** Later stages win, as for targets: a late "approved" never hides "verified". */
+export const FIX_RANK: Record<FixStage, number> = {
+  approved: 0,
+  applied: 1,
+  verified: 2,
+  'not-verified': 2,
+  failed: 2,
+  rejected: 2,
+  undone: 3,
+};
+
+export const FixStateSchema = z.object({
+  planId: z.string().min(1).max(64),
+  title: z.string().max(2000),
+  stage: z.enum(FIX_STAGES),
+  /** Who approved (or rejected, or undid) it. */
+  by: z.array(z.string()).max(20),
+  /** When it reached this stage (ISO). */
+  at: z.string(),
+});
+export type FixState = z.infer<typeof FixStateSchema>;
 
 export type ThreadKind = 'command' | 'alert';
 
@@ -63,9 +109,38 @@ export interface ThreadState {
   requestedBy: string[];
   alert?: AlertState;
   targets: TargetSummary[];
+  /** When kubemedic was first asked (the command, or the alert's first notification), ISO. */
+  openedAt?: string;
+  /** The fixes people acted on, one per plan. */
+  fixes?: FixState[];
 }
 
 /** The stable key of a target, for dedup and for the parent's per-target lines. */
 export function targetKey(t: TargetRef): string {
   return `${t.cluster}/${t.namespace ?? '~'}/${t.kind}/${t.name}`;
+}
+
+const since = (from: string | undefined, to: string | undefined): number | undefined => {
+  const a = from ? Date.parse(from) : NaN;
+  const b = to ? Date.parse(to) : NaN;
+  return Number.isNaN(a) || Number.isNaN(b) || b < a ? undefined : b - a;
+};
+
+/** The incident's clocks, from when kubemedic was first asked. */
+export function incidentTimes(state: ThreadState): {
+  toDiagnose?: number;
+  toFix?: number;
+  fixed?: FixState;
+} {
+  const diagnosed = state.targets
+    .filter((t) => t.stage === 'ready' || t.stage === 'posted')
+    .map((t) => t.diagnosedAt)
+    .filter((t): t is string => Boolean(t))
+    .sort()[0];
+  const fixed = (state.fixes ?? []).filter((f) => f.stage === 'verified').at(-1);
+  return {
+    toDiagnose: since(state.openedAt, diagnosed),
+    toFix: since(state.openedAt, fixed?.at),
+    fixed,
+  };
 }

@@ -65,9 +65,8 @@ describe('Alertmanager webhook', () => {
     await waitFor('the resolved reply and parent', async () => {
       const t = fake.thread(ALERT_CHANNEL, parent?.ts ?? '');
       return (
-        t.some((m) =>
-          messageText(m).includes('Resolved: every alert of this group has resolved'),
-        ) && messageText(t[0] ?? {}).includes('ServiceZeroEndpoints* resolved')
+        t.some((m) => messageText(m).includes('*Incident summary: ServiceZeroEndpoints*')) &&
+        messageText(t[0] ?? {}).includes('ServiceZeroEndpoints* resolved')
       );
     });
     expect(fake.messages(ALERT_CHANNEL)).toHaveLength(1);

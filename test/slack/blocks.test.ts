@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { evidence } from '../../src/diagnosis/model/evidence.js';
 import type { Finding, Layer, Report } from '../../src/diagnosis/types.js';
 import type { PlanRecord, PlanState } from '../../src/remediation/plan-store.js';
+import type { FixState } from '../../src/slack/thread-state.js';
 import type { RemediationPlan } from '../../src/diagnosis/fixes/types.js';
 import { parseClick } from '../../src/slack/actions/remediation.js';
 import { renderParent } from '../../src/slack/blocks/parent.js';
@@ -149,7 +150,7 @@ describe('report thread rendering', () => {
     const cmd = renderParent({ kind: 'command', requestedBy: ['U1'], targets: [summary] });
     expect(blockErrors(cmd.blocks)).toEqual([]);
     expect(cmd.text).toBe(
-      'api-service in prod is unhealthy — root cause service.selector-mismatch: Service api-service selects no pods: app: api-svc vs api-service',
+      'Root cause found · fix awaiting approval — api-service in prod is unhealthy — root cause service.selector-mismatch: Service api-service selects no pods: app: api-svc vs api-service',
     );
     expect(blocksToPlainText(cmd.blocks)).toContain('✖ UNHEALTHY `api-service` in `prod`');
     const alert = renderParent({
@@ -168,9 +169,156 @@ describe('report thread rendering', () => {
     });
     expect(blockErrors(alert.blocks)).toEqual([]);
     expect(JSON.stringify(alert.blocks)).toContain(
-      'ServiceZeroEndpoints* resolved at 2026-01-01 14:30 UTC',
+      'ServiceZeroEndpoints* resolved at 2026-01-01 14:30:00 UTC',
     );
     expect(JSON.stringify(alert.blocks)).toContain('and 20 more targets');
+    // The group key is Alertmanager's plumbing, not something a person reads.
+    expect(JSON.stringify(alert)).not.toContain('alertname=');
+  });
+});
+
+describe("the parent as the incident's living status", () => {
+  const target = { kind: 'Service' as const, name: 'api-service', namespace: 'prod', cluster: 'c' };
+  const posted = {
+    key: 'k',
+    target,
+    stage: 'posted' as const,
+    verdict: 'unhealthy' as const,
+    rootCause: 'service.selector-mismatch',
+    headline: 'Service api-service selects no pods',
+    findings: 1,
+    plans: 1,
+    diagnosedAt: '2026-01-01T14:02:04Z',
+  };
+  const base = { kind: 'command' as const, requestedBy: ['U1'], openedAt: '2026-01-01T14:02:00Z' };
+  const fix = (stage: FixState['stage'], at: string, by = ['U0APPROVER']): FixState => ({
+    planId: 'AbCdEfGhIjKlMnOp',
+    title: 'Set the selector',
+    stage,
+    by,
+    at,
+  });
+  const shown = (state: Parameters<typeof renderParent>[0]) => {
+    const m = renderParent(state);
+    expect(blockErrors(m.blocks)).toEqual([]);
+    return blocksToPlainText(m.blocks);
+  };
+
+  it('moves from diagnosing to root cause found, fix awaiting approval, fixed and verified by whom, with time to diagnose and to fix', () => {
+    expect(shown({ ...base, targets: [{ key: 'k', target, stage: 'diagnosing' }] })).toContain(
+      'Status: 🔎 Diagnosing…',
+    );
+    const awaiting = shown({ ...base, targets: [posted] });
+    expect(awaiting).toContain('Root cause found · fix awaiting approval');
+    expect(awaiting).toContain('time to diagnose 4 s');
+    expect(awaiting).not.toContain('time to fix');
+    expect(shown({ ...base, targets: [{ ...posted, plans: 0 }] })).toContain('Root cause found');
+    expect(
+      shown({ ...base, targets: [posted], fixes: [fix('applied', '2026-01-01T14:03:00Z')] }),
+    ).toContain('Fix being applied (approved by @U0APPROVER');
+    const fixed = shown({
+      ...base,
+      targets: [posted],
+      fixes: [fix('verified', '2026-01-01T14:03:12Z')],
+    });
+    expect(fixed).toContain('Fixed and verified by @U0APPROVER at 2026-01-01 14:03:12 UTC');
+    expect(fixed).toContain('time to diagnose 4 s · time to fix 1 min 12 s');
+    expect(fixed).not.toMatch(/awaiting approval/);
+    expect(
+      shown({
+        ...base,
+        targets: [posted],
+        fixes: [fix('undone', '2026-01-01T14:04:00Z', ['U0BOB'])],
+      }),
+    ).toContain('Fix undone by @U0BOB');
+  });
+
+  it('says an alert fires, then that it resolved and who fixed it', () => {
+    const alert = {
+      alertname: 'ServiceZeroEndpoints',
+      status: 'firing' as const,
+      firing: 1,
+      groupKey: 'g',
+      notifications: 1,
+      severity: 'critical',
+    };
+    const firing = shown({ kind: 'alert', requestedBy: [], alert, targets: [] });
+    expect(firing).toContain('ServiceZeroEndpoints firing · 1 alert · severity critical');
+    expect(firing).toContain('Status: 🔥 Firing');
+    const resolved = shown({
+      kind: 'alert',
+      requestedBy: [],
+      alert: { ...alert, status: 'resolved', endsAt: '2026-01-01T14:10:00Z' },
+      targets: [posted],
+      openedAt: base.openedAt,
+      fixes: [fix('verified', '2026-01-01T14:03:12Z')],
+    });
+    expect(resolved).toContain(
+      'Resolved at 2026-01-01 14:10:00 UTC · fixed and verified by @U0APPROVER',
+    );
+    expect(resolved).toContain('time to fix 1 min 12 s');
+  });
+
+  it("carries the alert's links as buttons (only http/https) and Diagnose again naming the thread", () => {
+    const m = renderParent(
+      {
+        kind: 'alert',
+        requestedBy: [],
+        targets: [posted],
+        alert: {
+          alertname: 'X',
+          status: 'firing',
+          firing: 1,
+          groupKey: 'g',
+          notifications: 1,
+          links: {
+            runbook: 'https://runbooks.example/x',
+            silence: 'http://am:9093/#/silences/new',
+          },
+        },
+      },
+      'a.conv1',
+    );
+    expect(blockErrors(m.blocks)).toEqual([]);
+    const actions = m.blocks.flatMap((b) => (b.type === 'actions' ? b.elements : []));
+    expect(
+      actions.map((e) => (e.type === 'button' ? [e.text.text, e.url ?? e.value] : [])),
+    ).toEqual([
+      ['Runbook', 'https://runbooks.example/x'],
+      ['Silence', 'http://am:9093/#/silences/new'],
+      ['Diagnose again', 'a.conv1'],
+    ]);
+  });
+});
+
+describe('quiet notes', () => {
+  const skipped = [
+    {
+      check: 'mesh.virtualservice-host',
+      reason: 'virtualServices: networking.istio.io is not served (Istio is not installed)',
+    },
+    {
+      check: 'pod.cpu-starved',
+      reason: 'podMetrics: /apis/metrics.k8s.io/v1beta1/pods is not served by this cluster',
+    },
+    { check: 'netpol.ingress-blocked', reason: 'networkPolicies: forbidden' },
+  ] as Report['skipped'];
+  const notes = (over: Partial<Report>) => {
+    const report = { ...hugeReport(), findings: [], skipped, ...over };
+    return JSON.stringify(renderReportThread(report).at(-1));
+  };
+
+  it('names skipped checks only when they could have mattered: a failed read always, an absent component only when nothing explains the failure', () => {
+    const explained = notes({ rootCause: 'service.selector-mismatch', verdict: 'unhealthy' });
+    expect(explained).toContain('netpol.ingress-blocked');
+    expect(explained).not.toContain('Istio');
+    expect(explained).not.toContain('metrics.k8s.io');
+    const unexplained = notes({ rootCause: null, verdict: 'unhealthy' });
+    expect(unexplained).toContain('Istio is not installed');
+    expect(unexplained).toContain('metrics.k8s.io');
+    expect(
+      notes({ rootCause: null, verdict: 'healthy', skipped: skipped.slice(0, 2) }),
+    ).not.toContain('Checks skipped');
   });
 });
 
@@ -213,7 +361,7 @@ describe('plan cards', () => {
     );
     expect(blockErrors(applied.blocks)).toEqual([]);
     const text = JSON.stringify(applied.blocks);
-    expect(text).toContain('Applied by <@U0BOB> at 2026-01-01 14:05 UTC');
+    expect(text).toContain('Applied by <@U0BOB> at 2026-01-01 14:05:00 UTC');
     expect(text).toContain('Endpoints are back: 2 ready');
     expect(JSON.stringify(renderPlanCard(record('rejected')).blocks)).toContain(
       'Rejected by <@U0BOB>',
@@ -221,6 +369,13 @@ describe('plan cards', () => {
     expect(
       JSON.stringify(renderPlanCard(record('failed', { note: 'precondition failed' })).blocks),
     ).toContain('Failed: precondition failed');
+  });
+
+  it('keeps the Approve confirmation within its 300 characters however long the fix title', () => {
+    const long = { ...plan(2), title: `Restart ${'&<x>'.repeat(500)}`, risk: 'medium' as const };
+    const card = renderPlanCard(record('pending', { plan: long }));
+    expect(blockErrors(card.blocks)).toEqual([]);
+    expect(JSON.stringify(card.blocks)).toContain('Apply this fix?');
   });
 });
 

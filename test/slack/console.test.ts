@@ -23,7 +23,8 @@ describe('console mode', () => {
       'the printed diagnosis',
       async () => {
         const all = printed.join('');
-        return all.includes('· details in the thread') && all.includes('Checks skipped')
+        // The notes message, last of the thread, ends with how to reproduce the diagnosis.
+        return all.includes('· details in the thread') && all.includes('reproduce:')
           ? all
           : undefined;
       },

@@ -7,6 +7,7 @@ import { AuditLog } from '../../src/remediation/audit.js';
 import {
   ALERT_CHANNEL,
   SIGNING_SECRET,
+  messageText,
   postAlert,
   postCommand,
   useBotSuite,
@@ -168,6 +169,21 @@ describe('what leaves the bot', () => {
     };
     expect((await postAlert(suite.app.url, alert)).status).toBeLessThan(300);
     await waitFor('the alert thread', async () => fake.messages(ALERT_CHANNEL).length > 0, 60_000);
+    // Resolved, with the same hostile fields and links: the summary and the links go out too.
+    Object.assign(alert, {
+      status: 'resolved',
+      commonAnnotations: {
+        summary: ALL_HOSTILE,
+        runbook_url: `https://evil.example/<!channel>|click`,
+        dashboard: 'https://grafana.example/?api_key=xoxb-1234567890-abcdefghij',
+      },
+    });
+    expect((await postAlert(suite.app.url, alert)).status).toBeLessThan(300);
+    await fake.waitForMessage(
+      ALERT_CHANNEL,
+      (m) => messageText(m).includes('Incident summary'),
+      60_000,
+    );
 
     const slackText = fake.calls.map((c) => stringsOf(c.args).join('\n')).join('\n');
     // Per call, so a failure names the Slack method and the text that leaked.

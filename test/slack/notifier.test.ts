@@ -26,8 +26,12 @@ describe('SlackQueueNotifier', () => {
     );
     const planId = /"value":"([A-Za-z0-9_-]+)"/.exec(JSON.stringify(card.args.blocks))?.[1] ?? '';
     const store = new PlanStore(redis, prefix);
-    const record = await store.get(planId);
-    expect(record?.cardTs).toBe(card.response.ts);
+    // The card's ts is stored just after Slack answered the post.
+    const record = await waitFor('the card ts on the plan', async () => {
+      const r = await store.get(planId);
+      return r?.cardTs ? r : undefined;
+    });
+    expect(record.cardTs).toBe(card.response.ts);
 
     // What the flow does after an approval: record the apply, then say so.
     const notify = new SlackQueueNotifier(

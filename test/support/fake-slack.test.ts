@@ -189,6 +189,51 @@ describe('fake Slack Web API, driven by a real WebClient', () => {
     expect(failure.messages).toEqual([expect.stringContaining('must be less than 151 characters')]);
   });
 
+  it("enforces Block Kit's button and confirmation dialog limits", async () => {
+    const button = (over: Record<string, unknown>) => ({
+      type: 'button',
+      text: { type: 'plain_text', text: 'Go' },
+      action_id: 'go',
+      ...over,
+    });
+    const actions = (...elements: Record<string, unknown>[]) =>
+      [{ type: 'actions', elements }] as unknown as types.KnownBlock[];
+    const confirm = (text: string) => ({
+      title: { type: 'plain_text', text: 'Apply?' },
+      text: { type: 'mrkdwn', text },
+      confirm: { type: 'plain_text', text: 'Approve' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    });
+    const ok = [
+      button({ text: { type: 'plain_text', text: 'b'.repeat(75) }, value: 'v'.repeat(2000) }),
+      button({ action_id: 'link', url: `https://example.com/${'u'.repeat(2970)}` }),
+      button({ action_id: 'sure', style: 'danger', confirm: confirm('c'.repeat(300)) }),
+    ];
+    await expect(
+      client.chat.postMessage({ channel: CHANNEL, text: 'ok', blocks: actions(...ok) }),
+    ).resolves.toMatchObject({ ok: true });
+
+    const refused = async (...elements: Record<string, unknown>[]) =>
+      (await slackError(
+        client.chat.postMessage({ channel: CHANNEL, text: 'x', blocks: actions(...elements) }),
+      )) as { error?: string; messages?: string[] };
+    const cases: [Record<string, unknown>[], string][] = [
+      [[button({ text: { type: 'plain_text', text: 'b'.repeat(76) } })], '/elements/0/text/text'],
+      [[button({ value: 'v'.repeat(2001) })], '/elements/0/value'],
+      [[button({ url: 'not a url' })], '/elements/0/url'],
+      [[button({ url: `https://example.com/${'u'.repeat(2981)}` })], '/elements/0/url'],
+      [[button({ action_id: 'a'.repeat(256) })], '/elements/0/action_id'],
+      [[button({ style: 'green' })], '/elements/0/style'],
+      [[button({ confirm: confirm('c'.repeat(301)) })], '/elements/0/confirm/text/text'],
+      [[button({}), button({})], '/elements/1/action_id'],
+    ];
+    for (const [elements, pointer] of cases) {
+      const failure = await refused(...elements);
+      expect(failure.error).toBe('invalid_blocks');
+      expect(failure.messages).toEqual([expect.stringContaining(`/blocks/0${pointer}]`)]);
+    }
+  });
+
   it('rejects a thread_ts that names no message in the channel', async () => {
     const parent = await client.chat.postMessage({ channel: CHANNEL, text: 'parent' });
     const elsewhere = await slackError(

@@ -164,6 +164,11 @@ const MAX_ACTIONS_ELEMENTS = 25;
 const MAX_BLOCK_ID = 255;
 const MAX_MARKDOWN_BLOCK = 12000;
 const MAX_MESSAGE_TEXT = 40000;
+// Block elements and composition objects (docs.slack.dev/reference/block-kit).
+const MAX_ACTION_ID = 255;
+const MAX_BUTTON_VALUE = 2000;
+const MAX_BUTTON_URL = 3000;
+const MAX_CONFIRM = { title: 100, text: 300, confirm: 30, deny: 30 } as const;
 const KNOWN_BLOCK_TYPES = new Set([
   'actions',
   'context',
@@ -835,18 +840,88 @@ export function blockErrors(blocks: unknown[]): string[] {
       case 'context':
         checkCount('elements', MAX_CONTEXT_ELEMENTS);
         break;
-      case 'actions':
+      case 'actions': {
         checkCount('elements', MAX_ACTIONS_ELEMENTS);
+        const actionIds = new Set<string>();
+        (Array.isArray(block.elements) ? block.elements : []).forEach((element, i) => {
+          const id = isRecord(element) ? element.action_id : undefined;
+          if (typeof id === 'string') {
+            if (actionIds.has(id)) error('duplicate action_id', `${at}/elements/${i}/action_id`);
+            actionIds.add(id);
+          }
+          checkElement(element, `${at}/elements/${i}`, error);
+        });
         break;
+      }
       case 'markdown':
         if (typeof block.text === 'string' && block.text.length > MAX_MARKDOWN_BLOCK) {
           error(`must be less than ${MAX_MARKDOWN_BLOCK + 1} characters`, `${at}/text`);
         }
         break;
     }
+    if (block.type === 'section' && block.accessory !== undefined)
+      checkElement(block.accessory, `${at}/accessory`, error);
     checkTextObjects(block, at, MAX_TEXT_OBJECT, error);
   });
   return errors;
+}
+
+/** An interactive element's own limits: a button's action_id, value, url, style and confirm. */
+function checkElement(
+  element: unknown,
+  at: string,
+  error: (what: string, pointer: string) => void,
+): void {
+  if (!isRecord(element)) {
+    error('must be an object', at);
+    return;
+  }
+  const tooLong = (key: string, max: number) => {
+    const v = element[key];
+    if (typeof v === 'string' && v.length > max)
+      error(`must be less than ${max + 1} characters`, `${at}/${key}`);
+  };
+  tooLong('action_id', MAX_ACTION_ID);
+  if (element.type !== 'button') return;
+  if (!isRecord(element.text) || element.text.type !== 'plain_text')
+    error('must be a plain_text text object', `${at}/text`);
+  tooLong('value', MAX_BUTTON_VALUE);
+  tooLong('url', MAX_BUTTON_URL);
+  if (element.url !== undefined && !isUrl(element.url)) error('invalid url', `${at}/url`);
+  if (element.style !== undefined && element.style !== 'primary' && element.style !== 'danger')
+    error('must be one of primary, danger', `${at}/style`);
+  const confirm = element.confirm;
+  if (confirm === undefined) return;
+  if (!isRecord(confirm)) {
+    error('must be a confirmation dialog object', `${at}/confirm`);
+    return;
+  }
+  for (const [key, max] of Object.entries(MAX_CONFIRM)) {
+    const text = confirm[key];
+    if (text === undefined) {
+      if (key === 'title' || key === 'text')
+        error(`missing required field: ${key}`, `${at}/confirm`);
+      continue;
+    }
+    if (!isRecord(text) || typeof text.text !== 'string') {
+      error('must be a text object', `${at}/confirm/${key}`);
+      continue;
+    }
+    if (key !== 'text' && text.type !== 'plain_text')
+      error('must be a plain_text text object', `${at}/confirm/${key}`);
+    if (text.text.length > max)
+      error(`must be less than ${max + 1} characters`, `${at}/confirm/${key}/text`);
+  }
+}
+
+function isUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Walks a block for text objects, applying the tighter limits some places have. */

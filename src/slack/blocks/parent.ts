@@ -1,12 +1,22 @@
 // The thread's parent message: what was asked (a /diagnose or an alert group), the verdict and
 // the root cause in one line per target. Rendered from ThreadState only.
 import { describeTarget } from '../../diagnosis/target.js';
-import type { AlertState, TargetSummary, ThreadState } from '../thread-state.js';
+import type { types } from '@slack/bolt';
+import {
+  type AlertState,
+  type FixState,
+  type TargetSummary,
+  type ThreadState,
+  incidentTimes,
+} from '../thread-state.js';
 import {
   type Block,
   type SlackMessage,
+  button,
+  clock,
   code,
   context,
+  duration,
   escapeMrkdwn,
   fallback,
   fitEscaped,
@@ -69,8 +79,8 @@ function statsLine(s: TargetSummary): string {
   if (s.stage !== 'posted') return '';
   const parts = [
     `${s.findings ?? 0} finding${s.findings === 1 ? '' : 's'}`,
-    s.plans ? `${s.plans} fix${s.plans === 1 ? '' : 'es'} awaiting approval` : '',
-    s.durationMs !== undefined ? `${s.durationMs} ms` : '',
+    s.plans ? `${s.plans} fix${s.plans === 1 ? '' : 'es'} offered` : '',
+    s.durationMs !== undefined ? duration(s.durationMs) : '',
     s.apiRequests !== undefined ? `${s.apiRequests} API requests` : '',
   ].filter(Boolean);
   return `${parts.join(' · ')} · details in the thread`;
@@ -82,24 +92,108 @@ function mentions(users: string[]): string {
   );
 }
 
+/** The buttons of an alert thread's parent (links are opened by Slack; these only ack). */
+export const PARENT_ACTION_IDS = {
+  rediagnose: 'kubemedic_rediagnose',
+  link: 'kubemedic_link',
+} as const;
+
 function alertHead(a: AlertState): string {
   const name = fitEscaped(a.alertname, 150);
+  const severity = a.severity ? ` · severity *${fitEscaped(a.severity, 40)}*` : '';
   if (a.status === 'resolved')
-    return `:large_green_circle: *${name}* resolved${a.endsAt ? ` at ${clock(a.endsAt)}` : ''}`;
-  return `:fire: *${name}* firing · ${a.firing} alert${a.firing === 1 ? '' : 's'}`;
+    return `:large_green_circle: *${name}* resolved${a.endsAt ? ` at ${clock(a.endsAt)}` : ''}${severity}`;
+  return `:fire: *${name}* firing · ${a.firing} alert${a.firing === 1 ? '' : 's'}${severity}`;
 }
 
-/** A timestamp as mrkdwn: a UTC clock, or the value as escaped text when it is not a date. */
-function clock(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 2000) return fitEscaped(iso, 64);
-  return d
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+/** Fixes offered in the thread that nobody has acted on yet. */
+function awaitingApproval(state: ThreadState): number {
+  const offered = state.targets.reduce(
+    (n, t) => n + (t.stage === 'posted' ? (t.plans ?? 0) : 0),
+    0,
+  );
+  return Math.max(0, offered - (state.fixes?.length ?? 0));
 }
 
-export function renderParent(state: ThreadState): SlackMessage {
+/** Where the incident stands, in one mrkdwn line: the first thing a person reads. */
+export function statusLine(state: ThreadState): string {
+  const fixes = state.fixes ?? [];
+  const latest = [...fixes].sort((a, b) => a.at.localeCompare(b.at)).at(-1);
+  const fixed = fixes.filter((f) => f.stage === 'verified').at(-1);
+  const byAt = (f: FixState) => `by ${mentions(f.by)} at ${clock(f.at)}`;
+  if (state.alert?.status === 'resolved') {
+    const how = fixed ? ` · fixed and verified ${byAt(fixed)}` : '';
+    return `:large_green_circle: *Resolved*${state.alert.endsAt ? ` at ${clock(state.alert.endsAt)}` : ''}${how}`;
+  }
+  const waiting = awaitingApproval(state);
+  const more = waiting
+    ? ` · ${waiting} more fix${waiting === 1 ? '' : 'es'} awaiting approval`
+    : '';
+  if (latest)
+    switch (latest.stage) {
+      case 'verified':
+        return `:white_check_mark: *Fixed and verified* ${byAt(latest)}${more}`;
+      case 'not-verified':
+        return `:warning: *Fix applied, not verified* (approved ${byAt(latest)})${more}`;
+      case 'approved':
+      case 'applied':
+        return `:gear: *Fix being applied* (approved ${byAt(latest)})`;
+      case 'failed':
+        return `:x: *Fix failed*: ${fitEscaped(latest.title, 300)}${more}`;
+      case 'rejected':
+        if (!waiting) return `:no_entry_sign: *Fix rejected* ${byAt(latest)}`;
+        break;
+      case 'undone':
+        return `:leftwards_arrow_with_hook: *Fix undone* ${byAt(latest)}${more}`;
+    }
+  if (state.targets.some((t) => t.stage === 'diagnosing')) return ':mag: *Diagnosing*…';
+  if (waiting)
+    return `:hourglass_flowing_sand: *Root cause found · fix awaiting approval*${waiting > 1 ? ` (${waiting} fixes)` : ''}`;
+  if (state.targets.some((t) => t.rootCause)) return ':dart: *Root cause found*';
+  if (state.targets.some((t) => t.stage === 'ready' || t.stage === 'posted'))
+    return state.alert ? ':grey_question: *Firing*, no fault found in the cluster' : '';
+  if (state.alert) return ':fire: *Firing*';
+  return '';
+}
+
+function timesLine(state: ThreadState): string {
+  const t = incidentTimes(state);
+  const parts = [
+    t.toDiagnose !== undefined ? `time to diagnose ${duration(t.toDiagnose)}` : '',
+    t.toFix !== undefined ? `time to fix ${duration(t.toFix)}` : '',
+  ].filter(Boolean);
+  return parts.join(' · ');
+}
+
+/** Link buttons (checked http(s) URLs, alerts/context.ts) and Diagnose again. */
+function alertButtons(a: AlertState, conversation: string | undefined, canRediagnose: boolean) {
+  const links: [string, string | undefined][] = [
+    ['Runbook', a.links?.runbook],
+    ['Dashboard', a.links?.dashboard],
+    ['Prometheus graph', a.links?.graph],
+    ['Silence', a.links?.silence],
+  ];
+  const buttons: types.Button[] = links.flatMap(([label, url]) =>
+    url
+      ? [
+          {
+            ...button(
+              label,
+              `${PARENT_ACTION_IDS.link}_${label.split(' ')[0]?.toLowerCase()}`,
+              label,
+            ),
+            url,
+          },
+        ]
+      : [],
+  );
+  if (conversation && canRediagnose)
+    buttons.push(button('Diagnose again', PARENT_ACTION_IDS.rediagnose, conversation));
+  return buttons;
+}
+
+/** The parent of a thread; `conversation` (its id) lets Diagnose again name it. */
+export function renderParent(state: ThreadState, conversation?: string): SlackMessage {
   const blocks: Block[] = [];
   const plain: string[] = [];
   if (state.alert) {
@@ -107,6 +201,21 @@ export function renderParent(state: ThreadState): SlackMessage {
     blocks.push(section(alertHead(a) + (a.summary ? `\n${fitEscaped(a.summary, 1500)}` : '')));
     plain.push(
       `${a.alertname} ${a.status}${a.status === 'firing' ? ` (${a.firing} alert${a.firing === 1 ? '' : 's'})` : ''}`,
+    );
+  }
+  const status = statusLine(state);
+  if (status) {
+    const times = timesLine(state);
+    blocks.push(section(`*Status:* ${status}${times ? `\n${times}` : ''}`));
+    // The notification says where the incident stands too, as plain words.
+    plain.unshift(
+      status
+        .replace(/:[a-z0-9_+-]+: /g, '')
+        .replace(/\*/g, '')
+        .replace(/<@([A-Z0-9]+)>/g, '@$1')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
     );
   }
   const shown = state.targets.slice(0, 10);
@@ -120,6 +229,11 @@ export function renderParent(state: ThreadState): SlackMessage {
     blocks.push(context(`…and ${state.targets.length - shown.length} more targets in the thread`));
   if (state.alert && state.targets.length === 0 && state.alert.status === 'firing')
     blocks.push(section('No target to diagnose: the alerts name no service, ingress or workload.'));
+  if (state.alert) {
+    const buttons = alertButtons(state.alert, conversation, state.targets.length > 0);
+    if (buttons.length)
+      blocks.push({ type: 'actions', block_id: 'alert-context', elements: buttons });
+  }
   const foot: string[] = [];
   if (state.requestedBy.length) foot.push(`Requested by ${mentions(state.requestedBy)}`);
   // One Slack app may serve many clusters: the parent says which one each thread is about.
@@ -134,7 +248,6 @@ export function renderParent(state: ThreadState): SlackMessage {
     if (a.notifications > 1) foot.push(`notification #${a.notifications}`);
     if (a.undiagnosed?.length)
       foot.push(`not diagnosed: ${a.undiagnosed.map((t) => escapeMrkdwn(t)).join(', ')}`);
-    foot.push(`group ${code(a.groupKey, 120)}`);
   }
   if (foot.length) blocks.push(context(foot.join(' · ')));
   return { text: fallback(plain.join(' — ') || 'kubemedic'), blocks };

@@ -6,6 +6,7 @@ import {
   type Block,
   type SlackMessage,
   button,
+  clock,
   code,
   codeBlock,
   context,
@@ -43,17 +44,6 @@ function by(r: PlanRecord, verb: string): string {
   return r.decidedBy ? ` ${verb} ${userRef(r.decidedBy).text}${when}` : when;
 }
 
-/** A timestamp as mrkdwn: a UTC clock, or the value as escaped text when it is not a date. */
-function clock(iso: string): string {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime())
-    ? fitEscaped(iso, 64)
-    : d
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/:\d\d(\.\d+)?Z$/, ' UTC');
-}
-
 /** Undo is offered once applied, when the plan (or what the apply recorded) has an inverse. */
 export function canUndo(r: PlanRecord): boolean {
   return r.state === 'applied' && Boolean(r.applied?.inverse ?? r.plan.inverse);
@@ -68,7 +58,7 @@ function buttons(r: PlanRecord): types.Button[] {
             title: { type: 'plain_text', text: 'Apply this fix?' },
             text: {
               type: 'mrkdwn',
-              text: `${fitEscaped(r.plan.title, 250)} (risk ${r.plan.risk}). It is dry-run first and applied only if the object is unchanged.`,
+              text: `${fitEscaped(r.plan.title, 180)} (risk ${r.plan.risk}). It is dry-run first and applied only if the object is unchanged.`,
             },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Cancel' },

@@ -9,7 +9,9 @@ import {
   type Block,
   LIMITS,
   type SlackMessage,
+  clock,
   code,
+  duration,
   codeBlock,
   context,
   divider,
@@ -124,16 +126,15 @@ function notesMessage(report: Report, cardsLeftOut: number): SlackMessage {
       ),
     );
   if (report.timeline.length) {
-    const lines = report.timeline
-      .slice(-10)
-      .map((t) => `${t.at.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}  ${t.what}`);
+    const lines = report.timeline.slice(-10).map((t) => `${clock(t.at)}  ${t.what}`);
     blocks.push(section(`*Timeline*\n${codeBlockLines(lines)}`));
   }
-  if (report.skipped.length) {
-    const lines = report.skipped
+  const skipped = skipsThatMatter(report);
+  if (skipped.length) {
+    const lines = skipped
       .slice(0, 10)
       .map((s) => `• ${code(s.check)}: ${fitEscaped(s.reason, 200)}`);
-    if (report.skipped.length > 10) lines.push(`• …and ${report.skipped.length - 10} more`);
+    if (skipped.length > 10) lines.push(`• …and ${skipped.length - 10} more`);
     blocks.push(section(`*Checks skipped*\n${lines.join('\n')}`));
   }
   if (report.notRead?.length) {
@@ -142,10 +143,23 @@ function notesMessage(report: Report, cardsLeftOut: number): SlackMessage {
   }
   blocks.push(
     context(
-      `${report.durationMs} ms · ${report.apiRequests} API requests in ${report.apiRounds} rounds · cluster ${code(report.target.cluster)} · reproduce: ${code(reproduceCommand(report))}`,
+      `${duration(report.durationMs)} · ${report.apiRequests} API requests in ${report.apiRounds} rounds · cluster ${code(report.target.cluster)} · reproduce: ${code(reproduceCommand(report))}`,
     ),
   );
   return { text: fallback(`Notes: ${report.summary}`), blocks };
+}
+
+/** A check skipped because what it looks at is not installed (no Istio, no metrics-server). */
+const ABSENT = /is not served|not installed/;
+
+/**
+ * Skipped checks a reader should know about: a read that failed (forbidden, timed out, a check
+ * that broke) always; one whose component is not installed only when nothing explains an
+ * unhealthy service, since then it might have.
+ */
+export function skipsThatMatter(report: Report): Report['skipped'] {
+  const unexplained = report.verdict !== 'healthy' && report.rootCause === null;
+  return report.skipped.filter((s) => unexplained || !ABSENT.test(s.reason));
 }
 
 function codeBlockLines(lines: string[]): string {

@@ -5,6 +5,7 @@ import type { RemediationStep, StepContext, Voice } from '../../remediation/step
 import { stepWords } from '../../remediation/steps.js';
 import {
   type Mrkdwn,
+  clock,
   codeBlock,
   md,
   trustedMrkdwn,
@@ -30,6 +31,7 @@ export const slackVoice: Voice<Mrkdwn> = {
       ),
     ),
   policy: withMentions,
+  time: (iso) => trustedMrkdwn(clock(iso)),
 };
 
 export interface StepMessages {

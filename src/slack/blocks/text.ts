@@ -102,6 +102,33 @@ export function fitEscaped(raw: string, max: number): string {
   return cut + '…';
 }
 
+/**
+ * The one time format kubemedic shows in Slack: `2026-01-01 14:02:05 UTC`. A value that is no
+ * date (or Alertmanager's zero time) is shown as escaped text.
+ */
+export function clock(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 2000) return fitEscaped(iso, 64);
+  return d
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/(\.\d+)?Z$/, ' UTC');
+}
+
+/** A span of time as people say it: `850 ms`, `4 s`, `2 min 5 s`, `3 h 12 min`, `2 d 4 h`. */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return 'unknown';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return s % 60 ? `${m} min ${s % 60} s` : `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
 /** Inline code: escaped, with backticks that would close the span replaced. */
 export function code(text: string, max = 200): string {
   return '`' + fitEscaped(text.replace(/`/g, "'"), max) + '`';

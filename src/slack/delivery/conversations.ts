@@ -4,6 +4,9 @@
 import type { Redis } from 'ioredis';
 import {
   AlertStateSchema,
+  FIX_RANK,
+  type FixState,
+  FixStateSchema,
   STAGE_RANK,
   type AlertState,
   type TargetSummary,
@@ -68,12 +71,17 @@ export class Conversations {
   async get(id: string): Promise<Conversation> {
     const h = await this.redis.hgetall(this.key(id));
     const targets: TargetSummary[] = [];
+    const fixes: FixState[] = [];
     for (const [field, raw] of Object.entries(h))
       if (field.startsWith('target:')) {
         const t = parseJson(raw, (v) => TargetSummarySchema.safeParse(v).data);
         if (t) targets.push(t);
+      } else if (field.startsWith('fix:')) {
+        const f = parseJson(raw, (v) => FixStateSchema.safeParse(v).data);
+        if (f) fixes.push(f);
       }
     targets.sort((a, b) => a.key.localeCompare(b.key));
+    fixes.sort((a, b) => a.at.localeCompare(b.at));
     return {
       id,
       kind: (h.kind as ThreadKind | undefined) ?? 'command',
@@ -88,6 +96,8 @@ export class Conversations {
         ) ?? [],
       alert: parseJson(h.alert, (v) => AlertStateSchema.safeParse(v).data),
       targets,
+      openedAt: h.openedAt,
+      fixes,
     };
   }
 
@@ -96,11 +106,12 @@ export class Conversations {
   }
 
   /** Creates the conversation's fixed fields once; later calls leave them as they are. */
-  async init(id: string, channel: string, kind: ThreadKind): Promise<void> {
+  async init(id: string, channel: string, kind: ThreadKind, openedAt = new Date()): Promise<void> {
     await this.redis
       .multi()
       .hsetnx(this.key(id), 'channel', channel)
       .hsetnx(this.key(id), 'kind', kind)
+      .hsetnx(this.key(id), 'openedAt', openedAt.toISOString())
       .expire(this.key(id), TTL_SECONDS)
       .exec();
   }
@@ -117,8 +128,24 @@ export class Conversations {
     const field = `target:${summary.key}`;
     const raw = (await this.redis.hget(this.key(id), field)) ?? undefined;
     const current = parseJson(raw, (v) => TargetSummarySchema.safeParse(v).data);
-    if (current && STAGE_RANK[current.stage] >= STAGE_RANK[summary.stage]) return false;
+    // A later diagnosis (Diagnose again) replaces an earlier one; within one, later stages win.
+    const order = (s: TargetSummary) => [s.diagnosedAt ?? '', STAGE_RANK[s.stage]] as const;
+    if (current) {
+      const [curAt, curRank] = order(current);
+      const [newAt, newRank] = order(summary);
+      if (newAt < curAt || (newAt === curAt && newRank <= curRank)) return false;
+    }
     await this.hset(id, { [field]: JSON.stringify(summary) });
+    return true;
+  }
+
+  /** Records how far a fix got unless the stored state is further along. Call under the lock. */
+  async mergeFix(id: string, fix: FixState): Promise<boolean> {
+    const field = `fix:${fix.planId}`;
+    const raw = (await this.redis.hget(this.key(id), field)) ?? undefined;
+    const current = parseJson(raw, (v) => FixStateSchema.safeParse(v).data);
+    if (current && FIX_RANK[current.stage] >= FIX_RANK[fix.stage]) return false;
+    await this.hset(id, { [field]: JSON.stringify(fix) });
     return true;
   }
 
@@ -149,6 +176,40 @@ export class Conversations {
     return (await this.redis.get(this.threadKey(channelId, ts))) ?? undefined;
   }
 
+  /**
+   * The conversation a person names: a thread's ts (the parent's, as Slack's "copy link" shows
+   * it; `channel` narrows it), a conversation id, or an Alertmanager groupKey (its latest thread).
+   */
+  async find(ref: string, channel?: string): Promise<string | undefined> {
+    if (/^\d{9,11}\.\d{1,6}$/.test(ref)) {
+      if (channel) return this.ofThread(channel, ref);
+      const [key] = await this.scan(`${this.prefix}:thread:*:${ref}`);
+      return key ? ((await this.redis.get(key)) ?? undefined) : undefined;
+    }
+    if ((await this.redis.type(this.key(ref))) === 'hash') return ref;
+    let best: { id: string; openedAt: string } | undefined;
+    for (const key of await this.scan(`${this.prefix}:conv:*`)) {
+      if ((await this.redis.type(key)) !== 'hash') continue;
+      const [alert, openedAt] = await this.redis.hmget(key, 'alert', 'openedAt');
+      const state = parseJson(alert ?? undefined, (v) => AlertStateSchema.safeParse(v).data);
+      if (state?.groupKey !== ref) continue;
+      const id = key.slice(`${this.prefix}:conv:`.length);
+      if (!best || (openedAt ?? '') > best.openedAt) best = { id, openedAt: openedAt ?? '' };
+    }
+    return best?.id;
+  }
+
+  private async scan(match: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...found);
+    } while (cursor !== '0');
+    return keys;
+  }
+
   /** How many ops of a job are done (a retried job resumes after them). */
   async progress(id: string, job: string): Promise<number> {
     return Number((await this.redis.hget(this.key(id), `done:${job}`)) ?? 0);
@@ -156,6 +217,27 @@ export class Conversations {
 
   async markDone(id: string, job: string, count: number): Promise<void> {
     await this.hset(id, { [`done:${job}`]: String(count) });
+  }
+
+  /** The next position among the conversation's ordered jobs (1, 2, …). */
+  async nextSeq(id: string): Promise<number> {
+    const [[, seq] = []] =
+      (await this.redis
+        .multi()
+        .incr(`${this.key(id)}:seq`)
+        .expire(`${this.key(id)}:seq`, TTL_SECONDS)
+        .exec()) ?? [];
+    return Number(seq);
+  }
+
+  /** The last ordered job that finished. */
+  async seqDone(id: string): Promise<number> {
+    return Number((await this.redis.hget(this.key(id), 'seqDone')) ?? 0);
+  }
+
+  /** Marks an ordered job finished. Call under the lock. */
+  async markSeqDone(id: string, seq: number): Promise<void> {
+    if (seq > (await this.seqDone(id))) await this.hset(id, { seqDone: String(seq) });
   }
 
   async field(id: string, name: string): Promise<string | undefined> {

@@ -9,6 +9,9 @@ import { log } from '../../log.js';
 import { type PlanStore, requestersOf } from '../../remediation/plan-store.js';
 import { renderParent } from '../blocks/parent.js';
 import { renderPlanCard } from '../blocks/plan-card.js';
+import { renderIncidentSummary } from '../blocks/summary.js';
+import { incidentSummary } from '../incident.js';
+import { AuditLog } from '../../remediation/audit.js';
 import { SlackCallError, type SlackPoster } from '../poster.js';
 import type { Conversations } from './conversations.js';
 import { type SlackOp, type SlackPostJob, SlackPostJobSchema } from '../../queue/jobs.js';
@@ -33,6 +36,10 @@ const RETRY_SOON_MS = 250;
 /** How long a reply waits for its thread's parent before giving up. */
 const PARENT_WAIT_MAX_MS = 10 * 60_000;
 const MAX_RATE_LIMITED_TRIES = 5;
+/** Audit entries read for a summary (the newest; a thread's are among them). */
+const AUDIT_READ = 2000;
+/** How long an ordered job waits for the one before it (which may have failed for good). */
+const ORDER_WAIT_MAX_MS = 2 * 60_000;
 
 /** The job must wait `ms` and run again, without counting as a failed attempt. */
 class Deferral extends Error {
@@ -58,6 +65,12 @@ export async function processSlackPost(
   try {
     if (!(await conversations.lock(data.conversation, owner, LOCK_TTL_MS)))
       throw new Deferral(RETRY_SOON_MS, 'another job of this conversation is running');
+    if (
+      data.seq !== undefined &&
+      data.seq > (await conversations.seqDone(data.conversation)) + 1 &&
+      Date.now() - job.timestamp < ORDER_WAIT_MAX_MS
+    )
+      throw new Deferral(RETRY_SOON_MS, 'waiting for an earlier step of this thread');
     const start = await conversations.progress(data.conversation, owner);
     for (let i = start; i < data.ops.length; i++) {
       if (deps.stopping()) throw new Deferral(0, 'shutting down');
@@ -67,6 +80,7 @@ export async function processSlackPost(
       await runOp(data, data.ops[i] as SlackOp, i, job, deps);
       await conversations.markDone(data.conversation, owner, i + 1);
     }
+    if (data.seq !== undefined) await conversations.markSeqDone(data.conversation, data.seq);
     return { ops: data.ops.length };
   } catch (err) {
     if (!(err instanceof Deferral)) throw err;
@@ -92,10 +106,17 @@ async function runOp(
   const id = data.conversation;
   switch (op.op) {
     case 'parent': {
-      await conversations.init(id, data.channel, op.kind ?? 'command');
+      const openedAt = op.openedAt ? new Date(op.openedAt) : new Date();
+      await conversations.init(
+        id,
+        data.channel,
+        op.kind ?? 'command',
+        Number.isNaN(openedAt.getTime()) ? new Date() : openedAt,
+      );
       let changed = false;
       for (const summary of op.summaries ?? [])
         changed = (await conversations.mergeSummary(id, summary)) || changed;
+      if (op.fix) changed = (await conversations.mergeFix(id, op.fix)) || changed;
       if (op.requestedBy?.length)
         changed = (await conversations.addRequesters(id, op.requestedBy)) || changed;
       const conv = await conversations.get(id);
@@ -103,9 +124,9 @@ async function runOp(
       if (!conv.parentTs && conv.opening && !op.opens && !waitedTooLong(job))
         throw new Deferral(RETRY_SOON_MS, 'waiting for the thread to open');
       // A late "Diagnosing…" after the answer changes nothing: no update needed.
-      const carried = Boolean(op.summaries?.length || op.requestedBy?.length);
+      const carried = Boolean(op.summaries?.length || op.requestedBy?.length || op.fix);
       if (conv.parentTs && carried && !changed) return 'skipped';
-      const message = renderParent(conv);
+      const message = renderParent(conv, id);
       if (conv.parentTs && conv.channelId) {
         const channelId = conv.channelId;
         const parentTs = conv.parentTs;
@@ -164,6 +185,18 @@ async function runOp(
       if (posted === 'skipped') return 'skipped';
       await deps.plans.setCard(planId, posted.channel, posted.ts);
       return 'done';
+    }
+    case 'summary': {
+      const thread = await threadOf(data, undefined, job, deps);
+      if (thread === 'skipped') return 'skipped';
+      const conv = await conversations.get(id);
+      const audit = await new AuditLog(deps.plans.redis, deps.plans.prefix).recent(AUDIT_READ);
+      const summary = renderIncidentSummary(incidentSummary(conv, audit), thread.ts);
+      return done(
+        await slackCall(deps, data, op, 'chat.postMessage', thread.channel, () =>
+          poster.postMessage({ channel: thread.channel, threadTs: thread.ts, ...summary }),
+        ),
+      );
     }
     case 'update':
       return done(
