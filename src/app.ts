@@ -85,7 +85,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const slack =
     config.slack.mode === 'console'
       ? undefined
-      : await createSlackApp(config, { queues, clusterName });
+      : await createSlackApp(config, { queues, clusterName, plans });
   const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
   const poster = slack?.poster ?? (consolePoster as ConsolePoster);
   const reader = new KubeApi(kubeConfig, { timeoutMs });
@@ -197,6 +197,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           write: opts.consoleOut ?? ((t) => process.stdout.write(t)),
           queues,
           poster: consolePoster,
+          plans,
           clusterName,
           channel: config.slack.defaultChannel ?? 'console',
         })

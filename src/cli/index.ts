@@ -7,14 +7,15 @@ import { type CliIO, CommandError, type RedactingIO, UsageError, version } from 
 
 export const DIAGNOSE_USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
-                              [--from-file DUMP ...] [-o text|json|yaml]
+                              [--from-file DUMP ...] [-o text|json|yaml] [--full-commands]
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` or \`-o yaml\` prints (a List, single objects,
 several YAML documents); repeat it for several files (an object in two files counts once).
 Exit codes: 0 no critical finding, 1 critical findings, 2 usage error, unknown target (the
 nearest names are listed) or no cluster to read. The JSON/YAML report follows
-schema/report.schema.json.`;
+schema/report.schema.json. A fix whose kubectl command is long (a whole container spec) is shown
+as the fields it changes; --full-commands prints every command in full.`;
 
 export const LINT_USAGE = `Usage:
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
@@ -28,7 +29,7 @@ silence it.`;
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
-                              [--from-file DUMP ...] [-o text|json|yaml]
+                              [--from-file DUMP ...] [-o text|json|yaml] [--full-commands]
   kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]

@@ -7,7 +7,8 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
-import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
+import type { PlanStore } from '../remediation/plan-store.js';
+import { BUTTON_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
 import { SLASH_COMMANDS, registerDiagnoseCommands } from './commands/diagnose.js';
 import { slackIngress } from './ingress.js';
 import { WebApiPoster } from './poster.js';
@@ -62,7 +63,7 @@ async function whoAmI(
 
 export async function createSlackApp(
   config: Config,
-  deps: { queues: WorkQueues; clusterName: string },
+  deps: { queues: WorkQueues; clusterName: string; plans: PlanStore },
 ): Promise<SlackApp> {
   const s = config.slack;
   if (s.mode === 'console' || !s.botToken)
@@ -112,7 +113,7 @@ export async function createSlackApp(
   });
   const poster = new WebApiPoster(app.client);
   registerDiagnoseCommands(app, { queues: deps.queues, poster, clusterName: deps.clusterName });
-  registerRemediationActions(app, { queues: deps.queues, poster });
+  registerRemediationActions(app, { queues: deps.queues, poster, plans: deps.plans });
   app.error(async (err) => {
     log.error({ err: reasonOf(err) }, 'Slack listener failed');
   });
@@ -125,7 +126,7 @@ export async function createSlackApp(
         ? slackIngress(receiver.requestListener, {
             signingSecret: s.signingSecret ?? '',
             commands: SLASH_COMMANDS,
-            actionIds: ACTION_ID_PATTERN,
+            actionIds: BUTTON_ID_PATTERN,
           })
         : undefined,
     async start() {
