@@ -227,6 +227,35 @@ describe('plan cards', () => {
   });
 });
 
+describe('a report with no findings', () => {
+  const empty = (verdict: Report['verdict'], summary: string): Report => ({
+    target: { kind: 'Service', name: 'api', namespace: 'prod', cluster: 'c' },
+    verdict,
+    rootCause: null,
+    summary,
+    findings: [],
+    skipped: [],
+    timeline: [],
+    durationMs: 1,
+    apiRequests: 1,
+    apiRounds: 1,
+  });
+  const firstLine = (r: Report) => {
+    const [item] = renderReportThread(r);
+    return item?.kind === 'message' ? blocksToPlainText(item.message.blocks ?? []) : '';
+  };
+
+  it('gets a green tick only when healthy: undecided is a question, partly read a warning', () => {
+    expect(firstLine(empty('healthy', 'api in prod is healthy'))).toBe('✔ api in prod is healthy');
+    expect(firstLine(empty('unknown', 'api in prod: could not read enough of the cluster'))).toBe(
+      '? api in prod: could not read enough of the cluster',
+    );
+    expect(firstLine(empty('degraded', 'api in prod: some reads failed'))).toBe(
+      '▲ api in prod: some reads failed',
+    );
+  });
+});
+
 describe('a fix whose kubectl command embeds a whole container spec', () => {
   // add-startup-probe pins the whole container: its command runs to about 900 characters.
   const startupProbePlan = async (): Promise<RemediationPlan> => {
