@@ -35,6 +35,7 @@ export const USAGE = `Usage:
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
                  [--fail-on critical|warning|info] [--ignore ID,...]
                  [--cluster [--context NAME] [--kubeconfig PATH]]
+  kubemedic completion bash|zsh|fish
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` or \`-o yaml\` prints (a List, or single objects);
@@ -46,7 +47,8 @@ set; --color=always|never|auto overrides (--no-color is never).
 \`audit\` lists the newest remediation audit entries (who approved what, the diff, the outcome).
 \`lint\` runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for
 stdin: \`helm template ... | kubemedic lint -\`); it exits 1 on findings at or above --fail-on
-(default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.`;
+(default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.
+\`completion\` prints a shell completion script: source <(kubemedic completion bash).`;
 
 const defaultIO: CliIO = {
   out: (s) => process.stdout.write(s + '\n'),
@@ -90,6 +92,8 @@ async function commandUsage(command: string): Promise<string | undefined> {
       return (await import('./audit.js')).AUDIT_USAGE;
     case 'lint':
       return LINT_USAGE;
+    case 'completion':
+      return (await import('./completion.js')).COMPLETION_USAGE;
     default:
       return undefined;
   }
@@ -133,6 +137,8 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
         return await (await import('./audit.js')).auditCommand(rest, io);
       case 'lint':
         return await (await import('./lint.js')).lintCommand(rest, io);
+      case 'completion':
+        return (await import('./completion.js')).completionCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
