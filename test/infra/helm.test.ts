@@ -453,6 +453,75 @@ describe('ClusterRoles come from files/rbac, the one source of truth', () => {
   });
 });
 
+describe('remediation RBAC per namespace (remediation.namespaces)', () => {
+  let objects: K8sObject[];
+  beforeAll(async () => {
+    objects = await render(tools.helm, {
+      release: 'scoped',
+      namespace: 'ops',
+      set: ['remediation.namespaces={shop,payments}'],
+    });
+  });
+
+  it('renders a Role and a RoleBinding with the write rules in each listed namespace, and no cluster-wide write role', () => {
+    const file = rbacFileDocuments().find((d) => d.doc.metadata.name === 'kubemedic-remediation');
+    expect(find(objects, 'ClusterRole', 'scoped-kubemedic-remediation')).toEqual([]);
+    expect(find(objects, 'ClusterRoleBinding', 'scoped-kubemedic-remediation')).toEqual([]);
+    const roles = find(objects, 'Role', 'scoped-kubemedic-remediation') as ClusterRoleObject[];
+    expect(roles.map((r) => r.metadata.namespace)).toEqual(['shop', 'payments']);
+    for (const r of roles) expect(r.rules).toEqual(file?.doc.rules);
+    const bindings = find(
+      objects,
+      'RoleBinding',
+      'scoped-kubemedic-remediation',
+    ) as BindingObject[];
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef])).toEqual([
+      [
+        'shop',
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: 'scoped-kubemedic-remediation',
+        },
+      ],
+      [
+        'payments',
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: 'scoped-kubemedic-remediation',
+        },
+      ],
+    ]);
+    for (const b of bindings)
+      expect(b.subjects).toEqual([
+        { kind: 'ServiceAccount', namespace: 'ops', name: 'scoped-kubemedic-remediation' },
+      ]);
+    // The read-only identity stays cluster-wide: diagnosis reads every namespace it is asked about.
+    expect(find(objects, 'ClusterRoleBinding', 'scoped-kubemedic-diagnosis')).toHaveLength(1);
+  });
+
+  it('NOTES name the namespaces the fix identity may write in', async () => {
+    const out = await exec(tools.helm, [
+      'install',
+      'scoped',
+      chartDir,
+      '--dry-run=client',
+      '--namespace',
+      'ops',
+      '--set',
+      'remediation.namespaces={shop,payments}',
+    ]);
+    expect(out).toContain('may write only in namespaces shop, payments');
+  });
+
+  it('refuses a namespace that is no namespace name', async () => {
+    await expect(render(tools.helm, { set: ['remediation.namespaces={Shop_1}'] })).rejects.toThrow(
+      /remediation\.namespaces\.0/,
+    );
+  });
+});
+
 describe('the API server accepts the rendered manifests (server-side dry-run)', () => {
   let ns: { name: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
@@ -705,5 +774,91 @@ describe('the identities really have their roles (applied to the test cluster)',
         await canI(as, verb as string, resource as string, 'default'),
         `${verb} ${resource}`,
       ).toBe(false);
+  });
+});
+
+describe('remediation RBAC per namespace, applied to the test cluster', () => {
+  let listed: { name: string; cleanup: () => Promise<void> };
+  let other: { name: string; cleanup: () => Promise<void> };
+  let home: { name: string; cleanup: () => Promise<void> };
+  let release: string;
+
+  beforeAll(async () => {
+    [home, listed, other] = await Promise.all([
+      createNamespace('infra-scoped'),
+      createNamespace('infra-listed'),
+      createNamespace('infra-other'),
+    ]);
+    release = `sc-${home.name}`;
+    const objects = await render(tools.helm, {
+      release,
+      namespace: home.name,
+      set: [`remediation.namespaces={${listed.name}}`],
+    });
+    const identity = objects.filter((o) =>
+      ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind),
+    );
+    await kubectl(['apply', '-n', home.name, '-f', '-'], toManifest(identity));
+    const web = (ns: string) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'app', image: 'registry.example/web:1' }] },
+          },
+        },
+      });
+    await kubectl(['apply', '-f', '-'], `${web(listed.name)}\n---\n${web(other.name)}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([home?.cleanup(), listed?.cleanup(), other?.cleanup()]);
+  });
+
+  it('lets the fix identity patch a Deployment in a listed namespace, and forbids it in another', async () => {
+    const as = ['--as', `system:serviceaccount:${home.name}:${release}-kubemedic-remediation`];
+    const patch = (ns: string) =>
+      kubectl([
+        ...as,
+        'patch',
+        'deployment',
+        'web',
+        '-n',
+        ns,
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/spec/replicas","value":2}]',
+      ]);
+    await waitFor(
+      'the RoleBinding to take effect',
+      async () => ((await patch(listed.name).catch(() => '')) ? true : undefined),
+      30_000,
+    );
+    expect(
+      (
+        await kubectlJson<{ spec: { replicas: number } }>([
+          'get',
+          'deployment/web',
+          '-n',
+          listed.name,
+        ])
+      ).spec.replicas,
+    ).toBe(2);
+    await expect(patch(other.name)).rejects.toThrow(/forbidden/i);
+    expect(
+      (
+        await kubectlJson<{ spec: { replicas: number } }>([
+          'get',
+          'deployment/web',
+          '-n',
+          other.name,
+        ])
+      ).spec.replicas,
+    ).toBe(1);
   });
 });
