@@ -1,6 +1,7 @@
 // Wires kubemedic together: config -> Redis, queues, workers, the Slack app (or the console),
 // the HTTP server. startApp returns a handle whose stop() shuts down without losing work.
 import { loadKubeConfig, KubeApi } from './cluster/client.js';
+import { serviceAccountTokens, tokenClient } from './cluster/token-request.js';
 import type { Config } from './config/env.js';
 import { handleAlertmanager, ALERTMANAGER_PATH } from './alerts/webhook.js';
 import { type Handler, createHttpServer, sendJson } from './http.js';
@@ -89,7 +90,19 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
   const poster = slack?.poster ?? (consolePoster as ConsolePoster);
   const reader = new KubeApi(kubeConfig, { timeoutMs });
-  const writer = KubeApi.fromOptions({ ...config.remediationKube, timeoutMs });
+  const fixIdentity = config.remediationKube;
+  // The fix identity: expiring tokens of its ServiceAccount, minted by the diagnosis identity
+  // (in-cluster), or a kubeconfig of its own.
+  const writer = fixIdentity.serviceAccount
+    ? tokenClient(
+        reader,
+        serviceAccountTokens(reader, fixIdentity.serviceAccount, {
+          expirationSeconds: fixIdentity.tokenSeconds,
+          boundPod: fixIdentity.boundPod,
+        }),
+        timeoutMs,
+      )
+    : KubeApi.fromOptions({ ...fixIdentity, timeoutMs });
   const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
   const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
