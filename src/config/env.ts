@@ -204,7 +204,8 @@ const EnvSchema = z.object({
   // `namespace/name`: fixes are applied with short-lived tokens of this ServiceAccount, minted by
   // the diagnosis identity through the TokenRequest API (the Helm chart's default).
   KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT: optionalText.refine(
-    (s) => s === undefined || /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s),
+    (s) =>
+      s === undefined || /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s),
     { message: 'must be namespace/name' },
   ),
   KUBEMEDIC_REMEDIATION_TOKEN_SECONDS: int(600, 86_400, 600),
