@@ -79,7 +79,7 @@ describe('an HPA at its ceiling with pods unready under load', () => {
       'custom-columns=MIN:.spec.minReplicas,MAX:.spec.maxReplicas,CURRENT:.status.currentReplicas,DESIRED:.status.desiredReplicas',
     ]);
     expect(finding?.evidence[0]?.output).toBe(
-      'MIN       MAX       CURRENT   DESIRED\n2         3         3         0',
+      'MIN   MAX   CURRENT   DESIRED\n2     3     3         0',
     );
   });
 
