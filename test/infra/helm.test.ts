@@ -829,7 +829,8 @@ describe('remediation RBAC per namespace, applied to the test cluster', () => {
     const identity = objects.filter((o) =>
       ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind),
     );
-    await kubectl(['apply', '-n', home.name, '-f', '-'], toManifest(identity));
+    // The objects name their namespaces (the Roles live in the listed one).
+    await kubectl(['apply', '-f', '-'], toManifest(identity));
     const web = (ns: string) =>
       JSON.stringify({
         apiVersion: 'apps/v1',
