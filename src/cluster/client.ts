@@ -118,7 +118,8 @@ export class KubeApi {
     };
     await this.kubeConfig.applyToHTTPSOptions(reqOpts);
     if (this.bearerToken)
-      (reqOpts.headers as Record<string, string>).Authorization = `Bearer ${await this.bearerToken()}`;
+      (reqOpts.headers as Record<string, string>).Authorization =
+        `Bearer ${await this.bearerToken()}`;
     const transport = url.protocol === 'http:' ? http : https;
     if (url.protocol === 'https:') reqOpts.agent = reqOpts.agent ?? this.agentFor(reqOpts);
     return new Promise<T>((resolve, reject) => {

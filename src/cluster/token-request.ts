@@ -53,7 +53,8 @@ export function serviceAccountTokens(
       },
     );
     const token = res.status?.token;
-    if (!token) throw new Error(`no token in the TokenRequest answer for ${sa.namespace}/${sa.name}`);
+    if (!token)
+      throw new Error(`no token in the TokenRequest answer for ${sa.namespace}/${sa.name}`);
     const expires = Date.parse(res.status?.expirationTimestamp ?? '');
     const life = Number.isNaN(expires) ? opts.expirationSeconds * 1000 : expires - issued;
     current = { token, renewAt: issued + life * 0.8 };
