@@ -1,6 +1,7 @@
 // Wires kubemedic together: config -> Redis, queues, workers, the Slack app (or the console),
 // the HTTP server. startApp returns a handle whose stop() shuts down without losing work.
 import { loadKubeConfig, KubeApi } from './cluster/client.js';
+import { serviceAccountTokens, tokenClient } from './cluster/token-request.js';
 import type { Config } from './config/env.js';
 import { handleAlertmanager, ALERTMANAGER_PATH } from './alerts/webhook.js';
 import { type Handler, createHttpServer, sendJson } from './http.js';
@@ -125,13 +126,25 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const slack =
     config.slack.mode === 'console'
       ? undefined
-      : await createSlackApp(config, { queues, conversations, clusterName, routing });
+      : await createSlackApp(config, { queues, conversations, clusterName, routing, plans });
   const consolePoster = slack ? undefined : new ConsolePoster(opts.consoleOut);
   const poster = slack?.poster ?? (consolePoster as ConsolePoster);
   const reader = kubeConfig ? new KubeApi(kubeConfig, { timeoutMs }) : undefined;
-  const writer = kubeConfig
-    ? KubeApi.fromOptions({ ...config.remediationKube, timeoutMs })
-    : undefined;
+  const fixIdentity = config.remediationKube;
+  // The fix identity: expiring tokens of its ServiceAccount, minted by the diagnosis identity
+  // (in-cluster), or a kubeconfig of its own. A hub has neither.
+  const writer = !reader
+    ? undefined
+    : fixIdentity.serviceAccount
+      ? tokenClient(
+          reader,
+          serviceAccountTokens(reader, fixIdentity.serviceAccount, {
+            expirationSeconds: fixIdentity.tokenSeconds,
+            boundPod: fixIdentity.boundPod,
+          }),
+          timeoutMs,
+        )
+      : KubeApi.fromOptions({ ...fixIdentity, timeoutMs });
   const readiness = kubeConfig ? new KubeApi(kubeConfig, { timeoutMs: 2000 }) : undefined;
   const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
@@ -269,6 +282,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           write: opts.consoleOut ?? ((t) => process.stdout.write(t)),
           queues,
           poster: consolePoster,
+          plans,
           clusterName,
           channel: config.slack.defaultChannel ?? 'console',
         })

@@ -15,18 +15,40 @@ the dry-run diff, the outcome). --redis defaults to REDIS_URL or redis://127.0.0
 --prefix to KUBEMEDIC_QUEUE_PREFIX or kubemedic, --limit to 20. With a hub and agents, each
 cluster keeps its own log: --cluster NAME reads that one.`;
 
-function firstLine(s: string, max = 200): string {
-  const line = s.split('\n')[0] ?? '';
+/** Lines of an outcome shown under an entry; the JSON output has every line. */
+const MAX_LINES = 40;
+
+/** Slack mentions (`<@U123>`, `<@U123|alice>`) as the plain user id a terminal can show. */
+export function plainMentions(text: string): string {
+  return text.replace(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g, '$1');
+}
+
+function clip(line: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** One entry, two lines: when, which step of which fix, by whom; then what happened, in words. */
+/** What happened, line by line: the dry run's diff whole (code fences of old entries dropped). */
+function outcomeLines(e: AuditEntry): string[] {
+  // The stored step is put into words here; entries older than stored steps keep their outcome.
+  const outcome = plainMentions(e.detail ? stepText(e.detail) : e.outcome);
+  let lines = outcome.split('\n').filter((l) => !/^```/.test(l));
+  // Entries that kept the diff beside the words (`dryRun`) show it under their first line.
+  if (e.step === 'dry-run' && e.dryRun && !outcome.includes(e.dryRun))
+    lines = [lines[0] ?? '', ...e.dryRun.split('\n')];
+  if (lines.length > MAX_LINES)
+    lines = [
+      ...lines.slice(0, MAX_LINES - 1),
+      `… ${lines.length - MAX_LINES + 1} more line(s): --output json has them all`,
+    ];
+  return lines.map((l) => clip(l));
+}
+
+/** One entry: when, which step of which fix, by whom; then what happened, in words, indented. */
 export function renderAuditEntry(e: AuditEntry): string {
   const who = e.actorName ? `${e.actor} (${e.actorName})` : e.actor;
   const what = [e.remediation, e.object].filter(Boolean).join(' ');
-  // The stored step is put into words here; entries older than stored steps keep their outcome.
-  const outcome = e.detail ? stepText(e.detail) : e.outcome;
-  return `${e.at}  ${e.step.padEnd(17)} ${what || '-'}  by ${who}  plan ${e.planId}\n    ${firstLine(outcome)}`;
+  const head = `${e.at}  ${e.step.padEnd(17)} ${what || '-'}  by ${who}  plan ${e.planId}`;
+  return [head, ...outcomeLines(e).map((l) => `    ${l}`)].join('\n');
 }
 
 export async function auditCommand(args: string[], io: CliIO): Promise<number> {

@@ -26,6 +26,7 @@ export async function diagnoseCommand(args: string[], io: RedactingIO): Promise<
     kubeconfig: { type: 'string' },
     'from-file': { type: 'string', short: 'f', multiple: true },
     logs: { type: 'boolean' },
+    'full-commands': { type: 'boolean' },
     ...OUTPUT_OPTION,
   });
   const output = outputFormat(values.output, undefined, ['text', 'json', 'yaml']);
@@ -43,7 +44,12 @@ export async function diagnoseCommand(args: string[], io: RedactingIO): Promise<
   });
   if (output === 'json') io.raw(JSON.stringify(document(), null, 2));
   else if (output === 'yaml') io.raw((await import('yaml')).stringify(document()).trimEnd());
-  else io.out(renderText(report, io.isTTY ? COLOR : PLAIN));
+  else
+    io.out(
+      renderText(report, io.isTTY ? COLOR : PLAIN, {
+        fullCommands: values['full-commands'] === true,
+      }),
+    );
   return report.findings.some((f) => f.severity === 'critical') ? 1 : 0;
 }
 

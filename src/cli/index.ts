@@ -7,14 +7,15 @@ import { type CliIO, CommandError, type RedactingIO, UsageError, version } from 
 
 export const DIAGNOSE_USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
-                              [--from-file DUMP ...] [-o text|json|yaml]
+                              [--from-file DUMP ...] [-o text|json|yaml] [--full-commands]
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` or \`-o yaml\` prints (a List, single objects,
 several YAML documents); repeat it for several files (an object in two files counts once).
 Exit codes: 0 no critical finding, 1 critical findings, 2 usage error, unknown target (the
 nearest names are listed) or no cluster to read. The JSON/YAML report follows
-schema/report.schema.json.`;
+schema/report.schema.json. A fix whose kubectl command is long (a whole container spec) is shown
+as the fields it changes; --full-commands prints every command in full.`;
 
 export const LINT_USAGE = `Usage:
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
@@ -28,7 +29,7 @@ silence it.`;
 
 export const USAGE = `Usage:
   kubemedic diagnose <target> [-n NAMESPACE] [--context NAME] [--kubeconfig PATH]
-                              [--from-file DUMP ...] [-o text|json|yaml]
+                              [--from-file DUMP ...] [-o text|json|yaml] [--full-commands]
   kubemedic checks [--output text|json]
   kubemedic audit [--limit N] [--redis URL] [--prefix PREFIX] [--output text|json]
   kubemedic incident export <THREAD_TS | GROUP_KEY> [--channel ID] [--redis URL]
@@ -36,6 +37,7 @@ export const USAGE = `Usage:
   kubemedic lint [FILE|DIR|-]... [-n NAMESPACE] [--output text|json|sarif|junit]
                  [--fail-on critical|warning|info] [--ignore ID,...]
                  [--cluster [--context NAME] [--kubeconfig PATH]]
+  kubemedic completion bash|zsh|fish
 
 Targets: NAME (a Service), svc/NAME, deploy/NAME, ingress/NAME, httproute/NAME, pod/NAME, namespace/NAME.
 --from-file reads what \`kubectl get ... -o json\` or \`-o yaml\` prints (a List, or single objects);
@@ -49,7 +51,8 @@ set; --color=always|never|auto overrides (--no-color is never).
 the fix and its approver, the timeline) as Markdown for the postmortem.
 \`lint\` runs the checks judgeable from manifests on rendered YAML/JSON (files, directories, - for
 stdin: \`helm template ... | kubemedic lint -\`); it exits 1 on findings at or above --fail-on
-(default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.`;
+(default critical), 2 on unreadable input. Annotate an object kubemedic.io/ignore: ID,... to silence it.
+\`completion\` prints a shell completion script: source <(kubemedic completion bash).`;
 
 const defaultIO: CliIO = {
   out: (s) => process.stdout.write(s + '\n'),
@@ -95,6 +98,8 @@ async function commandUsage(command: string): Promise<string | undefined> {
       return (await import('./incident.js')).INCIDENT_USAGE;
     case 'lint':
       return LINT_USAGE;
+    case 'completion':
+      return (await import('./completion.js')).COMPLETION_USAGE;
     default:
       return undefined;
   }
@@ -140,6 +145,8 @@ export async function runCli(argv: string[], given: CliIO = defaultIO): Promise<
         return await (await import('./incident.js')).incidentCommand(rest, io);
       case 'lint':
         return await (await import('./lint.js')).lintCommand(rest, io);
+      case 'completion':
+        return (await import('./completion.js')).completionCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -1,5 +1,6 @@
 import type { Finding, Report } from '../diagnosis/types.js';
 import { describeTarget } from '../diagnosis/target.js';
+import { LONG_COMMAND_CHARS, planDiff } from '../remediation/diff.js';
 
 const ICON: Record<Report['verdict'], string> = {
   healthy: '✔',
@@ -39,8 +40,13 @@ function indent(text: string, pad: string): string {
     .join('\n');
 }
 
+export interface TextOptions {
+  /** Print every fix's kubectl command in full, however long (`--full-commands`). */
+  fullCommands?: boolean;
+}
+
 /** A report as a person reads it at 3 a.m.: verdict and root cause first, then layer by layer. */
-export function renderText(r: Report, style: TextStyle = PLAIN): string {
+export function renderText(r: Report, style: TextStyle = PLAIN, opts: TextOptions = {}): string {
   const verdictColor =
     r.verdict === 'healthy' ? style.green : r.verdict === 'degraded' ? style.yellow : style.red;
   const lines: string[] = [];
@@ -54,7 +60,7 @@ export function renderText(r: Report, style: TextStyle = PLAIN): string {
   for (const layer of layers) {
     lines.push('', style.bold(`[${layer}]`));
     for (const f of r.findings.filter((x) => x.layer === layer))
-      lines.push(renderFinding(f, style));
+      lines.push(renderFinding(f, style, opts));
   }
   if (r.skipped.length) {
     lines.push('', style.bold('Skipped checks:'));
@@ -78,7 +84,7 @@ export function renderText(r: Report, style: TextStyle = PLAIN): string {
   return lines.join('\n');
 }
 
-function renderFinding(f: Finding, style: TextStyle): string {
+function renderFinding(f: Finding, style: TextStyle, opts: TextOptions): string {
   const sev =
     f.severity === 'critical'
       ? style.red('CRITICAL')
@@ -100,7 +106,16 @@ function renderFinding(f: Finding, style: TextStyle): string {
   }
   for (const p of f.remediations) {
     out.push(`    ${style.green('Fix')} ${p.id} (risk ${p.risk}): ${p.title}`);
-    out.push(style.dim(indent(`$ ${p.kubectl}`, '      ')));
+    // A command that embeds a whole container spec is shown as the fields it changes.
+    if (opts.fullCommands || p.kubectl.length <= LONG_COMMAND_CHARS)
+      out.push(style.dim(indent(`$ ${p.kubectl}`, '      ')));
+    else
+      out.push(
+        indent(planDiff(p), '      '),
+        style.dim(
+          `      (the kubectl command is ${p.kubectl.length} characters: --full-commands prints it, -o json carries it)`,
+        ),
+      );
   }
   return out.join('\n');
 }

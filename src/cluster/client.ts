@@ -53,13 +53,16 @@ export class KubeApi {
   private readonly agent: https.Agent;
   readonly server: string;
   readonly timeoutMs: number;
+  /** Credentials from a token source (cluster/token-request.ts) instead of the kubeconfig's user. */
+  private readonly bearerToken?: () => Promise<string>;
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    opts: { timeoutMs?: number } = {},
+    opts: { timeoutMs?: number; bearerToken?: () => Promise<string> } = {},
   ) {
     this.server = kubeConfig.getCurrentCluster()?.server.replace(/\/$/, '') ?? '';
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.bearerToken = opts.bearerToken;
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
@@ -114,6 +117,9 @@ export class KubeApi {
       },
     };
     await this.kubeConfig.applyToHTTPSOptions(reqOpts);
+    if (this.bearerToken)
+      (reqOpts.headers as Record<string, string>).Authorization =
+        `Bearer ${await this.bearerToken()}`;
     const transport = url.protocol === 'http:' ? http : https;
     if (url.protocol === 'https:') reqOpts.agent = reqOpts.agent ?? this.agentFor(reqOpts);
     return new Promise<T>((resolve, reject) => {

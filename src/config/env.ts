@@ -60,7 +60,12 @@ export interface Config {
   logLevel: LogLevel;
   kube: KubeIdentity & { requestTimeoutMs: number };
   /** The write identity for remediations; defaults to the diagnosis identity. */
-  remediationKube: KubeIdentity;
+  remediationKube: KubeIdentity & {
+    /** Minted short-lived tokens of this ServiceAccount win over the kubeconfig's user. */
+    serviceAccount?: { namespace: string; name: string };
+    tokenSeconds: number;
+    boundPod?: { name: string; uid: string };
+  };
   /** Cluster name shown in reports; defaults to the kubeconfig context name. The agent's cluster. */
   clusterName?: string;
   clusters: {
@@ -248,6 +253,17 @@ const EnvSchema = z.object({
   KUBEMEDIC_POLICY: existingFile,
   KUBEMEDIC_REMEDIATION_KUBECONFIG: existingFile,
   KUBEMEDIC_REMEDIATION_CONTEXT: optionalText,
+  // `namespace/name`: fixes are applied with short-lived tokens of this ServiceAccount, minted by
+  // the diagnosis identity through the TokenRequest API (the Helm chart's default).
+  KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT: optionalText.refine(
+    (s) =>
+      s === undefined || /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(s),
+    { message: 'must be namespace/name' },
+  ),
+  KUBEMEDIC_REMEDIATION_TOKEN_SECONDS: int(600, 86_400, 600),
+  // The pod the fix identity's tokens are bound to (the downward API fills these in).
+  POD_NAME: optionalText,
+  POD_UID: optionalText,
   KUBEMEDIC_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000, 25_000),
 });
 
@@ -367,6 +383,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
       context:
         e.KUBEMEDIC_REMEDIATION_CONTEXT ??
         (e.KUBEMEDIC_REMEDIATION_KUBECONFIG ? undefined : e.KUBE_CONTEXT),
+      ...(e.KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT
+        ? {
+            serviceAccount: {
+              namespace: e.KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT.split('/')[0] as string,
+              name: e.KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT.split('/')[1] as string,
+            },
+          }
+        : {}),
+      tokenSeconds: e.KUBEMEDIC_REMEDIATION_TOKEN_SECONDS,
+      ...(e.POD_NAME && e.POD_UID ? { boundPod: { name: e.POD_NAME, uid: e.POD_UID } } : {}),
     },
     clusterName: e.KUBEMEDIC_CLUSTER,
     clusters: {

@@ -187,3 +187,39 @@ export function renderChanges(
   if (changes.length > MAX_CHANGES) lines.push(`… and ${changes.length - MAX_CHANGES} more`);
   return `${what}${mutation.type === 'create' ? ': created' : ''}\n${lines.join('\n')}`;
 }
+
+/**
+ * The field changes a plan will make, read from the plan alone (before any dry run): the value
+ * before is what the patch's `test` ops pin at that path or above it; unpinned, it is shown as
+ * added. Used where the full kubectl command is too long to read.
+ */
+export function plannedChanges(mutation: Mutation): FieldChange[] {
+  const out: FieldChange[] = [];
+  if (mutation.type === 'json-patch') {
+    const tests = mutation.ops.filter((o) => o.op === 'test');
+    const pinned = (path: string): unknown => {
+      const t = tests.find((x) => path === x.path || path.startsWith(`${x.path}/`));
+      return t ? valueAt(t.value, path.slice(t.path.length)) : undefined;
+    };
+    for (const op of mutation.ops) {
+      if (op.op === 'test') continue;
+      diffValues(
+        redactDeep(pinned(op.path)),
+        op.op === 'remove' ? undefined : redactDeep(op.value),
+        op.path,
+        out,
+      );
+    }
+  } else if (mutation.type === 'create') {
+    diffValues(undefined, redactDeep((mutation.manifest as { spec?: unknown }).spec), '/spec', out);
+  }
+  return out;
+}
+
+/** Commands longer than this are shown as the change they make, the command one click away. */
+export const LONG_COMMAND_CHARS = 300;
+
+/** The short, human diff of a plan: one line per changed field (renderChanges). */
+export function planDiff(plan: { object: ObjectAddress; mutation: Mutation }): string {
+  return renderChanges(plan.object, plan.mutation, plannedChanges(plan.mutation));
+}

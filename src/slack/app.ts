@@ -7,8 +7,9 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
+import type { PlanStore } from '../remediation/plan-store.js';
 import { ALERT_ACTION_ID_PATTERN, registerAlertActions } from './actions/alert.js';
-import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
+import { BUTTON_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
 import type { Conversations } from './delivery/conversations.js';
 import {
   type ClusterRouting,
@@ -73,6 +74,7 @@ export async function createSlackApp(
     conversations: Conversations;
     clusterName: string;
     routing?: ClusterRouting;
+    plans: PlanStore;
   },
 ): Promise<SlackApp> {
   const s = config.slack;
@@ -128,7 +130,7 @@ export async function createSlackApp(
     clusterName: deps.clusterName,
     routing: deps.routing,
   });
-  registerRemediationActions(app, { queues: deps.queues, poster });
+  registerRemediationActions(app, { queues: deps.queues, poster, plans: deps.plans });
   registerAlertActions(app, { queues: deps.queues, conversations: deps.conversations, poster });
   app.error(async (err) => {
     log.error({ err: reasonOf(err) }, 'Slack listener failed');
@@ -142,7 +144,7 @@ export async function createSlackApp(
         ? slackIngress(receiver.requestListener, {
             signingSecret: s.signingSecret ?? '',
             commands: SLASH_COMMANDS,
-            actionIds: new RegExp(`${ACTION_ID_PATTERN.source}|${ALERT_ACTION_ID_PATTERN.source}`),
+            actionIds: new RegExp(`${BUTTON_ID_PATTERN.source}|${ALERT_ACTION_ID_PATTERN.source}`),
           })
         : undefined,
     async start() {

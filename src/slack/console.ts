@@ -1,11 +1,15 @@
 // Console mode's keyboard: what a person would type in Slack, typed at a prompt. `/diagnose ...`
 // (or `/kubemedic diagnose ...`) goes through the same handler as the slash command, and
-// `approve N` / `reject N` / `undo N` press the buttons of card N as the console printed it.
+// `approve N` / `reject N` / `undo N` press the buttons of card N as the console printed it, and
+// `show N` presses its *Show full command*.
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { log, reasonOf } from '../log.js';
 import { jobId } from '../queue/jobs.js';
 import type { WorkQueues } from '../queue/queues.js';
+import type { PlanStore } from '../remediation/plan-store.js';
+import { showFullCommand } from './actions/remediation.js';
+import { ACTION_IDS } from './blocks/plan-card.js';
 import { blocksToPlainText } from './blocks/plain.js';
 import { handleDiagnoseCommand } from './commands/diagnose.js';
 import type { ConsolePoster } from './poster.js';
@@ -17,6 +21,7 @@ export const CONSOLE_HELP = [
   'Type what you would type in Slack:',
   '  /diagnose api-service [-n NAMESPACE]   diagnose a Service (or deploy/NAME, pod/NAME, ...)',
   '  approve N | reject N | undo N          press a button of card N',
+  '  show N                                 the full kubectl command of card N',
   '  help                                   this text',
 ].join('\n');
 
@@ -25,6 +30,8 @@ export interface ConsoleDeps {
   write: (text: string) => void;
   queues: WorkQueues;
   poster: ConsolePoster;
+  /** Where plans live, for `show N`. */
+  plans?: PlanStore;
   clusterName: string;
   channel: string;
 }
@@ -50,6 +57,25 @@ export async function consoleLine(line: string, deps: ConsoleDeps): Promise<void
     return;
   }
   const verb = first.toLowerCase();
+  if (verb === 'show' && deps.plans) {
+    const n = Number(rest[0]);
+    const card = Number.isInteger(n) ? deps.poster.card(n) : undefined;
+    if (!card) {
+      say(`No card ${rest[0] ?? ''} yet: cards are numbered as printed, e.g. "show 1".`);
+      return;
+    }
+    // The same click Slack would send, answered the same way (to this person alone).
+    await showFullCommand(
+      {
+        type: 'block_actions',
+        user: { id: CONSOLE_USER },
+        channel: { id: card.channel },
+        actions: [{ action_id: ACTION_IDS.showCommand, value: card.planId }],
+      },
+      { plans: deps.plans, poster: deps.poster },
+    );
+    return;
+  }
   if (verb === 'approve' || verb === 'reject' || verb === 'undo') {
     const n = Number(rest[0]);
     const card = Number.isInteger(n) ? deps.poster.card(n) : undefined;

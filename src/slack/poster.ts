@@ -167,7 +167,7 @@ export interface ConsoleCard {
   ts: string;
 }
 
-const CARD_BUTTONS = /^kubemedic_(approve|reject|undo)$/;
+const CARD_BUTTONS = /^kubemedic_(approve|reject|undo|show_command)$/;
 
 /** Console mode: prints what would be posted, as a person would read it in Slack. */
 export class ConsolePoster implements SlackPoster {
@@ -195,7 +195,7 @@ export class ConsolePoster implements SlackPoster {
       if (b.type === 'actions')
         for (const e of b.elements)
           if (e.type === 'button' && e.action_id && CARD_BUTTONS.test(e.action_id)) {
-            verbs.push(e.action_id.replace('kubemedic_', ''));
+            verbs.push(e.action_id.replace('kubemedic_', '').replace('show_command', 'show'));
             planId = e.value;
           }
     if (!planId) return '';

@@ -77,8 +77,64 @@ describe('kubemedic audit', () => {
         '    Verified: Service api has 3 ready endpoint(s).',
         '2026-01-01T14:00:01.000Z  dry-run           patch-service-selector Service prod/api  by U1 (alice)  plan p1xxxxxxxx',
         '    Server-side dry run of the fix passed. The change:',
+        '    ~ spec.selector: app=api-svc → app=api',
       ].join('\n'),
     );
+  });
+
+  it('shows Slack mentions as plain user ids and a stored dry run with its whole diff', async () => {
+    const p = `${prefix}-words`;
+    const log = new AuditLog(redis, p);
+    const base = { planId: 'p2xxxxxxxx', remediation: 'add-startup-probe', channel: 'C1' };
+    await log.append({
+      ...base,
+      actor: 'U0NOBODY',
+      action: 'approve',
+      step: 'refused',
+      detail: {
+        kind: 'refused',
+        refusal: {
+          code: 'not-authorised',
+          reason:
+            '<@U0NOBODY> may not approve add-startup-probe in prod: the approvers are @sre-leads, <@U0123ABCD|bob> (rule 1 of policy.yaml).',
+        },
+      },
+      outcome: 'refused',
+      at: '2026-01-01T15:00:00.000Z',
+    });
+    const diff = [
+      'Deployment prod/api',
+      '+ spec.template.spec.containers[0].startupProbe.failureThreshold: 30',
+      '+ spec.template.spec.containers[0].startupProbe.periodSeconds: 10',
+      '~ spec.template.spec.containers[0].image: "api:1" → "api:2"',
+    ].join('\n');
+    await log.append({
+      ...base,
+      actor: 'U0123ABCD',
+      action: 'approve',
+      step: 'dry-run',
+      detail: { kind: 'dry-run', of: 'fix', changes: [], diff },
+      dryRun: diff,
+      outcome: 'dry run',
+      at: '2026-01-01T15:00:01.000Z',
+    });
+    try {
+      const c = io();
+      expect(await runCli(['audit', '--prefix', p, '--redis', url], c.io)).toBe(0);
+      const out = c.out.join('\n');
+      expect(out).not.toMatch(/<@/);
+      expect(out).toContain(
+        '    U0NOBODY may not approve add-startup-probe in prod: the approvers are @sre-leads, U0123ABCD (rule 1 of policy.yaml).',
+      );
+      expect(out).toContain(
+        [
+          '    Server-side dry run of the fix passed. The change:',
+          ...diff.split('\n').map((l) => `    ${l}`),
+        ].join('\n'),
+      );
+    } finally {
+      await redis.del(`${p}:audit`);
+    }
   });
 
   it('prints the entries as JSON, with the patch and the dry-run diff', async () => {

@@ -180,7 +180,30 @@ describe('loadConfig', () => {
       KUBEMEDIC_ALERT_CHANNELS: 'team=payments:#payments-oncall,namespace=prod:C0123ABC',
     });
     expect(c.approvers).toEqual({ users: ['U0ALICE'], groups: ['sre-oncall', 'S0PLATFORM'] });
-    expect(c.remediationKube).toEqual({ kubeconfig: kubeconfigPath, context: 'writer' });
+    expect(c.remediationKube).toEqual({
+      kubeconfig: kubeconfigPath,
+      context: 'writer',
+      tokenSeconds: 600,
+    });
+    // The chart's way: short-lived tokens of a ServiceAccount, bound to the pod.
+    const minted = loadConfig({
+      ...base,
+      KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT: 'ops/kubemedic-remediation',
+      KUBEMEDIC_REMEDIATION_TOKEN_SECONDS: '900',
+      POD_NAME: 'kubemedic-7f9',
+      POD_UID: 'uid-1',
+    }).remediationKube;
+    expect(minted).toMatchObject({
+      serviceAccount: { namespace: 'ops', name: 'kubemedic-remediation' },
+      tokenSeconds: 900,
+      boundPod: { name: 'kubemedic-7f9', uid: 'uid-1' },
+    });
+    expect(problem({ KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT: 'kubemedic-remediation' })).toContain(
+      'KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT: must be namespace/name',
+    );
+    expect(problem({ KUBEMEDIC_REMEDIATION_TOKEN_SECONDS: '60' })).toContain(
+      'KUBEMEDIC_REMEDIATION_TOKEN_SECONDS',
+    );
     expect(c.alertmanager.channels).toEqual([
       { label: 'team', value: 'payments', channel: '#payments-oncall' },
       { label: 'namespace', value: 'prod', channel: 'C0123ABC' },

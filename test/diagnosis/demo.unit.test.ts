@@ -15,6 +15,7 @@ const FROM: Record<string, string> = {
   'payment-frontend': 'port-mismatch',
   reports: 'oom-killed',
   search: 'image-pull',
+  'search-api': 'hpa-maxed',
 };
 
 describe('the demo', () => {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeApi } from '../../src/cluster/client.js';
+import { serviceAccountTokens, tokenClient } from '../../src/cluster/token-request.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import {
   createNamespace,
@@ -190,35 +192,57 @@ describe('helm template with the default values', () => {
     one(objects, 'NetworkPolicy', 'kubemedic-redis');
   });
 
-  it('gives the pod the diagnosis identity and mounts the remediation identity beside a kubeconfig', () => {
-    const spec = bot(objects).spec.template.spec;
+  it('gives the pod the diagnosis identity with an expiring projected token, and no token Secret for the remediation identity', () => {
+    const spec = bot(objects).spec.template.spec as PodSpec & {
+      automountServiceAccountToken?: boolean;
+      volumes?: {
+        name: string;
+        projected?: {
+          sources: { serviceAccountToken?: { path: string; expirationSeconds: number } }[];
+        };
+      }[];
+    };
     expect(spec.serviceAccountName).toBe('kubemedic');
     one(objects, 'ServiceAccount', 'kubemedic');
     one(objects, 'ServiceAccount', 'kubemedic-remediation');
-    const token = one(objects, 'Secret', 'kubemedic-remediation-token');
-    expect(token.type).toBe('kubernetes.io/service-account-token');
-    expect(token.metadata.annotations?.['kubernetes.io/service-account.name']).toBe(
-      'kubemedic-remediation',
-    );
+    expect(
+      find(objects, 'Secret').filter((x) => x.type === 'kubernetes.io/service-account-token'),
+    ).toEqual([]);
+    expect(find(objects, 'ConfigMap', 'kubemedic-remediation-kubeconfig')).toEqual([]);
 
+    // The pod's own token: projected, renewed by the kubelet, expiring after an hour.
+    expect(spec.automountServiceAccountToken).toBe(false);
     const c = botContainer(objects);
-    const dir = c.volumeMounts?.find((m) => m.name === 'remediation-identity')?.mountPath;
-    expect(env(c, 'KUBEMEDIC_REMEDIATION_KUBECONFIG')?.value).toBe(`${dir}/kubeconfig`);
-    const volume = spec.volumes?.find((v) => v.name === 'remediation-identity');
-    const sources = volume?.projected?.sources ?? [];
-    expect(sources.map((s) => s.secret?.name ?? s.configMap?.name)).toEqual([
-      'kubemedic-remediation-token',
-      'kubemedic-remediation-kubeconfig',
-    ]);
-    const kubeconfig = parseYaml(
-      (one(objects, 'ConfigMap', 'kubemedic-remediation-kubeconfig').data as { kubeconfig: string })
-        .kubeconfig,
+    expect(c.volumeMounts?.find((m) => m.name === 'kube-api-access')?.mountPath).toBe(
+      '/var/run/secrets/kubernetes.io/serviceaccount',
     );
-    expect(kubeconfig.users[0].user).toEqual({
-      tokenFile: `${dir}/token`,
-      'token-file': `${dir}/token`,
+    const sources =
+      spec.volumes?.find((v) => v.name === 'kube-api-access')?.projected?.sources ?? [];
+    expect(sources.find((x) => x.serviceAccountToken)?.serviceAccountToken).toEqual({
+      path: 'token',
+      expirationSeconds: 3600,
     });
-    expect(kubeconfig.clusters[0].cluster['certificate-authority']).toBe(`${dir}/ca.crt`);
+
+    // The fix identity: minted on demand, 10 minutes, bound to the pod.
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT')?.value).toBe(
+      'kubemedic/kubemedic-remediation',
+    );
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_TOKEN_SECONDS')?.value).toBe('600');
+    expect(env(c, 'POD_UID')?.valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.uid' } });
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_KUBECONFIG')).toBeUndefined();
+    const role = one(objects, 'Role', 'kubemedic-remediation-token') as ClusterRoleObject;
+    expect(role.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['serviceaccounts/token'],
+        resourceNames: ['kubemedic-remediation'],
+        verbs: ['create'],
+      },
+    ]);
+    const binding = one(objects, 'RoleBinding', 'kubemedic-remediation-token') as BindingObject;
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', namespace: 'kubemedic', name: 'kubemedic' },
+    ]);
   });
 
   it('renders the PrometheusRule, a Service, and no Ingress, ServiceMonitor or PodDisruptionBudget', () => {
@@ -267,7 +291,8 @@ describe('helm template with non-default values', () => {
     expect(find(objects, 'ServiceAccount').map((o) => o.metadata.name)).toEqual([
       'medic-kubemedic',
     ]);
-    expect(env(botContainer(objects), 'KUBEMEDIC_REMEDIATION_KUBECONFIG')).toBeUndefined();
+    expect(env(botContainer(objects), 'KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT')).toBeUndefined();
+    expect(find(objects, 'Role')).toEqual([]);
     expect(find(objects, 'ClusterRole').map((o) => o.metadata.name)).not.toContain(
       'medic-kubemedic-remediation',
     );
@@ -541,6 +566,75 @@ describe('ClusterRoles come from files/rbac, the one source of truth', () => {
   });
 });
 
+describe('remediation RBAC per namespace (remediation.namespaces)', () => {
+  let objects: K8sObject[];
+  beforeAll(async () => {
+    objects = await render(tools.helm, {
+      release: 'scoped',
+      namespace: 'ops',
+      set: ['remediation.namespaces={shop,payments}'],
+    });
+  });
+
+  it('renders a Role and a RoleBinding with the write rules in each listed namespace, and no cluster-wide write role', () => {
+    const file = rbacFileDocuments().find((d) => d.doc.metadata.name === 'kubemedic-remediation');
+    expect(find(objects, 'ClusterRole', 'scoped-kubemedic-remediation')).toEqual([]);
+    expect(find(objects, 'ClusterRoleBinding', 'scoped-kubemedic-remediation')).toEqual([]);
+    const roles = find(objects, 'Role', 'scoped-kubemedic-remediation') as ClusterRoleObject[];
+    expect(roles.map((r) => r.metadata.namespace)).toEqual(['shop', 'payments']);
+    for (const r of roles) expect(r.rules).toEqual(file?.doc.rules);
+    const bindings = find(
+      objects,
+      'RoleBinding',
+      'scoped-kubemedic-remediation',
+    ) as BindingObject[];
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef])).toEqual([
+      [
+        'shop',
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: 'scoped-kubemedic-remediation',
+        },
+      ],
+      [
+        'payments',
+        {
+          apiGroup: 'rbac.authorization.k8s.io',
+          kind: 'Role',
+          name: 'scoped-kubemedic-remediation',
+        },
+      ],
+    ]);
+    for (const b of bindings)
+      expect(b.subjects).toEqual([
+        { kind: 'ServiceAccount', namespace: 'ops', name: 'scoped-kubemedic-remediation' },
+      ]);
+    // The read-only identity stays cluster-wide: diagnosis reads every namespace it is asked about.
+    expect(find(objects, 'ClusterRoleBinding', 'scoped-kubemedic-diagnosis')).toHaveLength(1);
+  });
+
+  it('NOTES name the namespaces the fix identity may write in', async () => {
+    const out = await exec(tools.helm, [
+      'install',
+      'scoped',
+      chartDir,
+      '--dry-run=client',
+      '--namespace',
+      'ops',
+      '--set',
+      'remediation.namespaces={shop,payments}',
+    ]);
+    expect(out).toContain('may write only in namespaces shop, payments');
+  });
+
+  it('refuses a namespace that is no namespace name', async () => {
+    await expect(render(tools.helm, { set: ['remediation.namespaces={Shop_1}'] })).rejects.toThrow(
+      /\/remediation\/namespaces\/0': .*does not match pattern/,
+    );
+  });
+});
+
 describe('the API server accepts the rendered manifests (server-side dry-run)', () => {
   let ns: { name: string; cleanup: () => Promise<void> };
   beforeAll(async () => {
@@ -652,12 +746,11 @@ describe('the identities really have their roles (applied to the test cluster)',
     release = `id-${ns.name}`;
     work = mkdtempSync(join(tmpdir(), 'kubemedic-identity-'));
     objects = await render(tools.helm, { release, namespace: ns.name });
-    const identity = objects.filter(
-      (o) =>
-        ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'ConfigMap'].includes(o.kind) ||
-        (o.kind === 'Secret' && o.type === 'kubernetes.io/service-account-token'),
+    const identity = objects.filter((o) =>
+      ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'].includes(
+        o.kind,
+      ),
     );
-    // ServiceAccounts first, so the token controller finds the remediation one.
     identity.sort(
       (a, b) => Number(b.kind === 'ServiceAccount') - Number(a.kind === 'ServiceAccount'),
     );
@@ -708,56 +801,63 @@ describe('the identities really have their roles (applied to the test cluster)',
       ).toBe(false);
   });
 
-  it('the remediation kubeconfig, with its projected token, authenticates as the remediation identity', async () => {
-    const tokenSecret = `${release}-kubemedic-remediation-token`;
-    const secret = await waitFor(
-      'the token controller to fill the remediation token Secret',
-      async () => {
-        const s = await kubectlJson<{ data?: Record<string, string> }>([
-          'get',
-          'secret',
-          tokenSecret,
-          '-n',
-          ns.name,
-        ]);
-        return s.data?.token && s.data['ca.crt'] ? s.data : undefined;
-      },
-      60_000,
+  it('the pod identity mints expiring tokens of the remediation identity, and of no other', async () => {
+    const pod = `system:serviceaccount:${ns.name}:${release}-kubemedic`;
+    const fix = `${release}-kubemedic-remediation`;
+    await waitFor(
+      'the token Role to take effect',
+      async () =>
+        (await kubectl(['--as', pod, 'create', 'token', fix, '-n', ns.name]).catch(() => ''))
+          ? true
+          : undefined,
+      30_000,
     );
-    // Stand in for the pod's projected volume: the same three files, in a directory of our own.
-    const cm = one(objects, 'ConfigMap', `${release}-kubemedic-remediation-kubeconfig`);
-    const rendered = (cm.data as { kubeconfig: string }).kubeconfig;
-    const mountDir = /tokenFile: (\S+)\/token/.exec(rendered)?.[1] ?? '';
-    writeFileSync(join(work, 'token'), Buffer.from(secret.token ?? '', 'base64'));
-    const server = parseYaml(readFileSync(kubeconfigPath, 'utf8')).clusters[0].cluster;
-    writeFileSync(
-      join(work, 'ca.crt'),
-      Buffer.from(server['certificate-authority-data'], 'base64'),
+    // The bot's own code path: its identity's token mints the fix identity's, which is then used.
+    const podToken = (
+      await kubectl(['create', 'token', `${release}-kubemedic`, '-n', ns.name, '--duration=10m'])
+    ).trim();
+    const admin = new KubeConfig();
+    admin.loadFromFile(kubeconfigPath);
+    const cluster = admin.getCurrentCluster();
+    if (!cluster) throw new Error('no cluster in the test kubeconfig');
+    const asPod = new KubeConfig();
+    asPod.loadFromOptions({
+      clusters: [cluster],
+      users: [{ name: 'pod', token: podToken }],
+      contexts: [{ name: 'pod', cluster: cluster.name, user: 'pod' }],
+      currentContext: 'pod',
+    });
+    const minter = new KubeApi(asPod);
+    let now = Date.now();
+    const tokens = serviceAccountTokens(
+      minter,
+      { namespace: ns.name, name: fix },
+      { expirationSeconds: 600, now: () => now },
     );
-    const local = rendered
-      .replaceAll(mountDir, work)
-      .replace('https://kubernetes.default.svc', server.server);
-    const file = join(work, 'kubeconfig');
-    writeFileSync(file, local);
+    const writer = tokenClient(minter, tokens);
+    const whoami = await writer.request<{ status: { userInfo: { username: string } } }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } },
+    );
+    expect(whoami.status.userInfo.username).toBe(`system:serviceaccount:${ns.name}:${fix}`);
+    const first = await tokens();
+    const claims = JSON.parse(Buffer.from(first.split('.')[1] ?? '', 'base64url').toString()) as {
+      exp: number;
+      iat: number;
+    };
+    expect(claims.exp - claims.iat).toBe(600);
+    // Reused while fresh, renewed once most of its life is gone.
+    expect(await tokens()).toBe(first);
+    now += 500_000;
+    expect(await tokens()).not.toBe(first);
+    writer.close();
+    minter.close();
 
-    // kubectl reads `tokenFile`; the app's client (@kubernetes/client-node) reads `token-file`.
-    const review = JSON.parse(
-      await exec(join(readFileSync(join(repoRoot, '.cluster/bin-dir'), 'utf8').trim(), 'kubectl'), [
-        '--kubeconfig',
-        file,
-        'auth',
-        'whoami',
-        '-o',
-        'json',
-      ]),
-    );
-    expect(review.status.userInfo.username).toBe(
-      `system:serviceaccount:${ns.name}:${release}-kubemedic-remediation`,
-    );
-    const kc = new KubeConfig();
-    kc.loadFromFile(file);
-    expect(kc.getCurrentUser()?.token).toBe(readFileSync(join(work, 'token'), 'utf8'));
-    expect(kc.getCurrentCluster()?.caFile).toBe(join(work, 'ca.crt'));
+    // The same identity may not mint tokens of any other ServiceAccount.
+    await expect(
+      kubectl(['--as', pod, 'create', 'token', `${release}-kubemedic`, '-n', ns.name]),
+    ).rejects.toThrow(/forbidden/i);
   });
 
   it('the remediation identity may do what its ClusterRole file grants, and no more', async () => {
@@ -793,5 +893,92 @@ describe('the identities really have their roles (applied to the test cluster)',
         await canI(as, verb as string, resource as string, 'default'),
         `${verb} ${resource}`,
       ).toBe(false);
+  });
+});
+
+describe('remediation RBAC per namespace, applied to the test cluster', () => {
+  let listed: { name: string; cleanup: () => Promise<void> };
+  let other: { name: string; cleanup: () => Promise<void> };
+  let home: { name: string; cleanup: () => Promise<void> };
+  let release: string;
+
+  beforeAll(async () => {
+    [home, listed, other] = await Promise.all([
+      createNamespace('infra-scoped'),
+      createNamespace('infra-listed'),
+      createNamespace('infra-other'),
+    ]);
+    release = `sc-${home.name}`;
+    const objects = await render(tools.helm, {
+      release,
+      namespace: home.name,
+      set: [`remediation.namespaces={${listed.name}}`],
+    });
+    const identity = objects.filter((o) =>
+      ['ServiceAccount', 'Role', 'RoleBinding'].includes(o.kind),
+    );
+    // The objects name their namespaces (the Roles live in the listed one).
+    await kubectl(['apply', '-f', '-'], toManifest(identity));
+    const web = (ns: string) =>
+      JSON.stringify({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: ns },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'app', image: 'registry.example/web:1' }] },
+          },
+        },
+      });
+    await kubectl(['apply', '-f', '-'], `${web(listed.name)}\n---\n${web(other.name)}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([home?.cleanup(), listed?.cleanup(), other?.cleanup()]);
+  });
+
+  it('lets the fix identity patch a Deployment in a listed namespace, and forbids it in another', async () => {
+    const as = ['--as', `system:serviceaccount:${home.name}:${release}-kubemedic-remediation`];
+    const patch = (ns: string) =>
+      kubectl([
+        ...as,
+        'patch',
+        'deployment',
+        'web',
+        '-n',
+        ns,
+        '--type=json',
+        '-p',
+        '[{"op":"replace","path":"/spec/replicas","value":2}]',
+      ]);
+    await waitFor(
+      'the RoleBinding to take effect',
+      async () => ((await patch(listed.name).catch(() => '')) ? true : undefined),
+      30_000,
+    );
+    expect(
+      (
+        await kubectlJson<{ spec: { replicas: number } }>([
+          'get',
+          'deployment/web',
+          '-n',
+          listed.name,
+        ])
+      ).spec.replicas,
+    ).toBe(2);
+    await expect(patch(other.name)).rejects.toThrow(/forbidden/i);
+    expect(
+      (
+        await kubectlJson<{ spec: { replicas: number } }>([
+          'get',
+          'deployment/web',
+          '-n',
+          other.name,
+        ])
+      ).spec.replicas,
+    ).toBe(1);
   });
 });

@@ -293,6 +293,68 @@ describe('scale-workload (the Deployment is scaled to 0), bounded by the policy'
   });
 });
 
+describe('scale-workload on an autoscaled Deployment raises the HPA maximum (pods unready at the ceiling)', () => {
+  const ns = useNamespace('fix-hpa');
+
+  it('patches maxReplicas with the remediation identity, verifies the ceiling is lifted, and Undo restores it', async () => {
+    const hpa = {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web' },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 1,
+        maxReplicas: 2,
+        metrics: [
+          {
+            type: 'Resource',
+            resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+          },
+        ],
+      },
+    };
+    await apply(
+      ns.name,
+      [
+        deploymentYaml('web', { replicas: 2, labels: { 'kubemedic.test/stage': 'not-ready' } }),
+        serviceYaml('web', { app: 'web' }),
+        JSON.stringify(hpa),
+      ].join('\n---\n'),
+    );
+    // The HPA controller reports the replicas it found: 2, its maximum.
+    await waitFor('the HPA to report 2 current replicas', async () =>
+      (
+        await kubectlJson<{ status?: { currentReplicas?: number } }>([
+          'get',
+          'hpa/web',
+          '-n',
+          ns.name,
+        ])
+      ).status?.currentReplicas === 2
+        ? true
+        : undefined,
+    );
+    const { record, notify, outcome } = await approveFix(
+      ids,
+      fx,
+      ns.name,
+      'web',
+      'autoscaling.hpa-maxed',
+      'scale-workload',
+    );
+    expect(record.plan.object.kind).toBe('HorizontalPodAutoscaler');
+    expect(outcome, notify.repliesText()).toMatchObject({ kind: 'applied', verified: true });
+    const maxOf = async () =>
+      (await kubectlJson<{ spec: { maxReplicas: number } }>(['get', 'hpa/web', '-n', ns.name])).spec
+        .maxReplicas;
+    expect(await maxOf()).toBe(4);
+
+    const undo = await runRemediationAction(click(record, APPROVER, 'undo'), deps(ids, fx, notify));
+    expect(undo).toMatchObject({ kind: 'undone' });
+    expect(await maxOf()).toBe(2);
+  });
+});
+
 describe('patch-rollout-strategy (maxUnavailable 100% drained every pod during a rollout)', () => {
   const ns = useNamespace('fix-strategy');
 

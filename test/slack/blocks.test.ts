@@ -1,7 +1,10 @@
 // Block Kit rendering kept within Slack's limits, checked with the fake Slack's own validator:
 // a huge report (many findings, long evidence full of &, < and >), the parent, and plan cards
 // in every state.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { snapshotFromFiles } from '../../src/cluster/from-file.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { evidence } from '../../src/diagnosis/model/evidence.js';
 import type { Finding, Layer, Report } from '../../src/diagnosis/types.js';
 import type { PlanRecord, PlanState } from '../../src/remediation/plan-store.js';
@@ -9,7 +12,7 @@ import type { FixState } from '../../src/slack/thread-state.js';
 import type { RemediationPlan } from '../../src/diagnosis/fixes/types.js';
 import { parseClick } from '../../src/slack/actions/remediation.js';
 import { renderParent } from '../../src/slack/blocks/parent.js';
-import { renderPlanCard } from '../../src/slack/blocks/plan-card.js';
+import { renderFullCommand, renderPlanCard } from '../../src/slack/blocks/plan-card.js';
 import { blocksToPlainText } from '../../src/slack/blocks/plain.js';
 import { MAX_CARDS, renderReportThread } from '../../src/slack/blocks/report.js';
 import { LIMITS, codeBlock, trustedMrkdwn } from '../../src/slack/blocks/text.js';
@@ -376,6 +379,119 @@ describe('plan cards', () => {
     const card = renderPlanCard(record('pending', { plan: long }));
     expect(blockErrors(card.blocks)).toEqual([]);
     expect(JSON.stringify(card.blocks)).toContain('Apply this fix?');
+  });
+});
+
+describe('a report with no findings', () => {
+  const empty = (verdict: Report['verdict'], summary: string): Report => ({
+    target: { kind: 'Service', name: 'api', namespace: 'prod', cluster: 'c' },
+    verdict,
+    rootCause: null,
+    summary,
+    findings: [],
+    skipped: [],
+    timeline: [],
+    durationMs: 1,
+    apiRequests: 1,
+    apiRounds: 1,
+  });
+  const firstLine = (r: Report) => {
+    const [item] = renderReportThread(r);
+    return item?.kind === 'message' ? blocksToPlainText(item.message.blocks ?? []) : '';
+  };
+
+  it('gets a green tick only when healthy: undecided is a question, partly read a warning', () => {
+    expect(firstLine(empty('healthy', 'api in prod is healthy'))).toBe('✔ api in prod is healthy');
+    expect(firstLine(empty('unknown', 'api in prod: could not read enough of the cluster'))).toBe(
+      '? api in prod: could not read enough of the cluster',
+    );
+    expect(firstLine(empty('degraded', 'api in prod: some reads failed'))).toBe(
+      '▲ api in prod: some reads failed',
+    );
+  });
+});
+
+describe('a fix whose kubectl command embeds a whole container spec', () => {
+  // add-startup-probe pins the whole container: its command runs to about 900 characters.
+  const startupProbePlan = async (): Promise<RemediationPlan> => {
+    const snapshot = await snapshotFromFiles([
+      join(import.meta.dirname, '..', 'scenarios', 'hpa-maxed', 'dump.json'),
+    ]);
+    const report = diagnose(snapshot, { kind: 'Service', name: 'search-api', cluster: 'c' });
+    const p = report.findings
+      .flatMap((f) => f.remediations)
+      .find((x) => x.id === 'add-startup-probe');
+    if (!p) throw new Error('no add-startup-probe plan');
+    return p;
+  };
+  const card = (p: RemediationPlan, state: PlanState = 'pending'): PlanRecord => ({
+    id: 'AbCdEfGhIjKlMnOp',
+    plan: p,
+    target: { kind: 'Service', name: 'search-api', namespace: 'prod', cluster: 'c' },
+    createdAt: '2026-01-01T14:00:00Z',
+    expiresAt: '2026-01-01T15:00:00Z',
+    state,
+    approvals: [],
+  });
+  // The code blocks' text as Slack shows it (mrkdwn escapes &, < and >).
+  const codeOf = (blocks: unknown[]) =>
+    blocks
+      .map((b) => (b as { text?: { text?: string } }).text?.text ?? '')
+      .flatMap((t) => [...t.matchAll(/```([\s\S]*?)```/g)].map((m) => m[1] ?? ''))
+      .map((t) => t.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+
+  it('shows only the fields it changes, with Show full command beside Approve and Reject', async () => {
+    const p = await startupProbePlan();
+    expect(p.kubectl.length).toBeGreaterThan(800);
+    const m = renderPlanCard(card(p));
+    expect(blockErrors(m.blocks)).toEqual([]);
+    const text = blocksToPlainText(m.blocks);
+    expect(text).not.toContain('kubectl patch');
+    expect(text).not.toContain('registry.example/search-api:4.2.0');
+    const [diff] = codeOf(m.blocks);
+    expect(diff?.split('\n')).toEqual([
+      `Deployment ${p.object.namespace}/search-api`,
+      '+ spec.template.spec.containers[0].startupProbe.failureThreshold: 30',
+      '+ spec.template.spec.containers[0].startupProbe.httpGet.path: "/ready"',
+      '+ spec.template.spec.containers[0].startupProbe.httpGet.port: "http"',
+      '+ spec.template.spec.containers[0].startupProbe.httpGet.scheme: "HTTP"',
+      '+ spec.template.spec.containers[0].startupProbe.periodSeconds: 10',
+      'precondition: container 0 (search-api) is unchanged since the diagnosis',
+    ]);
+    expect(text).toContain(`${p.kubectl.length} characters long`);
+    const actions = m.blocks.flatMap((b) =>
+      b.type === 'actions'
+        ? b.elements.map((e) => (e.type === 'button' ? [e.action_id, e.value] : []))
+        : [],
+    );
+    expect(actions).toEqual([
+      ['kubemedic_approve', 'AbCdEfGhIjKlMnOp'],
+      ['kubemedic_reject', 'AbCdEfGhIjKlMnOp'],
+      ['kubemedic_show_command', 'AbCdEfGhIjKlMnOp'],
+    ]);
+    // Still one click away once decided.
+    expect(JSON.stringify(renderPlanCard(card(p, 'rejected')).blocks)).toContain(
+      'kubemedic_show_command',
+    );
+  });
+
+  it('Show full command answers with the command whole, ready to paste', async () => {
+    const p = await startupProbePlan();
+    const m = renderFullCommand(card(p));
+    expect(blockErrors(m.blocks)).toEqual([]);
+    expect(codeOf(m.blocks).join('')).toBe(p.kubectl);
+    // A command longer than a text object goes in parts that join to it exactly.
+    const long = { ...p, kubectl: `kubectl apply -f - <<'EOF'\n${'x: y\n'.repeat(1500)}EOF` };
+    const parts = renderFullCommand(card(long));
+    expect(blockErrors(parts.blocks)).toEqual([]);
+    expect(codeOf(parts.blocks).length).toBeGreaterThan(1);
+    expect(codeOf(parts.blocks).join('')).toBe(long.kubectl);
+  });
+
+  it('a short command is still shown as it is, with no extra button', () => {
+    const m = renderPlanCard(card(plan(1)));
+    expect(codeOf(m.blocks)[0]).toContain('$ kubectl patch service svc-1');
+    expect(JSON.stringify(m.blocks)).not.toContain('kubemedic_show_command');
   });
 });
 

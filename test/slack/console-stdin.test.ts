@@ -75,6 +75,19 @@ describe('the console on stdin', () => {
     expect(after).toContain("$ kubectl patch service api-service -n prod --type=json -p '[");
     expect(after).toContain('~ spec.selector: app=api-svc → app=api-service');
 
+    // A fix too long to read is shown as its change; `show N` prints the whole command.
+    c.type('/diagnose search-api');
+    const cards = await c.printed('the search-api cards', (s) =>
+      /\(type: approve \d+ · reject \d+ · show \d+\)/.test(s),
+    );
+    expect(cards).toContain('+ spec.template.spec.containers[0].startupProbe.periodSeconds: 10');
+    const n = /\(type: approve (\d+) · reject \d+ · show \d+\)/.exec(cards)?.[1] ?? '';
+    c.type(`show ${n}`);
+    const shown = await c.printed('the full command', (s) => s.includes('only @UCONSOLE sees'));
+    expect(shown).toMatch(
+      /kubectl patch deployment search-api -n prod --type=json -p '\[\{"op":"test","path":"\/metadata\/uid"[^\n]*"registry\.example\/search-api:4\.2\.0"[^\n]*\/startupProbe","value":\{[^\n]*\}\]'```/,
+    );
+
     // A typo is answered with the nearest names, not with an outage.
     c.type('/diagnose api-servic');
     const typo = await c.printed('the typo answer', (s) => s.includes('Nearest names'));

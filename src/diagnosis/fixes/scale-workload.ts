@@ -1,17 +1,27 @@
-// scale-workload: more replicas of a Deployment or StatefulSet. The policy bounds the count; the
-// plan keeps the numbers it was built from (`params`) so a clamp rebuilds it, not edits it.
+// scale-workload: more replicas of a Deployment or StatefulSet, or a higher ceiling for the
+// HorizontalPodAutoscaler that owns their count (scaling the workload itself would be undone by the
+// autoscaler). The policy bounds the count; the plan keeps the numbers it was built from (`params`)
+// so a clamp rebuilds it, not edits it.
 import { z } from 'zod';
 import type { KubeObject } from '../../cluster/k8s-types.js';
 import type { CheckId } from '../registry.js';
 import { type FixDef, defineFix } from './define.js';
-import { address, command, jsonPatch, kubectlName, noParams, swap } from './shared.js';
+import {
+  address,
+  command,
+  jsonPatch,
+  kubectlName,
+  noParams,
+  patchCommand,
+  swap,
+} from './shared.js';
 import type { RemediationPlan } from './types.js';
 
-type ScaleKind = 'Deployment' | 'StatefulSet';
-type Scalable = KubeObject & { spec: { replicas?: number } };
+type ScaleKind = 'Deployment' | 'StatefulSet' | 'HorizontalPodAutoscaler';
+type Scalable = KubeObject & { spec: { replicas?: number; maxReplicas?: number } };
 
 const Params = z.object({
-  kind: z.enum(['Deployment', 'StatefulSet']),
+  kind: z.enum(['Deployment', 'StatefulSet', 'HorizontalPodAutoscaler']),
   /** Replicas when the plan was made (what the patch tests). */
   from: z.number().int().nonnegative(),
   replicas: z.number().int().positive(),
@@ -21,8 +31,8 @@ export const scaleWorkloadFix: FixDef<'scale-workload', [ScaleKind, Scalable, nu
   defineFix({
     id: 'scale-workload',
     meaning: 'raise the replica count of the Deployment or StatefulSet (bounded by the policy)',
-    offeredBy: ['pod.no-pods', 'pod.resource-starvation'],
-    kinds: ['Deployment', 'StatefulSet'].map((kind) => ({
+    offeredBy: ['pod.no-pods', 'pod.resource-starvation', 'autoscaling.hpa-maxed'],
+    kinds: ['Deployment', 'StatefulSet', 'HorizontalPodAutoscaler'].map((kind) => ({
       kind,
       verbs: ['get', 'patch'] as const,
     })),
@@ -41,7 +51,7 @@ export const scaleWorkloadFix: FixDef<'scale-workload', [ScaleKind, Scalable, nu
         };
       const w = {
         metadata: { name: object.name, namespace: object.namespace },
-        spec: { replicas: from },
+        spec: kind === 'HorizontalPodAutoscaler' ? { maxReplicas: from } : { replicas: from },
       };
       return {
         ok: true,
@@ -57,6 +67,7 @@ export function scaleWorkload(
   replicas: number,
   checks: CheckId[],
 ): RemediationPlan {
+  if (kind === 'HorizontalPodAutoscaler') return raiseMaximum(w, replicas, checks);
   const from = w.spec.replicas ?? 1;
   return {
     id: 'scale-workload',
@@ -77,5 +88,25 @@ export function scaleWorkload(
     inverse: jsonPatch(swap('/spec/replicas', replicas, from)),
     verify: { waitFor: 'rollout-complete', checks },
     params: { kind, from, replicas } satisfies z.infer<typeof Params>,
+  };
+}
+
+/** An autoscaler's ceiling from its maximum to `replicas`; it adds the pods as its metrics ask. */
+function raiseMaximum(hpa: Scalable, replicas: number, checks: CheckId[]): RemediationPlan {
+  const from = hpa.spec.maxReplicas ?? 1;
+  const ops = swap('/spec/maxReplicas', from, replicas);
+  return {
+    id: 'scale-workload',
+    title: `Raise the maximum of HPA ${hpa.metadata.name} from ${from} to ${replicas} replicas`,
+    risk: 'low',
+    object: address('HorizontalPodAutoscaler', hpa),
+    mutation: jsonPatch(ops),
+    ...patchCommand('HorizontalPodAutoscaler', hpa, ops),
+    expectedEffect: `the autoscaler may run up to ${replicas} pods, adding them as load calls for them.`,
+    precondition: `maxReplicas is still ${from}`,
+    inverse: jsonPatch(swap('/spec/maxReplicas', replicas, from)),
+    // The autoscaler adds pods on its own schedule: verified when it is off its ceiling.
+    verify: { waitFor: 'none', checks },
+    params: { kind: 'HorizontalPodAutoscaler', from, replicas } satisfies z.infer<typeof Params>,
   };
 }

@@ -1,12 +1,19 @@
 // Approve / Reject / Undo clicks: validated, acked at once, queued for the remediate worker.
 // Only the plan id is taken from the payload; the plan itself is read from Redis by the flow.
+// *Show full command* decides nothing: the plan's command is read from Redis and sent to the
+// clicker alone.
 import type { App } from '@slack/bolt';
 import { z } from 'zod';
 import { log, reasonOf } from '../../log.js';
 import { jobId } from '../../queue/jobs.js';
 import type { WorkQueues } from '../../queue/queues.js';
-import { type RemediationAction, RemediationActionSchema } from '../../remediation/flow.js';
-import { ACTION_IDS } from '../blocks/plan-card.js';
+import {
+  type RemediationAction,
+  RemediationActionSchema,
+  UNKNOWN_PLAN_REASON,
+} from '../../remediation/flow.js';
+import type { PlanStore } from '../../remediation/plan-store.js';
+import { ACTION_IDS, renderFullCommand } from '../blocks/plan-card.js';
 import { md } from '../blocks/text.js';
 import type { SlackPoster } from '../poster.js';
 
@@ -72,15 +79,49 @@ export function parseClick(body: unknown): ParsedClick {
   return { ok: true, action: action.data, key };
 }
 
-/** The action_ids of kubemedic's buttons (the request front door lets only these through). */
+/** The action_ids of kubemedic's decision buttons. */
 export const ACTION_ID_PATTERN = /^kubemedic_(approve|reject|undo)$/;
+
+/** Every kubemedic button (the request front door lets only these through). */
+export const BUTTON_ID_PATTERN = /^kubemedic_(approve|reject|undo|show_command)$/;
 
 export interface ActionDeps {
   queues: WorkQueues;
   poster: SlackPoster;
+  /** Where plans live (Redis), for *Show full command*. */
+  plans: PlanStore;
+}
+
+/** *Show full command*: the plan's kubectl command, whole, to the clicker alone (in the thread). */
+export async function showFullCommand(
+  body: unknown,
+  deps: Pick<ActionDeps, 'plans' | 'poster'>,
+): Promise<void> {
+  const parsed = BlockActionsSchema.safeParse(body);
+  if (!parsed.success) return;
+  const p = parsed.data;
+  const channel = p.channel?.id ?? p.container?.channel_id;
+  const clicked = p.actions.find((a) => a.action_id === ACTION_IDS.showCommand);
+  if (!channel || !clicked) return;
+  const record = clicked.value ? await deps.plans.get(clicked.value) : undefined;
+  const reply = record
+    ? renderFullCommand(record)
+    : { text: md`:warning: ${UNKNOWN_PLAN_REASON}`.text };
+  await deps.poster.postEphemeral({
+    channel,
+    user: p.user.id,
+    ...reply,
+    ...(record?.threadTs ? { threadTs: record.threadTs } : {}),
+  });
 }
 
 export function registerRemediationActions(app: App, deps: ActionDeps): void {
+  app.action(ACTION_IDS.showCommand, async ({ ack, body }) => {
+    await ack();
+    await showFullCommand(body, deps).catch((err: unknown) =>
+      log.warn({ err: reasonOf(err) }, 'could not send the full command of a fix'),
+    );
+  });
   app.action(ACTION_ID_PATTERN, async ({ ack, body }) => {
     await ack();
     const click = parseClick(body);

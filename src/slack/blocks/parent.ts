@@ -24,7 +24,8 @@ import {
   userRefs,
 } from './text.js';
 
-const VERDICT_ICON: Record<NonNullable<TargetSummary['verdict']>, string> = {
+/** Green for healthy only: a diagnosis that could not decide is a question, never a tick. */
+export const VERDICT_ICON: Record<NonNullable<TargetSummary['verdict']>, string> = {
   unhealthy: ':x:',
   degraded: ':warning:',
   healthy: ':white_check_mark:',

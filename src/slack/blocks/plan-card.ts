@@ -1,6 +1,7 @@
 // A remediation card: what the fix does, its risk, the kubectl that does the same, and the
 // buttons its state allows. Buttons carry only the plan's opaque id.
 import type { types } from '@slack/bolt';
+import { LONG_COMMAND_CHARS, planDiff } from '../../remediation/diff.js';
 import type { PlanRecord, PlanState } from '../../remediation/plan-store.js';
 import {
   type Block,
@@ -23,6 +24,8 @@ export const ACTION_IDS = {
   approve: 'kubemedic_approve',
   reject: 'kubemedic_reject',
   undo: 'kubemedic_undo',
+  /** Not a decision: replies, to the clicker alone, with the plan's full kubectl command. */
+  showCommand: 'kubemedic_show_command',
 } as const;
 
 const STATE_LINE: Record<PlanState, (r: PlanRecord) => string> = {
@@ -49,7 +52,17 @@ export function canUndo(r: PlanRecord): boolean {
   return r.state === 'applied' && Boolean(r.applied?.inverse ?? r.plan.inverse);
 }
 
+/** Whether the card shows the change instead of its kubectl command (a whole container spec). */
+export function commandIsLong(r: PlanRecord): boolean {
+  return r.plan.kubectl.length > LONG_COMMAND_CHARS;
+}
+
 function buttons(r: PlanRecord): types.Button[] {
+  const show = commandIsLong(r) ? [button('Show full command', ACTION_IDS.showCommand, r.id)] : [];
+  return [...decisions(r), ...show];
+}
+
+function decisions(r: PlanRecord): types.Button[] {
   if (r.state === 'pending') {
     const confirm: types.ConfirmationDialog | undefined =
       r.plan.risk === 'low'
@@ -80,7 +93,11 @@ export function renderPlanCard(r: PlanRecord, status?: Mrkdwn): SlackMessage {
     section(
       `:hammer_and_wrench: *Fix:* ${fitEscaped(p.title, 500)}\n${code(p.id)} · risk *${p.risk}* · ${fitEscaped(obj, 300)}\n${fitEscaped(p.expectedEffect, 1200)}`,
     ),
-    section(codeBlock(p.kubectl, `precondition: ${p.precondition}`, 2500)),
+    commandIsLong(r)
+      ? section(
+          `${codeBlock(undefined, `${planDiff(p)}\nprecondition: ${p.precondition}`, 2500)}\n_The kubectl command that does this is ${p.kubectl.length} characters long: *Show full command* sends it to you._`,
+        )
+      : section(codeBlock(p.kubectl, `precondition: ${p.precondition}`, 2500)),
   ];
   if (r.applied?.diff && r.state !== 'pending')
     blocks.push(section(codeBlock('diff (server-side dry run)', r.applied.diff, 2500)));
@@ -91,4 +108,26 @@ export function renderPlanCard(r: PlanRecord, status?: Mrkdwn): SlackMessage {
   const actions = buttons(r);
   if (actions.length) blocks.push({ type: 'actions', block_id: `plan-${r.id}`, elements: actions });
   return { text: fallback(`Fix ${p.id} (${r.state}): ${p.title}`), blocks };
+}
+
+/** Characters of command per code block: room for mrkdwn escaping within the 3,000 of a text. */
+const COMMAND_CHUNK = 2400;
+
+/**
+ * The reply to *Show full command*, for the clicker alone: the plan's kubectl command whole, in
+ * as many code blocks as it needs, so it can be copied and pasted as it is.
+ */
+export function renderFullCommand(r: PlanRecord): SlackMessage {
+  const p = r.plan;
+  const chunks: string[] = [];
+  for (let i = 0; i < p.kubectl.length; i += COMMAND_CHUNK)
+    chunks.push(p.kubectl.slice(i, i + COMMAND_CHUNK));
+  const blocks: Block[] = [
+    section(
+      `:clipboard: The kubectl command of *${fitEscaped(p.title, 500)}* (${p.kubectl.length} characters${chunks.length > 1 ? `, in ${chunks.length} parts to join` : ''}):`,
+    ),
+    ...chunks.slice(0, 40).map((c) => section(codeBlock(undefined, c))),
+    context(`precondition: ${fitEscaped(p.precondition, 500)}`),
+  ];
+  return { text: fallback(`The full kubectl command of fix ${p.id}: ${p.title}`), blocks };
 }

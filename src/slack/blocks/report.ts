@@ -5,6 +5,7 @@ import { describeTarget } from '../../diagnosis/target.js';
 import type { Finding, Layer, Report } from '../../diagnosis/types.js';
 import type { RemediationPlan } from '../../diagnosis/fixes/types.js';
 import { shellJoin } from '../../shell.js';
+import { VERDICT_ICON } from './parent.js';
 import {
   type Block,
   LIMITS,
@@ -176,7 +177,7 @@ export function renderReportThread(report: Report): ThreadItem[] {
       kind: 'message',
       message: {
         text: fallback(report.summary),
-        blocks: [section(`:white_check_mark: ${fitEscaped(report.summary, 2500)}`)],
+        blocks: [section(`${VERDICT_ICON[report.verdict]} ${fitEscaped(report.summary, 2500)}`)],
       },
     });
   }

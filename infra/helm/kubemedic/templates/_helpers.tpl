@@ -58,18 +58,9 @@ app.kubernetes.io/component: redis
 {{- end }}
 {{- end }}
 
-{{/* The remediation identity: a second ServiceAccount whose token is projected into the pod. */}}
+{{/* The remediation identity: a second ServiceAccount, whose short-lived tokens the bot mints. */}}
 {{- define "kubemedic.remediationServiceAccountName" -}}
 {{- default (printf "%s-remediation" (include "kubemedic.fullname" .)) .Values.remediation.serviceAccount.name | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{- define "kubemedic.remediationTokenSecretName" -}}
-{{- printf "%s-remediation-token" (include "kubemedic.fullname" .) | trunc 63 | trimSuffix "-" }}
-{{- end }}
-
-{{/* Where the remediation token, CA and kubeconfig are mounted in the pod. */}}
-{{- define "kubemedic.remediationDir" -}}
-/var/run/secrets/kubemedic/remediation
 {{- end }}
 
 {{/* The Secret the pod's envFrom reads: the user's, or the one this chart creates. */}}

@@ -1,5 +1,5 @@
 import type { Service, ServicePort } from '../../../cluster/k8s-types.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { ref } from '../../model/objects.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import { GATEWAY_CHECKS, patchRouteBackend } from '../../fixes/patch-route-backend.js';
@@ -65,7 +65,7 @@ export const gatewayBackendPortMismatch: CheckDef<'gateway.backend-port-mismatch
                 '-o',
                 'jsonpath={.spec.ports}',
               ],
-              JSON.stringify(ports),
+              jsonpathText(ports),
             ),
           ],
           objects: [ref(b.routeKind, b.route), ref('Service', svc)],

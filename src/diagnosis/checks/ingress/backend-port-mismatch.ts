@@ -1,6 +1,6 @@
 import { patchIngressBackend } from '../../fixes/patch-ingress-backend.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import {
@@ -52,7 +52,7 @@ export const backendPortMismatch: CheckDef<'ingress.backend-port-mismatch'> = de
             backendEvidence(r),
             evidence(
               ['get', 'service', svc.metadata.name, '-n', ns ?? '', '-o', 'jsonpath={.spec.ports}'],
-              JSON.stringify(ports),
+              jsonpathText(ports),
             ),
           ],
           objects: [ref('Ingress', r.ingress), ref('Service', svc)],

@@ -1,5 +1,5 @@
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { uniqueNearest } from '../../model/names.js';
@@ -101,7 +101,7 @@ export const virtualServiceMisrouted: CheckDef<'mesh.virtualservice-misrouted'> 
                   '-o',
                   'jsonpath={.spec.ports}',
                 ],
-                JSON.stringify(ports),
+                jsonpathText(ports),
               ),
               ...(fix ? [fix] : []),
             ],

@@ -2,7 +2,7 @@ import type { Pod } from '../../../cluster/k8s-types.js';
 import type { RemediationPlan } from '../../fixes/types.js';
 import { allowNetpolPort } from '../../fixes/allow-netpol-port.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import { formatSelector } from '../../model/labels.js';
 import type { Finding } from '../../types.js';
@@ -128,12 +128,7 @@ export const ingressBlocked: CheckDef<'netpol.ingress-blocked'> = defineCheck({
             ),
             evidence(
               ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.ports}'],
-              [...new Map(blocked.map((b) => [b.portIndex, b])).values()]
-                .map(
-                  (b) =>
-                    `${b.port.name ? `${b.port.name}: ` : ''}${b.port.port} -> ${b.port.targetPort ?? b.port.port} (pod port ${b.target.number}/${b.target.protocol})`,
-                )
-                .join('\n'),
+              jsonpathText(svc.spec.ports),
             ),
           ],
           objects: [ref('Service', svc), ...policies.map((p) => ref('NetworkPolicy', p))],

@@ -1,7 +1,7 @@
 import type { ContainerStatus } from '../../../cluster/k8s-types.js';
 import { addStartupProbe } from '../../fixes/add-startup-probe.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { isPodReady } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
@@ -76,7 +76,7 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
                     '-o',
                     `jsonpath={.spec.containers[${index}].${kind}Probe}`,
                   ],
-                  JSON.stringify(probe),
+                  jsonpathText(probe),
                 ),
               ],
               objects: [w ? ref(w.kind, w.object) : ref('Pod', pod)],

@@ -1,6 +1,6 @@
 import { rolloutUndo } from '../../fixes/rollout-undo.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { revision } from '../../model/pods.js';
 import { condition } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
@@ -53,7 +53,7 @@ export const rolloutStalled: CheckDef<'rollout.stalled'> = defineCheck({
                 '-o',
                 'jsonpath={.status.conditions}',
               ],
-              JSON.stringify(d.status?.conditions ?? []),
+              jsonpathText(d.status?.conditions),
             ),
           ],
           objects: [ref('Deployment', d)],

@@ -1,6 +1,6 @@
 import { patchRolloutStrategy } from '../../fixes/patch-rollout-strategy.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { deployments, resolveIntOrPercent, rolloutUnfinished } from './shared.js';
@@ -45,7 +45,7 @@ export const unsafeStrategy: CheckDef<'rollout.unsafe-strategy'> = defineCheck({
                 '-o',
                 'jsonpath={.spec.strategy}',
               ],
-              JSON.stringify(d.spec.strategy ?? {}),
+              jsonpathText(d.spec.strategy),
             ),
           ],
           objects: [ref('Deployment', d)],

@@ -1,7 +1,7 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
 import { patchServiceTargetPort } from '../../fixes/patch-service-target-port.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { bestContainerPort, declaredTargetPort } from './shared.js';
@@ -50,7 +50,7 @@ export const portMismatch: CheckDef<'service.port-mismatch'> = defineCheck({
             evidence: [
               evidence(
                 ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.ports}'],
-                JSON.stringify(ports),
+                jsonpathText(ports),
               ),
               evidence(
                 [
@@ -62,7 +62,7 @@ export const portMismatch: CheckDef<'service.port-mismatch'> = defineCheck({
                   '-o',
                   'jsonpath={.spec.containers[*].ports}',
                 ],
-                JSON.stringify(sample.spec.containers.map((c) => c.ports ?? [])),
+                sample.spec.containers.map((c) => jsonpathText(c.ports)).join(' '),
               ),
             ],
             objects: [ref('Service', svc), ...b.missing.slice(0, 5).map((p) => ref('Pod', p))],

@@ -1,7 +1,7 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
 import { patchServiceSelector } from '../../fixes/patch-service-selector.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import { matchesServiceSelector } from '../../selectors.js';
@@ -54,7 +54,7 @@ export const selectorMismatch: CheckDef<'service.selector-mismatch'> = defineChe
       const seen = [
         evidence(
           ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.selector}'],
-          JSON.stringify(selector),
+          jsonpathText(selector),
         ),
         shown,
       ];

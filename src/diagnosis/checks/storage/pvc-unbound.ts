@@ -1,6 +1,6 @@
 import { isDnsSubdomain } from '../../../cluster/names.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 
@@ -42,7 +42,7 @@ export const pvcUnbound: CheckDef<'storage.pvc-unbound'> = defineCheck({
                     '-o',
                     'jsonpath={.spec.volumes}',
                   ],
-                  JSON.stringify(pod.spec.volumes ?? []),
+                  jsonpathText(pod.spec.volumes),
                 ),
               ],
               objects: waiting.slice(0, 5).map((p) => ref('Pod', p)),
