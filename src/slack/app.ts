@@ -8,7 +8,11 @@ import { ConfigError, type Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import type { WorkQueues } from '../queue/queues.js';
 import { ACTION_ID_PATTERN, registerRemediationActions } from './actions/remediation.js';
-import { SLASH_COMMANDS, registerDiagnoseCommands } from './commands/diagnose.js';
+import {
+  SLASH_COMMANDS,
+  answerSlashCommand,
+  registerDiagnoseCommands,
+} from './commands/diagnose.js';
 import { slackIngress } from './ingress.js';
 import { WebApiPoster } from './poster.js';
 
@@ -29,8 +33,11 @@ function boltLogger(): BoltLogger {
   const child = log.child({ component: 'bolt' });
   const text = (msg: unknown[]) =>
     msg.map((m) => (typeof m === 'string' ? m : reasonOf(m))).join(' ');
+  // Bolt logs several debug lines per request: formatted only when someone reads them.
   return {
-    debug: (...m: unknown[]) => child.debug(text(m)),
+    debug: (...m: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(text(m));
+    },
     info: (...m: unknown[]) => child.info(text(m)),
     warn: (...m: unknown[]) => child.warn(text(m)),
     error: (...m: unknown[]) => child.error(text(m)),
@@ -111,7 +118,8 @@ export async function createSlackApp(
     logger,
   });
   const poster = new WebApiPoster(app.client);
-  registerDiagnoseCommands(app, { queues: deps.queues, poster, clusterName: deps.clusterName });
+  const commandDeps = { queues: deps.queues, poster, clusterName: deps.clusterName };
+  registerDiagnoseCommands(app, commandDeps);
   registerRemediationActions(app, { queues: deps.queues, poster });
   app.error(async (err) => {
     log.error({ err: reasonOf(err) }, 'Slack listener failed');
@@ -126,6 +134,7 @@ export async function createSlackApp(
             signingSecret: s.signingSecret ?? '',
             commands: SLASH_COMMANDS,
             actionIds: ACTION_ID_PATTERN,
+            answerCommand: (command) => answerSlashCommand(command, commandDeps),
           })
         : undefined,
     async start() {

@@ -19,7 +19,9 @@ const only = process.argv.slice(2);
 const chosen = only.length === 0 ? ['cli', 'ack'] : only;
 const want = (name: string) => chosen.includes(name) || chosen.includes('all');
 
-execFileSync('bash', [join(repoRoot, 'test/cluster/up.sh')], { stdio: 'inherit' });
+// The ack and memory figures need Redis and the bot, not the cluster.
+if (chosen.some((s) => s !== 'ack'))
+  execFileSync('bash', [join(repoRoot, 'test/cluster/up.sh')], { stdio: 'inherit' });
 mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
 const figures: Record<string, unknown> = existsSync(out)
   ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>)
