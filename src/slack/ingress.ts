@@ -8,7 +8,7 @@
 // per-request objects were most of the bot's CPU time before the ack (issue 11's profile).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { z } from 'zod';
+import * as z from 'zod';
 import { log, reasonOf } from '../log.js';
 
 export const MAX_SLACK_BODY_BYTES = 1024 * 1024;

@@ -1,7 +1,7 @@
 // Approve / Reject / Undo clicks: validated, acked at once, queued for the remediate worker.
 // Only the plan id is taken from the payload; the plan itself is read from Redis by the flow.
 import type { App } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { log, reasonOf } from '../../log.js';
 import { jobId } from '../../queue/jobs.js';
 import type { WorkQueues } from '../../queue/queues.js';
