@@ -41,46 +41,56 @@ function responseEnd(buf: Buffer): number {
   return last < 0 ? -1 : last + LAST_CHUNK.length;
 }
 
-/** One kept-alive connection, one request at a time. */
+/**
+ * One kept-alive connection, one request at a time. The bot closes a connection idle for 5 s
+ * (as it does Slack's): the next request then opens a new one before it is timed.
+ */
 class Connection {
   private buf: Buffer = Buffer.alloc(0);
   private waiting?: { resolve: (r: string) => void; reject: (e: Error) => void };
+  private socket?: Socket;
 
-  private constructor(private readonly socket: Socket) {
-    socket.setNoDelay(true);
-    socket.on('data', (d: Buffer) => {
-      this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
-      const end = responseEnd(this.buf);
-      if (end < 0) return;
-      const response = this.buf.subarray(0, end).toString('utf8');
-      this.buf = this.buf.subarray(end);
-      const w = this.waiting;
-      this.waiting = undefined;
-      w?.resolve(response);
-    });
-    socket.on('error', (err) => this.waiting?.reject(err));
-    socket.on('close', () => this.waiting?.reject(new Error('the bot closed the connection')));
-  }
+  constructor(
+    private readonly port: number,
+    private readonly host: string,
+  ) {}
 
-  static open(port: number, host: string): Promise<Connection> {
+  /** Opens the connection unless it is open. */
+  open(): Promise<void> {
+    if (this.socket && !this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const s = connect(port, host, () => {
+      const s = connect(this.port, this.host, () => {
         s.off('error', reject);
-        resolve(new Connection(s));
+        resolve();
       });
       s.once('error', reject);
+      s.setNoDelay(true);
+      this.buf = Buffer.alloc(0);
+      s.on('data', (d: Buffer) => {
+        this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+        const end = responseEnd(this.buf);
+        if (end < 0) return;
+        const response = this.buf.subarray(0, end).toString('utf8');
+        this.buf = this.buf.subarray(end);
+        const w = this.waiting;
+        this.waiting = undefined;
+        w?.resolve(response);
+      });
+      s.on('error', (err) => this.waiting?.reject(err));
+      s.on('close', () => this.waiting?.reject(new Error('the bot closed the connection')));
+      this.socket = s;
     });
   }
 
   send(request: Buffer): Promise<string> {
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
-      this.socket.write(request);
+      this.socket?.write(request);
     });
   }
 
   close(): void {
-    this.socket.destroy();
+    this.socket?.destroy();
   }
 }
 
@@ -100,21 +110,24 @@ export class CommandLoad {
 
   static async open(url: string, n: number): Promise<CommandLoad> {
     const u = new URL(url);
-    const port = Number(u.port);
-    const conns: Connection[] = [];
-    // A few at a time: a thousand connects at once overflow the listen backlog.
-    for (let i = 0; i < n; i += 50)
-      conns.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(50, n - i) }, () => Connection.open(port, u.hostname)),
-        )),
-      );
-    return new CommandLoad(conns, u.host);
+    const load = new CommandLoad(
+      Array.from({ length: n }, () => new Connection(Number(u.port), u.hostname)),
+      u.host,
+    );
+    await load.connect();
+    return load;
+  }
+
+  /** (Re)opens the connections, a few at a time: a thousand at once overflow the backlog. */
+  private async connect(): Promise<void> {
+    for (let i = 0; i < this.conns.length; i += 50)
+      await Promise.all(this.conns.slice(i, i + 50).map((c) => c.open()));
   }
 
   /** Sends one command per connection at once; `text(i)` and `user(i)` make each. */
   async burst(text: (i: number) => string, user: (i: number) => string): Promise<Burst> {
     const requests = this.conns.map((_, i) => signedCommand(this.host, text(i), user(i)));
+    await this.connect();
     const cpu = process.cpuUsage();
     const started = performance.now();
     const acksMs = await Promise.all(
