@@ -6,6 +6,7 @@
 // load the API client. bin/kubemedic.js runs the bundle; dist/main.js (the bot) is not bundled.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,7 +38,55 @@ const clientNodeOnlyDeclares = {
   },
 };
 
+// Two dependencies of KubeConfig that a diagnosis rarely runs are over a third of the client's
+// chunk: node-fetch (for its Headers; with whatwg-url and tr46's mapping table) and
+// socks-proxy-agent (a socks:// proxy-url; with socks, ip-address, smart-buffer). Each is
+// bundled on its own as CommonJS beside the chunks, and the client's imports of them become
+// shims that require that file the first time one of its exports is used.
+const LAZY = {
+  'node-fetch': { default: 'function', Headers: 'class', AbortError: 'class', FetchError: 'class' },
+  'socks-proxy-agent': { SocksProxyAgent: 'class' },
+};
+const lazyFile = (pkg) => `lazy-${pkg}.cjs`;
+const lazyShim = (pkg) =>
+  [
+    "import { createRequire } from 'node:module';",
+    'let loaded;',
+    `const load = () => (loaded ??= createRequire(import.meta.url)('./${lazyFile(pkg)}'));`,
+    ...Object.entries(LAZY[pkg]).map(([name, kind]) =>
+      kind === 'class'
+        ? `export class ${name} { constructor(...a) { return new (load().${name})(...a); } }`
+        : 'export default function (...a) { const m = load(); return (m.default ?? m)(...a); }',
+    ),
+  ].join('\n');
+const lazyDependencies = {
+  name: 'lazy-dependencies',
+  setup(b) {
+    b.onResolve({ filter: /^(node-fetch|socks-proxy-agent)$/ }, (args) =>
+      args.importer.includes(clientNode) ? { path: args.path, namespace: 'lazy' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      contents: lazyShim(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
+const clientNodeDir = dirname(
+  createRequire(import.meta.url).resolve('@kubernetes/client-node/dist/config.js'),
+);
+for (const pkg of Object.keys(LAZY))
+  await build({
+    stdin: { contents: `module.exports = require('${pkg}');`, resolveDir: clientNodeDir },
+    outfile: join(outdir, lazyFile(pkg)),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
 await build({
   entryPoints: { kubemedic: join(root, 'dist', 'cli', 'index.js') },
   outdir,
@@ -50,7 +99,7 @@ await build({
   banner: {
     js: "import { createRequire as __kmCreateRequire } from 'node:module'; const require = __kmCreateRequire(import.meta.url);",
   },
-  plugins: [clientNodeOnlyDeclares],
+  plugins: [lazyDependencies, clientNodeOnlyDeclares],
   logLevel: 'warning',
   legalComments: 'none',
 });

@@ -1,7 +1,7 @@
 // Alertmanager's webhook payload, version 4
 // (https://prometheus.io/docs/alerting/latest/configuration/#webhook_config). Unknown fields are
 // tolerated (dropped), so newer Alertmanagers keep working.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Labels = z.record(z.string(), z.string());
 

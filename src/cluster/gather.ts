@@ -1,7 +1,7 @@
 // Gathers the Snapshot for one target with scoped, parallel reads: namespaced lists narrowed by
 // the Service's selector and names, cluster-wide reads only for what a check needs. A read that
 // fails (forbidden, API absent, timed out) becomes an `unavailable` entry; the rest goes on.
-import type { KubeObject, Pod, Service } from './k8s-types.js';
+import type { Deployment, KubeObject, Pod, Service, StatefulSet } from './k8s-types.js';
 import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js';
 import { gatherGateway } from './gather-gateway.js';
 import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
@@ -22,6 +22,8 @@ const MAX_NODES = 30;
 const FEW = 3;
 /** Nodes read in round one (one page); a larger cluster reads the backends' others later. */
 const NODE_PAGE = 100;
+/** Claims listed beside the backends (one page) when the namespace's workloads mount any. */
+const CLAIM_PAGE = 500;
 /** Secrets are read by name only (see gatherDependents). */
 const MAX_SECRETS = 10;
 const MAX_LOGS = 2;
@@ -61,6 +63,12 @@ export class Gatherer {
   private found: Promise<boolean> = Promise.resolve(true);
   /** Set when the round-one node list holds every node, so a missing one is gone, not unread. */
   private allNodesListed = false;
+  /**
+   * The namespace's claims, listed as soon as a workload is seen to mount one (round two, beside
+   * the backends) rather than after the backends name them (a third round); `complete` when the
+   * one page held them all.
+   */
+  private claimList?: Promise<{ items: KubeObject[]; complete: boolean } | undefined>;
 
   constructor(private readonly api: KubeApi) {}
 
@@ -133,9 +141,10 @@ export class Gatherer {
    * the target's EndpointSlices, kube-system, the nodes, API discovery for Istio and the Gateway
    * API. Round two is what needs one of those: pods and ReplicaSets by the Service's selector,
    * the Istio and Gateway objects at the served version, namespaces behind NetworkPolicies,
-   * ingress classes and controllers. Reads that need the pods (a claim, a DaemonSet owner, a
-   * missing ConfigMap, a crash-looping container's log) make a third round only when a backend
-   * shows the need. Each read per name is bounded: past a few names, one list of the namespace.
+   * ingress classes and controllers, and the namespace's claims when a workload mounts any.
+   * Reads that need the pods (a claim the list did not hold, a DaemonSet owner, a missing
+   * ConfigMap, a crash-looping container's log) make a third round only when a backend shows
+   * the need. Each read per name is bounded: past a few names, one list of the namespace.
    */
   async gather(target: Target & { namespace: string }): Promise<Snapshot> {
     const ns = target.namespace;
@@ -206,8 +215,14 @@ export class Gatherer {
       target.kind === 'Service' && isValidName('label', target.name)
         ? this.readSlices(ns, target.name, early)
         : undefined,
-      inNs('deployments').then((d) => this.add('deployments', 'Deployment', d)),
-      inNs('statefulSets').then((d) => this.add('statefulSets', 'StatefulSet', d)),
+      inNs<Deployment>('deployments').then((d) => {
+        this.add('deployments', 'Deployment', d);
+        this.listClaimsIfMounted(ns, d);
+      }),
+      inNs<StatefulSet>('statefulSets').then((d) => {
+        this.add('statefulSets', 'StatefulSet', d);
+        this.listClaimsIfMounted(ns, d);
+      }),
       inNs('networkPolicies').then(async (n) => {
         this.add('networkPolicies', 'NetworkPolicy', n);
         if (n.length === 0) return;
@@ -250,6 +265,45 @@ export class Gatherer {
         target,
       ),
     ]);
+  }
+
+  /** Starts the claim list (once) when a workload's pods mount claims (see claimList). */
+  private listClaimsIfMounted(ns: string, workloads: (Deployment | StatefulSet)[]): void {
+    const mounts = workloads.some(
+      (w) =>
+        ((w.spec as { volumeClaimTemplates?: unknown[] }).volumeClaimTemplates?.length ?? 0) > 0 ||
+        (w.spec.template.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
+    );
+    if (!mounts || this.claimList) return;
+    // Quiet: if it fails, the backends' claims are read as before, and their failure counts.
+    this.claimList = this.read(
+      'pvcs',
+      () =>
+        this.api.get<List<KubeObject> & { metadata?: { continue?: string } }>(
+          fieldPath('pvcs', { namespace: ns }),
+          { limit: CLAIM_PAGE },
+        ),
+      { early: true, quiet: true },
+    ).then((l) => l && { items: l.items, complete: !l.metadata?.continue });
+  }
+
+  /** The backends' claims: from the claim list if one was started, the rest as before. */
+  private async readClaims(ns: string, names: string[]): Promise<void> {
+    const listed = await this.claimList;
+    let unread = names;
+    if (listed) {
+      const wanted = new Set(names);
+      const found = listed.items.filter((o) => wanted.has(o.metadata.name));
+      this.add('pvcs', 'PersistentVolumeClaim', found);
+      const have = new Set(found.map((o) => o.metadata.name));
+      unread = names.filter((n) => !have.has(n));
+      // A complete list without a claim means it does not exist (an invalid name is still noted).
+      if (listed.complete) {
+        for (const n of new Set(unread)) this.pathName('PersistentVolumeClaim', n);
+        unread = [];
+      }
+    }
+    await Promise.all(this.readNamed('pvcs', 'PersistentVolumeClaim', ns, unread));
   }
 
   /** A Service's EndpointSlices; on older clusters without them, its Endpoints object. */
@@ -461,13 +515,14 @@ export class Gatherer {
     const valid = [...new Set(names)].filter((n) => this.pathName(kind, n));
     if (valid.length > FEW)
       return [
-        this.list(field, fieldPath(field, { namespace: ns })).then((l) =>
+        this.list(field, fieldPath(field, { namespace: ns })).then((l) => {
+          const wanted = new Set(valid);
           this.add(
             field,
             kind,
-            l.filter((o) => valid.includes(o.metadata.name)),
-          ),
-        ),
+            l.filter((o) => wanted.has(o.metadata.name)),
+          );
+        }),
       ];
     return valid.map((name) =>
       this.read(field, () => this.api.get<KubeObject>(fieldPath(field, { namespace: ns, name })), {
@@ -529,9 +584,7 @@ export class Gatherer {
           );
     }
     work.push(
-      ...this.readNamed(
-        'pvcs',
-        'PersistentVolumeClaim',
+      this.readClaims(
         ns,
         backends.flatMap((p) =>
           (p.spec.volumes ?? [])

@@ -2,7 +2,7 @@
 // A bad value stops start-up with one line naming the variable (ConfigError).
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseLogAlerts } from '../alerts/log-alerts.js';
 
 export class ConfigError extends Error {}

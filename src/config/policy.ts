@@ -17,7 +17,7 @@
 //       approvers: ['@oncall']
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseQuantity } from '../diagnosis/model/quantity.js';
 import {
   REMEDIATION_IDS,

@@ -2,7 +2,7 @@
 // JSON Schema in the repo (schema/report.schema.json, `npm run schema`) is generated from, and
 // what the scenario suite validates every report against. Raising schemaVersion is a contract
 // change for scripts that read the report.
-import { z } from 'zod';
+import * as z from 'zod';
 import { LAYERS, TARGET_KINDS } from './types.js';
 
 // Ids by shape, not by list: a new check or fix must not need this file (or the JSON Schema

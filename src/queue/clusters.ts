@@ -4,7 +4,7 @@
 // slot, and one ACL key pattern, so an agent's Redis user may touch its own cluster's keys and no
 // other's. The hub holds every prefix; an agent holds one.
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
+import * as z from 'zod';
 import { PlanStore, type PlanRecord } from '../remediation/plan-store.js';
 import type { Conversations } from '../slack/delivery/conversations.js';
 import type { TargetRef } from '../slack/thread-state.js';

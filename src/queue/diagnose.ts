@@ -47,19 +47,21 @@ interface Destination {
 
 /** Requesters grouped by thread: one thread per channel for commands, the group's for alerts. */
 function destinations(diagnosisId: string, requesters: Requester[]): Destination[] {
-  const byConversation = new Map<string, Destination>();
+  // A burst of a thousand people asking: sets, not a list searched for each.
+  const byConversation = new Map<string, Destination & { seen: Set<string> }>();
   for (const r of requesters) {
     const conversation = r.kind === 'alert' ? r.conversation : jobId('c', diagnosisId, r.channel);
-    const d = byConversation.get(conversation) ?? {
-      conversation,
-      channel: r.channel,
-      kind: r.kind,
-      users: [],
-    };
-    if (r.kind === 'command' && !d.users.includes(r.user)) d.users.push(r.user);
-    byConversation.set(conversation, d);
+    let d = byConversation.get(conversation);
+    if (!d) {
+      d = { conversation, channel: r.channel, kind: r.kind, users: [], seen: new Set() };
+      byConversation.set(conversation, d);
+    }
+    if (r.kind === 'command' && !d.seen.has(r.user)) {
+      d.seen.add(r.user);
+      d.users.push(r.user);
+    }
   }
-  return [...byConversation.values()];
+  return [...byConversation.values()].map(({ seen: _seen, ...d }) => d);
 }
 
 type Outcome =

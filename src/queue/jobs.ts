@@ -1,6 +1,6 @@
 // One queue per kind of work, and the schema of each job's data. Workers parse job data with
 // these schemas before acting: a job is an edge like any HTTP body.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
 import { isRemediationId } from '../diagnosis/fixes/registry.js';
 import type { RemediationPlan } from '../diagnosis/fixes/types.js';

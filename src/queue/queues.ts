@@ -1,7 +1,9 @@
 // The producer side: adds jobs to the diagnose, slack-post and remediate queues. A job is added
 // only through here, so every job is validated and keyed the same way. Identical diagnoses in
 // flight are run once: a request for a target already being diagnosed joins that job, and the
-// worker answers every requester when the report is ready.
+// worker answers every requester when the report is ready. Requests made in one turn of the
+// event loop (a burst of slash commands or alerts) reach Redis together: one pipeline of
+// attach scripts, then one bulk add of the jobs they opened.
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,6 +12,7 @@ import { RemediationActionSchema } from '../remediation/flow.js';
 import { type TargetRef, targetKey } from '../slack/thread-state.js';
 import type { QueueDepths } from '../metrics.js';
 import {
+  type DiagnoseJob,
   DiagnoseJobSchema,
   JOB_OPTIONS,
   QUEUES,
@@ -64,6 +67,16 @@ interface ScriptCommands {
   ): Promise<string[]>;
 }
 
+interface DiagnosisRequest {
+  data: DiagnoseJob;
+  /** Its in-flight key, and the id of the job it opens if none is in flight. */
+  inFlight: string;
+  candidate: string;
+  requester: string;
+  resolve: (r: { jobId: string; joined: boolean }) => void;
+  reject: (err: unknown) => void;
+}
+
 function parseRequesters(raw: string[]): Requester[] {
   return raw.flatMap((r) => {
     try {
@@ -78,6 +91,10 @@ function parseRequesters(raw: string[]): Requester[] {
 export class WorkQueues {
   readonly queues: Record<QueueName, Queue>;
   private readonly scripts: ScriptCommands;
+  /** Diagnosis requests of this turn of the event loop, sent together at its end. */
+  private pending: DiagnosisRequest[] = [];
+  /** Jobs opened by a batch whose add has not been confirmed yet. */
+  private readonly adding = new Map<string, Promise<void> | undefined>();
 
   constructor(
     private readonly redis: Redis,
@@ -117,24 +134,89 @@ export class WorkQueues {
   }
 
   /** Queues a diagnosis of `target` for `requester`, or joins the one in flight. */
-  async requestDiagnosis(
+  requestDiagnosis(
     target: TargetRef,
     requester: Requester,
     now = new Date(),
   ): Promise<{ jobId: string; joined: boolean }> {
     const data = DiagnoseJobSchema.parse({ target, requestedAt: now.toISOString() });
     const { inFlight, hash } = this.diagKeys(target, '');
-    const candidate = jobId('d', hash.slice(0, 16), now.getTime().toString(36));
-    const [id, isNew] = await this.scripts.kubemedicAttach(
+    const request = {
+      data,
       inFlight,
-      candidate,
-      JSON.stringify(RequesterSchema.parse(requester)),
-      `${this.prefix}:diag:`,
-      String(IN_FLIGHT_TTL_MS),
-    );
-    // A joined job is in the same Redis as its in-flight key, so it exists: one round trip.
-    if (isNew === 1) await this.queues.diagnose.add(QUEUES.diagnose, data, { jobId: id });
-    return { jobId: id, joined: isNew === 0 };
+      candidate: jobId('d', hash.slice(0, 16), now.getTime().toString(36)),
+      requester: JSON.stringify(RequesterSchema.parse(requester)),
+    };
+    return new Promise((resolve, reject) => {
+      const first = this.pending.push({ ...request, resolve, reject }) === 1;
+      // After the I/O callbacks of this turn: every request they made goes in one batch.
+      if (first) setImmediate(() => void this.sendRequests());
+    });
+  }
+
+  private async sendRequests(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const attach = this.redis.pipeline();
+    for (const r of batch)
+      (attach as unknown as ScriptCommands).kubemedicAttach(
+        r.inFlight,
+        r.candidate,
+        r.requester,
+        `${this.prefix}:diag:`,
+        String(IN_FLIGHT_TTL_MS),
+      );
+    let attached: [Error | null, unknown][];
+    try {
+      attached = (await attach.exec()) ?? [];
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+      return;
+    }
+    const opened: { request: DiagnosisRequest; id: string }[] = [];
+    const joined: { request: DiagnosisRequest; id: string }[] = [];
+    for (const [i, r] of batch.entries()) {
+      const [err, result] = attached[i] ?? [new Error('no reply from Redis'), undefined];
+      if (err) r.reject(err);
+      else {
+        const [id, isNew] = result as [string, number];
+        (isNew === 1 ? opened : joined).push({ request: r, id });
+      }
+    }
+    // Each request is answered once the job it opened or joined is in Redis: a job opened by an
+    // earlier batch may still be on its way there.
+    const adding =
+      opened.length > 0
+        ? this.queues.diagnose
+            .addBulk(
+              opened.map((o) => ({
+                name: QUEUES.diagnose,
+                data: o.request.data,
+                opts: { jobId: o.id },
+              })),
+            )
+            .then(() => undefined)
+        : undefined;
+    for (const o of opened) this.adding.set(o.id, adding);
+    const settle = async (request: DiagnosisRequest, id: string, isJoined: boolean) => {
+      try {
+        await this.adding.get(id);
+        request.resolve({ jobId: id, joined: isJoined });
+      } catch (err) {
+        request.reject(err);
+      }
+    };
+    await Promise.all([
+      ...opened.map((o) => settle(o.request, o.id, false)),
+      ...joined.map((j) => settle(j.request, j.id, true)),
+    ]);
+    // Jobs that could not be added do not exist: nobody may join them (until this is done, a
+    // request that joins one still waits for its failed add above, and is told).
+    if (adding)
+      await adding.catch(() =>
+        this.redis.del(...opened.map((o) => o.request.inFlight)).catch(() => undefined),
+      );
+    for (const o of opened) this.adding.delete(o.id);
   }
 
   /** Everyone who asked so far, without closing the job. */

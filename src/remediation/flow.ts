@@ -10,7 +10,7 @@
 // Every step is data (steps.ts): it goes to the audit log, then to `deps.report`, through which
 // slack/ tells people (thread replies, the card and its Undo button, ephemeral refusals). No
 // markup is written here.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KubeApi } from '../cluster/client.js';
 import {
   type ApprovalPolicy,

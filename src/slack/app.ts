@@ -14,6 +14,7 @@ import type { Conversations } from './delivery/conversations.js';
 import {
   type ClusterRouting,
   SLASH_COMMANDS,
+  answerSlashCommand,
   registerDiagnoseCommands,
 } from './commands/diagnose.js';
 import { slackIngress } from './ingress.js';
@@ -36,8 +37,11 @@ function boltLogger(): BoltLogger {
   const child = log.child({ component: 'bolt' });
   const text = (msg: unknown[]) =>
     msg.map((m) => (typeof m === 'string' ? m : reasonOf(m))).join(' ');
+  // Bolt logs several debug lines per request: formatted only when someone reads them.
   return {
-    debug: (...m: unknown[]) => child.debug(text(m)),
+    debug: (...m: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(text(m));
+    },
     info: (...m: unknown[]) => child.info(text(m)),
     warn: (...m: unknown[]) => child.warn(text(m)),
     error: (...m: unknown[]) => child.error(text(m)),
@@ -124,12 +128,13 @@ export async function createSlackApp(
     logger,
   });
   const poster = new WebApiPoster(app.client);
-  registerDiagnoseCommands(app, {
+  const commandDeps = {
     queues: deps.queues,
     poster,
     clusterName: deps.clusterName,
     routing: deps.routing,
-  });
+  };
+  registerDiagnoseCommands(app, commandDeps);
   registerRemediationActions(app, { queues: deps.queues, poster, plans: deps.plans });
   registerAlertActions(app, { queues: deps.queues, conversations: deps.conversations, poster });
   app.error(async (err) => {
@@ -145,6 +150,7 @@ export async function createSlackApp(
             signingSecret: s.signingSecret ?? '',
             commands: SLASH_COMMANDS,
             actionIds: new RegExp(`${BUTTON_ID_PATTERN.source}|${ALERT_ACTION_ID_PATTERN.source}`),
+            answerCommand: (command) => answerSlashCommand(command, commandDeps),
           })
         : undefined,
     async start() {

@@ -1,6 +1,6 @@
 // What a Slack thread's parent message shows, kept in Redis and rendered afresh on every update,
 // so the parent is always the latest state whatever order the updates arrive in.
-import { z } from 'zod';
+import * as z from 'zod';
 import { TARGET_KINDS } from '../diagnosis/types.js';
 
 export const TargetRefSchema = z.object({

@@ -5,7 +5,7 @@
 // - resident memory (VmRSS) idle, at its highest during a 200-command burst, and after 10,000
 //   Alertmanager notifications, the whole cycle repeated to show whether it grows.
 // Benchmarks are not tests: nothing here asserts a time or a size.
-import { Agent } from 'node:http';
+import { loadavg } from 'node:os';
 import {
   deletePrefix,
   postAlert,
@@ -14,8 +14,9 @@ import {
   zeroEndpointsAlert,
 } from '../support/app.js';
 import { FakeSlack } from '../support/fake-slack.js';
-import { type Spread, rssMiB, spread } from './process.js';
-import { startBot, stopBot, timedCommand } from './slack.js';
+import { CommandLoad } from './load.js';
+import { type Spread, cpuMs, rssMiB, spread } from './process.js';
+import { startBot, stopBot } from './slack.js';
 import { percentile } from './stats.js';
 
 const LEVELS = (process.env.BENCH_ACK_LEVELS ?? '50,200,1000').split(',').map(Number);
@@ -25,23 +26,52 @@ const CYCLES = Number(process.env.BENCH_MEMORY_CYCLES ?? 3);
 const BURST = 200;
 
 export interface AckBench {
-  /** Per level: the p50 and p99 of each run, as min/median/max over the runs. */
-  levels: { concurrent: number; runs: number; p50Ms: Spread; p99Ms: Spread; maxMs: Spread }[];
+  /**
+   * Per level: the p50 and p99 of each run, as min/median/max over the runs; and the CPU time
+   * the bot and the load generator (this process, on the same cores) spent per command.
+   */
+  levels: {
+    concurrent: number;
+    runs: number;
+    p50Ms: Spread;
+    p99Ms: Spread;
+    maxMs: Spread;
+    botCpuMsPerCommand: Spread;
+    clientCpuMsPerCommand: Spread;
+    /** The machine's 1-minute load average when the level finished (2 cores: above 2, queued). */
+    loadAverage: number;
+  }[];
   memory: {
     cycles: { idleMiB: number; burstPeakMiB: number; afterAlertsMiB: number }[];
     alertsPerCycle: number;
     burst: number;
+    /** Least-squares slope across the cycles, MiB per cycle: growth shows as a steady rise. */
+    trendMiBPerCycle: { idle: number; afterAlerts: number };
   };
+}
+
+/** The slope of a least-squares line through (0, v0), (1, v1), ... */
+export function slope(values: number[]): number {
+  const n = values.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = values.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of values.entries()) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return Math.round((num / den) * 10) / 10;
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** N concurrent commands over N kept-alive connections; resolves with each ack's latency. */
-async function burst(url: string, agent: Agent, n: number, ns: string, tag: string) {
-  return Promise.all(
-    Array.from({ length: n }, (_, i) =>
-      timedCommand(url, agent, `api-service -n ${ns}`, `U0${tag}${i}`),
-    ),
+/** A burst of N concurrent /diagnose commands, all for the one Service, from N users. */
+function diagnoseBurst(load: CommandLoad, ns: string, tag: string) {
+  return load.burst(
+    () => `api-service -n ${ns}`,
+    (i) => `U0${tag}${i}`,
   );
 }
 
@@ -72,20 +102,26 @@ export async function benchAck(): Promise<AckBench> {
   try {
     const levels: AckBench['levels'] = [];
     for (const n of LEVELS) {
-      const agent = new Agent({ keepAlive: true, maxSockets: n });
+      const load = await CommandLoad.open(url, n);
       try {
-        // Warm the connections (as Slack's would be) and the JIT, then measure.
-        await Promise.all(
-          Array.from({ length: n }, (_, i) => timedCommand(url, agent, 'help', `U0W${i}`)),
+        // Warm the connections' paths and the JIT, then measure.
+        await load.burst(
+          () => 'help',
+          (i) => `U0W${i}`,
         );
         const p50: number[] = [];
         const p99: number[] = [];
         const max: number[] = [];
+        const botCpu: number[] = [];
+        const clientCpu: number[] = [];
         for (let r = 0; r < RUNS; r++) {
-          const acks = await burst(url, agent, n, seed.name, `L${n}R${r}X`);
-          p50.push(percentile(acks, 50));
-          p99.push(percentile(acks, 99));
-          max.push(percentile(acks, 100));
+          const before = cpuMs(pid);
+          const { acksMs, clientCpuMs } = await diagnoseBurst(load, seed.name, `L${n}R${r}X`);
+          botCpu.push((cpuMs(pid) - before) / n);
+          clientCpu.push(clientCpuMs / n);
+          p50.push(percentile(acksMs, 50));
+          p99.push(percentile(acksMs, 99));
+          max.push(percentile(acksMs, 100));
           // Let the coalesced diagnosis and its replies drain before the next run.
           await settle(1000);
         }
@@ -95,24 +131,27 @@ export async function benchAck(): Promise<AckBench> {
           p50Ms: spread(p50),
           p99Ms: spread(p99),
           maxMs: spread(max),
+          botCpuMsPerCommand: spread(botCpu, 3),
+          clientCpuMsPerCommand: spread(clientCpu, 3),
+          loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
         });
         console.log(
-          `[bench] ${n} concurrent /diagnose acks: p99 median ${spread(p99).median} ms (min ${spread(p99).min}, max ${spread(p99).max})`,
+          `[bench] ${n} concurrent /diagnose acks: p99 median ${spread(p99).median} ms (min ${spread(p99).min}, max ${spread(p99).max}); p50 median ${spread(p50).median} ms; CPU per command: bot ${spread(botCpu, 3).median} ms, load generator ${spread(clientCpu, 3).median} ms; load average ${loadavg()[0]?.toFixed(1)}`,
         );
       } finally {
-        agent.destroy();
+        load.close();
       }
     }
 
     const cycles: AckBench['memory']['cycles'] = [];
-    const agent = new Agent({ keepAlive: true, maxSockets: BURST });
+    const load = await CommandLoad.open(url, BURST);
     try {
       for (let c = 0; c < CYCLES; c++) {
         await settle(2000);
         const idleMiB = rssMiB(pid);
         let burstPeakMiB = idleMiB;
         const sampler = setInterval(() => (burstPeakMiB = Math.max(burstPeakMiB, rssMiB(pid))), 5);
-        await burst(url, agent, BURST, seed.name, `M${c}X`);
+        await diagnoseBurst(load, seed.name, `M${c}X`);
         clearInterval(sampler);
         burstPeakMiB = Math.max(burstPeakMiB, rssMiB(pid));
         await alerts(url, seed.name, ALERTS);
@@ -124,9 +163,19 @@ export async function benchAck(): Promise<AckBench> {
         );
       }
     } finally {
-      agent.destroy();
+      load.close();
     }
-    return { levels, memory: { cycles, alertsPerCycle: ALERTS, burst: BURST } };
+    const trendMiBPerCycle = {
+      idle: slope(cycles.map((c) => c.idleMiB)),
+      afterAlerts: slope(cycles.map((c) => c.afterAlertsMiB)),
+    };
+    console.log(
+      `[bench] memory trend over ${cycles.length} cycles: idle ${trendMiBPerCycle.idle} MiB/cycle, after alerts ${trendMiBPerCycle.afterAlerts} MiB/cycle`,
+    );
+    return {
+      levels,
+      memory: { cycles, alertsPerCycle: ALERTS, burst: BURST, trendMiBPerCycle },
+    };
   } finally {
     await stopBot(child);
     await fake.close();

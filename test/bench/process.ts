@@ -45,3 +45,11 @@ export function rssMiB(pid: number): number {
   const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN);
   return Math.round((kb / 1024) * 10) / 10;
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (10 ms ticks). */
+export function cpuMs(pid: number): number {
+  // Fields after the command name (which may hold spaces), from the third: utime is the 12th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

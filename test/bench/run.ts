@@ -1,5 +1,6 @@
 // `npm run bench`: speed and scale figures on the live test cluster, written to
-// bench-results/bench.json (gitignored: figures belong to the machine that made them) and
+// bench-results/bench.json (ignored by git, as figures belong to the machine that made them;
+// the ones committed were added by hand with `git add -f` as a record of issue 11's machine) and
 // printed as a table. With no argument it measures CLI start-up (`cli`) and the bot's ack
 // latency and memory (`ack`), a few minutes; name sections to choose (`npm run bench --
 // diagnosis rounds slack remediation`, or `all`). Benchmarks are not tests: nothing here asserts a time.
@@ -19,7 +20,9 @@ const only = process.argv.slice(2);
 const chosen = only.length === 0 ? ['cli', 'ack'] : only;
 const want = (name: string) => chosen.includes(name) || chosen.includes('all');
 
-execFileSync('bash', [join(repoRoot, 'test/cluster/up.sh')], { stdio: 'inherit' });
+// The ack and memory figures need Redis and the bot, not the cluster.
+if (chosen.some((s) => s !== 'ack'))
+  execFileSync('bash', [join(repoRoot, 'test/cluster/up.sh')], { stdio: 'inherit' });
 mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
 const figures: Record<string, unknown> = existsSync(out)
   ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>)
@@ -73,16 +76,36 @@ function printTable(cli: CliBench | undefined, ack: AckBench | undefined): void 
       ],
     );
   for (const l of ack?.levels ?? [])
-    rows.push([
-      `ack p99, ${l.concurrent} concurrent /diagnose (${l.runs} runs)`,
-      ...[l.p99Ms.min, l.p99Ms.median, l.p99Ms.max].map(String),
-      'ms',
-    ]);
+    rows.push(
+      [
+        `ack p99, ${l.concurrent} concurrent /diagnose (${l.runs} runs)`,
+        ...[l.p99Ms.min, l.p99Ms.median, l.p99Ms.max].map(String),
+        'ms',
+      ],
+      ...(l.botCpuMsPerCommand
+        ? [
+            [
+              `  bot CPU per command (load average ${l.loadAverage})`,
+              ...[
+                l.botCpuMsPerCommand.min,
+                l.botCpuMsPerCommand.median,
+                l.botCpuMsPerCommand.max,
+              ].map(String),
+              'ms',
+            ],
+          ]
+        : []),
+    );
   const width = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
   for (const r of rows) console.log(r.map((v, c) => v.padEnd(width[c] ?? 0)).join('  '));
   // Memory is a trend, not a spread: one line per repeat of the same cycle.
   for (const [i, c] of (ack?.memory.cycles ?? []).entries())
     console.log(
       `bot RSS, cycle ${i + 1}: idle ${c.idleMiB} MiB, ${ack?.memory.burst}-command burst peak ${c.burstPeakMiB} MiB, after ${ack?.memory.alertsPerCycle} alerts ${c.afterAlertsMiB} MiB`,
+    );
+  const trend = ack?.memory.trendMiBPerCycle;
+  if (trend)
+    console.log(
+      `bot RSS trend: idle ${trend.idle} MiB per cycle, after alerts ${trend.afterAlerts} MiB per cycle`,
     );
 }

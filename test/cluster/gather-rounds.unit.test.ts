@@ -1,5 +1,6 @@
 // Issue 11: the reads of a diagnosis do not grow with the backends, and a Service target takes at
-// most two sequential rounds of reads when no backend needs more (a claim, a crash log). A local
+// most two sequential rounds of reads when no backend needs more (a crash log; a claim only when
+// no workload of the namespace shows that its pods mount claims). A local
 // HTTP server answers from generated objects and records every request; the gatherer talks to
 // it through the real client, so the counts are what an API server would see.
 import { describe, expect, it } from 'vitest';
@@ -14,6 +15,10 @@ interface World {
   nodes: number;
   /** One claim per pod, as a StatefulSet has. */
   claims: boolean;
+  /** The claims' StatefulSet is in the namespace (false: bare pods mount them). */
+  statefulSet?: boolean;
+  /** Claims the namespace does not hold (the pods name them anyway). */
+  missingClaims?: number;
   /** The node list answers one page and a continue token (a large cluster). */
   pagedNodes?: boolean;
 }
@@ -46,7 +51,23 @@ function answers(w: World): Record<string, unknown> {
       ? { metadata: { continue: 'more' }, items: nodes.slice(0, 2) }
       : { items: nodes },
     [`/api/v1/namespaces/${NS}/persistentvolumeclaims`]: {
-      items: pods.map((p) => ({ metadata: { name: `data-${p.metadata.name}`, namespace: NS } })),
+      items: pods
+        .slice(w.missingClaims ?? 0)
+        .map((p) => ({ metadata: { name: `data-${p.metadata.name}`, namespace: NS } })),
+    },
+    [`/apis/apps/v1/namespaces/${NS}/statefulsets`]: {
+      items: w.statefulSet
+        ? [
+            {
+              metadata: { name: 'web', namespace: NS },
+              spec: {
+                selector: { matchLabels: { app: 'web' } },
+                template: { metadata: { labels: { app: 'web' } }, spec: { containers: [] } },
+                volumeClaimTemplates: [{ metadata: { name: 'data' } }],
+              },
+            },
+          ]
+        : [],
     },
   };
 }
@@ -74,7 +95,31 @@ describe('the number and rounds of reads of a Service target', () => {
     expect(large.paths.filter((p) => p.startsWith('/api/v1/nodes/'))).toEqual([]);
   });
 
-  it('reads many claims as one list, one round after the backends', async () => {
+  it("reads a StatefulSet's claims as one list beside the backends: two rounds, 50 or 5,000", async () => {
+    const small = await gather({ pods: 50, nodes: 3, claims: true, statefulSet: true });
+    const large = await gather({ pods: 5000, nodes: 3, claims: true, statefulSet: true });
+    expect(large.snapshot.pvcs).toHaveLength(5000);
+    expect(small.snapshot.pvcs).toHaveLength(50);
+    expect(large.requests).toBe(small.requests);
+    expect(large.paths.filter((p) => p.includes('/persistentvolumeclaims/'))).toEqual([]);
+    expect(small.rounds).toBeLessThanOrEqual(2);
+    expect(large.rounds).toBeLessThanOrEqual(2);
+  });
+
+  it('does not read by name a claim the complete list does not hold: it does not exist', async () => {
+    const r = await gather({
+      pods: 50,
+      nodes: 3,
+      claims: true,
+      statefulSet: true,
+      missingClaims: 2,
+    });
+    expect(r.snapshot.pvcs).toHaveLength(48);
+    expect(r.paths.filter((p) => p.includes('/persistentvolumeclaims/'))).toEqual([]);
+    expect(r.rounds).toBeLessThanOrEqual(2);
+  });
+
+  it("reads bare pods' claims as one list, one round after the backends", async () => {
     const small = await gather({ pods: 50, nodes: 3, claims: true });
     const large = await gather({ pods: 5000, nodes: 3, claims: true });
     expect(large.snapshot.pvcs).toHaveLength(5000);

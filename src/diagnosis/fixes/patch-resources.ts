@@ -1,6 +1,6 @@
 // patch-resources: raise a container's memory limit. The policy bounds the limit; the plan keeps
 // what it was built from (`params`) so a clamp rebuilds it, not edits its patch.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Container, ResourceRequirements } from '../../cluster/k8s-types.js';
 import { formatBytes, parseQuantity } from '../model/quantity.js';
 import type { CheckId } from '../registry.js';

@@ -2,7 +2,7 @@
 // HorizontalPodAutoscaler that owns their count (scaling the workload itself would be undone by the
 // autoscaler). The policy bounds the count; the plan keeps the numbers it was built from (`params`)
 // so a clamp rebuilds it, not edits it.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KubeObject } from '../../cluster/k8s-types.js';
 import type { CheckId } from '../registry.js';
 import { type FixDef, defineFix } from './define.js';

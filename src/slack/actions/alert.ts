@@ -3,7 +3,7 @@
 // are opened by Slack itself, which still sends the click here, so they are only acked.
 // The button carries the thread's opaque id; its targets are read from Redis, never the payload.
 import type { App } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { log, reasonOf } from '../../log.js';
 import type { WorkQueues } from '../../queue/queues.js';
 import { PARENT_ACTION_IDS } from '../blocks/parent.js';

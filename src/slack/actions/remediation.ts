@@ -3,7 +3,7 @@
 // *Show full command* decides nothing: the plan's command is read from Redis and sent to the
 // clicker alone.
 import type { App } from '@slack/bolt';
-import { z } from 'zod';
+import * as z from 'zod';
 import { log, reasonOf } from '../../log.js';
 import { jobId } from '../../queue/jobs.js';
 import type { WorkQueues } from '../../queue/queues.js';

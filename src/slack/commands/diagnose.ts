@@ -188,62 +188,74 @@ export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): C
 /**
  * Queues, then acks: the ack says "Diagnosing…" only once Redis holds the job, so a crash
  * between the two loses nothing silently (the requester sees no ack and Slack says it failed).
- * If the queue refuses, or does not answer in time, the ack itself says so.
+ * If the queue refuses, or does not answer in time, the ack itself says so. Resolves with the
+ * ack's text.
  */
-async function answer(
-  reply: CommandReply,
-  input: CommandInput,
-  ack: (r: { response_type: 'ephemeral'; text: string }) => Promise<void>,
-): Promise<void> {
-  if (!reply.enqueue) return ack({ response_type: 'ephemeral', text: reply.ack });
+async function answer(reply: CommandReply, input: CommandInput): Promise<string> {
+  if (!reply.enqueue) return reply.ack;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), ENQUEUE_TIMEOUT_MS);
   });
-  let text = reply.ack;
   try {
     const done = await Promise.race([reply.enqueue(), timedOut]);
     if (done === 'timeout') {
       log.error({ text: input.text }, 'queueing a diagnosis did not finish in time');
-      text = QUEUE_SLOW;
-    } else if (typeof done === 'string') text = done;
+      return QUEUE_SLOW;
+    }
+    return typeof done === 'string' ? done : reply.ack;
   } catch (err) {
     log.error({ err: reasonOf(err), text: input.text }, 'could not queue a diagnosis');
-    text = QUEUE_DOWN;
+    return QUEUE_DOWN;
   } finally {
     clearTimeout(timer);
   }
-  await ack({ response_type: 'ephemeral', text });
 }
 
 /** The slash commands kubemedic serves (the request front door lets only these through). */
 export const SLASH_COMMANDS = ['/diagnose', '/kubemedic'] as const;
 
-export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
-  const input = (
-    text: string,
-    c: { channel_id: string; user_id: string; user_name: string; channel_name?: string },
-  ): CommandInput => ({
+/** The fields of a slash command kubemedic reads. */
+export interface SlashCommandFields {
+  command: string;
+  text: string;
+  channel_id: string;
+  user_id: string;
+  user_name: string;
+  channel_name?: string;
+}
+
+/**
+ * Answers `/diagnose ...` or `/kubemedic diagnose ...` (the same behind one umbrella command);
+ * resolves with the ephemeral ack's text once any diagnosis it asks for is queued.
+ */
+export function answerSlashCommand(c: SlashCommandFields, deps: CommandDeps): Promise<string> {
+  const input = (text: string): CommandInput => ({
     text,
     channel: c.channel_id,
     user: c.user_id,
     userName: c.user_name,
     channelName: c.channel_name,
   });
-  app.command('/diagnose', async ({ command, ack }) => {
-    const i = input(command.text, command);
-    await answer(handleDiagnoseCommand(i, deps), i, ack);
-  });
-  // The same behind one umbrella command: `/kubemedic diagnose api-service -n prod`.
-  app.command('/kubemedic', async ({ command, ack }) => {
-    const [sub, ...rest] = command.text.trim().split(/\s+/);
-    const i = input(rest.join(' '), command);
-    const reply =
-      sub === 'diagnose'
-        ? handleDiagnoseCommand(i, deps)
-        : {
-            ack: `:wave: kubemedic finds out why a Service fails.\n${(deps.routing ? HUB_USAGE : USAGE).replace(/\/diagnose/g, '/kubemedic diagnose')}`,
-          };
-    await answer(reply, i, ack);
-  });
+  if (c.command !== '/kubemedic') {
+    const i = input(c.text);
+    return answer(handleDiagnoseCommand(i, deps), i);
+  }
+  const [sub, ...rest] = c.text.trim().split(/\s+/);
+  const i = input(rest.join(' '));
+  const reply =
+    sub === 'diagnose'
+      ? handleDiagnoseCommand(i, deps)
+      : {
+          ack: `:wave: kubemedic finds out why a Service fails.\n${(deps.routing ? HUB_USAGE : USAGE).replace(/\/diagnose/g, '/kubemedic diagnose')}`,
+        };
+  return answer(reply, i);
+}
+
+/** Bolt's listeners (Socket Mode; over HTTP the front door calls answerSlashCommand itself). */
+export function registerDiagnoseCommands(app: App, deps: CommandDeps): void {
+  for (const name of SLASH_COMMANDS)
+    app.command(name, async ({ command, ack }) => {
+      await ack({ response_type: 'ephemeral', text: await answerSlashCommand(command, deps) });
+    });
 }
