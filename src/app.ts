@@ -10,7 +10,7 @@ import { Conversations } from './slack/delivery/conversations.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
 import { SlackPacer } from './slack/delivery/pacer.js';
 import { WorkQueues } from './queue/queues.js';
-import { connectRedis, openRedis, redactUrl } from './queue/redis.js';
+import { connectRedis, describeRedis, openRedis, redisHealth } from './queue/redis.js';
 import { processRemediation } from './queue/remediate.js';
 import { processSlackPost } from './slack/delivery/slack-post.js';
 import { startWorkers } from './queue/workers.js';
@@ -74,8 +74,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
     (demo ? demo.DEMO_CLUSTER : kubeConfig.getCurrentContext() || 'in-cluster');
   const timeoutMs = config.kube.requestTimeoutMs;
 
-  const redis = openRedis(config.redisUrl, 'command');
-  await connectRedis(redis, config.redisUrl);
+  const redis = openRedis(config.redisUrl, 'command', config.redisSentinel);
+  await connectRedis(redis, config.redisUrl, undefined, config.redisSentinel);
   const prefix = config.queuePrefix;
   const queues = new WorkQueues(redis, prefix);
   const conversations = new Conversations(redis, prefix);
@@ -102,6 +102,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   let handingBack = false;
   const workers = startWorkers({
     redisUrl: config.redisUrl,
+    sentinel: config.redisSentinel,
     prefix,
     concurrency: {
       diagnose: config.concurrency.diagnose,
@@ -140,9 +141,16 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const readyz: Handler = async (_req, res) => {
     const problems: Record<string, string> = {};
     if (stopping) problems.shutdown = 'shutting down';
-    await withTimeout(redis.ping(), 1000, 'Redis').catch((err: unknown) => {
-      problems.redis = `${redactUrl(config.redisUrl)}: ${reasonOf(err)}`;
-    });
+    const redisWhere = describeRedis(config.redisUrl, config.redisSentinel);
+    let redisReport = redisWhere;
+    await withTimeout(redisHealth(redis, config.redisReplicaAcks), 1000, 'Redis')
+      .then((h) => {
+        redisReport = `${redisWhere}: ${h.detail}`;
+        if (!h.ok) problems.redis = redisReport;
+      })
+      .catch((err: unknown) => {
+        problems.redis = `${redisWhere}: ${reasonOf(err)}`;
+      });
     // Without a kubeconfig the client would try http://localhost:8080 and report a TLS rule.
     if (opts.noKubeconfig === undefined)
       await readiness.get('/version').catch((err: unknown) => {
@@ -156,6 +164,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       ok
         ? {
             status: 'ready',
+            redis: redisReport,
             ...(demo ? { kubernetes: 'no kubeconfig: demo on bundled dumps' } : {}),
           }
         : { status: 'not ready', problems },

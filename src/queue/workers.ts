@@ -3,6 +3,7 @@
 // for the next instance), slack-post jobs hand themselves back after the op in hand.
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { RedisSentinelConfig } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import { QUEUES, type QueueName } from './jobs.js';
 import { openRedis } from './redis.js';
@@ -15,13 +16,14 @@ export interface WorkerSet {
 
 export function startWorkers(opts: {
   redisUrl: string;
+  sentinel?: RedisSentinelConfig;
   prefix: string;
   concurrency: Record<QueueName, number>;
   processors: Record<QueueName, Processor>;
 }): WorkerSet {
   const connections: Redis[] = [];
   const make = (name: QueueName) => {
-    const connection = openRedis(opts.redisUrl, 'worker');
+    const connection = openRedis(opts.redisUrl, 'worker', opts.sentinel);
     connections.push(connection);
     const worker = new Worker(name, opts.processors[name], {
       connection,
