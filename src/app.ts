@@ -10,7 +10,7 @@ import { Conversations } from './slack/delivery/conversations.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
 import { SlackPacer } from './slack/delivery/pacer.js';
 import { WorkQueues } from './queue/queues.js';
-import { connectRedis, describeRedis, openRedis, redisHealth } from './queue/redis.js';
+import { connectRedis, describeRedis, openRedis, redisHealth, replicated } from './queue/redis.js';
 import { processRemediation } from './queue/remediate.js';
 import { processSlackPost } from './slack/delivery/slack-post.js';
 import { startWorkers } from './queue/workers.js';
@@ -118,6 +118,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           pacer,
           plans,
           stopping: () => handingBack,
+          replicated: () => replicated(redis, config.redisReplicaAcks),
         }),
       remediate: (job) =>
         demo && demoSnapshot
@@ -149,7 +150,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
         if (!h.ok) problems.redis = redisReport;
       })
       .catch((err: unknown) => {
-        problems.redis = `${redisWhere}: ${reasonOf(err)}`;
+        redisReport = `${redisWhere}: ${reasonOf(err)}`;
+        problems.redis = redisReport;
       });
     // Without a kubeconfig the client would try http://localhost:8080 and report a TLS rule.
     if (opts.noKubeconfig === undefined)
@@ -167,7 +169,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
             redis: redisReport,
             ...(demo ? { kubernetes: 'no kubeconfig: demo on bundled dumps' } : {}),
           }
-        : { status: 'not ready', problems },
+        : { status: 'not ready', redis: redisReport, problems },
     );
   };
   const routes: Record<string, Handler> = {

@@ -153,6 +153,18 @@ export async function redisHealth(
   return { ok: true, detail };
 }
 
+/**
+ * An error that says Redis could not be reached or could not take writes (a dropped connection,
+ * a failover in progress), as opposed to a bug: the caller answers 503 and is retried.
+ */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (err instanceof RedisUnavailableError) return true;
+  const message = err instanceof Error ? err.message : String(err);
+  return /Stream isn't writeable|Connection is closed|max retries per request|ECONNREFUSED|ECONNRESET|EPIPE|^READONLY|^LOADING|^MASTERDOWN|All sentinels are unreachable/.test(
+    message,
+  );
+}
+
 /** True when the connection can take commands now. */
 export function redisReady(redis: Redis): boolean {
   return redis.status === 'ready';
