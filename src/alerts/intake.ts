@@ -23,10 +23,11 @@ import { targetOfAlert, targetsOfAlerts } from './targets.js';
 const MAX_TARGETS = 5;
 const GROUP_TTL_SECONDS = 30 * 86_400;
 /**
- * A notification identical to one accepted this recently is that one again (Alertmanager retries
- * within its group_interval); repeats of an unchanged group come every repeat_interval, later.
+ * A notification identical to one accepted this recently is that one again: Alertmanager's retry
+ * after a 5xx, or its HA peer's copy (within peer_timeout, 15 s). Repeats of an unchanged group
+ * come a group_interval (5 min by default) or more apart, so they still reply.
  */
-const NOTIFICATION_TTL_SECONDS = 5 * 60;
+const NOTIFICATION_TTL_SECONDS = 60;
 
 // KEYS[1] the group's record, KEYS[2] the notification's claim. ARGV: candidate conversation,
 // status, group ttl s, notification ttl s. A claimed notification returns its first claim; else
