@@ -23,6 +23,8 @@ export interface SendOptions {
   url: (attempt: number, index: number) => string;
   concurrency: number;
   deadlineMs: number;
+  /** Called with every answer (HTTP status, or `error`). */
+  onAnswer?: (answer: string) => void;
   /** Called with the index of each notification as it is accepted. */
   onAccepted?: (index: number, acceptedSoFar: number) => void;
 }
@@ -59,6 +61,7 @@ export async function sendLikeAlertmanager(
         answer = 'error';
       }
       figures.answers[answer] = (figures.answers[answer] ?? 0) + 1;
+      opts.onAnswer?.(answer);
       if (/^2/.test(answer)) {
         figures.accepted++;
         opts.onAccepted?.(index, figures.accepted);
