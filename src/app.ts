@@ -77,7 +77,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const redis = openRedis(config.redisUrl, 'command', config.redisSentinel);
   await connectRedis(redis, config.redisUrl, undefined, config.redisSentinel);
   const prefix = config.queuePrefix;
-  const queues = new WorkQueues(redis, prefix);
+  const queues = new WorkQueues(redis, prefix, config.redisReplicaAcks);
   const conversations = new Conversations(redis, prefix);
   const plans = new PlanStore(redis, prefix);
   const pacer = new SlackPacer(redis, prefix, config.slack.channelIntervalMs);
