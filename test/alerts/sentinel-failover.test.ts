@@ -116,6 +116,8 @@ describe('Redis Sentinel failover during an alert burst', () => {
         burstMs,
         promotedWithinMs: promotedAfterMs,
         refusingForMs: lastRefusal - killedAt,
+        // Threads whose record the failover lost, looked up in Slack instead of posted again.
+        threadLookups: slack.callsTo('conversations.history').length,
       })}`,
     );
 
