@@ -97,7 +97,16 @@ describe('Redis Sentinel failover during an alert burst', () => {
       async () => threadsPerGroup().size === GROUPS,
       60_000,
       250,
-    );
+    ).catch((err: unknown) => {
+      // Say how far it got and what the bot last complained of.
+      const warnings = bot.out.stdout
+        .split('\n')
+        .filter((l) => /"level":(40|50)/.test(l))
+        .slice(-5);
+      throw new Error(
+        `${(err as Error).message} (${threadsPerGroup().size} threads); bot warnings: ${warnings.join('\n')}`,
+      );
+    });
     // Jobs retried after the failover would post late: give them time to show a duplicate.
     await new Promise((r) => setTimeout(r, 2000));
     const threads = threadsPerGroup();
