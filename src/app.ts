@@ -11,7 +11,7 @@ import { Conversations } from './slack/delivery/conversations.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
 import { SlackPacer } from './slack/delivery/pacer.js';
 import { WorkQueues } from './queue/queues.js';
-import { connectRedis, openRedis, redactUrl } from './queue/redis.js';
+import { connectRedis, describeRedis, openRedis, redisHealth, replicated } from './queue/redis.js';
 import { processRemediation } from './queue/remediate.js';
 import { processSlackPost } from './slack/delivery/slack-post.js';
 import { startWorkers } from './queue/workers.js';
@@ -82,10 +82,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       (demo ? demo.DEMO_CLUSTER : kubeConfig?.getCurrentContext() || 'in-cluster'));
   const timeoutMs = config.kube.requestTimeoutMs;
 
-  const redis = openRedis(config.redisUrl, 'command');
-  await connectRedis(redis, config.redisUrl);
+  const redis = openRedis(config.redisUrl, 'command', config.redisSentinel);
+  await connectRedis(redis, config.redisUrl, undefined, config.redisSentinel);
   const prefix = config.queuePrefix;
-  const queues = new WorkQueues(redis, prefix);
+  const queues = new WorkQueues(redis, prefix, config.redisReplicaAcks);
   const conversations = new Conversations(redis, prefix);
   const plans = new PlanStore(redis, prefix);
   const pacer = new SlackPacer(redis, prefix, config.slack.channelIntervalMs);
@@ -160,6 +160,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   let stopping = false;
   const workers = startWorkers({
     redisUrl: config.redisUrl,
+    sentinel: config.redisSentinel,
     prefix,
     lockMs: config.jobLockMs,
     concurrency: {
@@ -179,6 +180,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
           pacer,
           plans,
           stopping: () => handingBack,
+          replicated: () => replicated(redis, config.redisReplicaAcks),
         }),
       remediate: (job) =>
         hub
@@ -212,9 +214,17 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const readyz: Handler = async (_req, res) => {
     const problems: Record<string, string> = {};
     if (stopping) problems.shutdown = 'shutting down';
-    await withTimeout(redis.ping(), 1000, 'Redis').catch((err: unknown) => {
-      problems.redis = `${redactUrl(config.redisUrl)}: ${reasonOf(err)}`;
-    });
+    const redisWhere = describeRedis(config.redisUrl, config.redisSentinel);
+    let redisReport = redisWhere;
+    await withTimeout(redisHealth(redis, config.redisReplicaAcks), 1000, 'Redis')
+      .then((h) => {
+        redisReport = `${redisWhere}: ${h.detail}`;
+        if (!h.ok) problems.redis = redisReport;
+      })
+      .catch((err: unknown) => {
+        redisReport = `${redisWhere}: ${reasonOf(err)}`;
+        problems.redis = redisReport;
+      });
     // Without a kubeconfig the client would try http://localhost:8080 and report a TLS rule.
     // A hub reaches no cluster: Redis is all it needs.
     if (readiness && opts.noKubeconfig === undefined)
@@ -229,9 +239,10 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       ok
         ? {
             status: 'ready',
+            redis: redisReport,
             ...(demo ? { kubernetes: 'no kubeconfig: demo on bundled dumps' } : {}),
           }
-        : { status: 'not ready', problems },
+        : { status: 'not ready', redis: redisReport, problems },
     );
   };
   const routes: Record<string, Handler> = {

@@ -24,6 +24,14 @@ if ! redis_up; then
   redis_up || { echo "[setup] redis-server did not start" >&2; exit 1; }
 fi
 
+# The failover tests run real sentinels as `redis-server sentinel.conf --sentinel`, which Debian's
+# redis-server does; a redis-server built without Sentinel mode gets Debian's redis-sentinel.
+if ! redis-server --help 2>&1 | grep -q -- '--sentinel'; then
+  log "installing redis-sentinel from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq redis-sentinel >/dev/null
+fi
+
 log "npm ci"
 npm ci --no-audit --no-fund
 log "building the test control plane (cached by version outside the repo)"

@@ -3,6 +3,9 @@
 // its alerts name; repeats reply in the same thread (diagnosing only targets not seen before);
 // `resolved` updates the parent and says so in the thread. The groupKey -> thread map lives in
 // Redis, so a restarted bot finds its threads again. A firing after a resolve opens a new thread.
+// Each notification is claimed once, atomically (CLAIM): Alertmanager's retry of it, or the same
+// notification reaching another replica, takes the same thread and re-queues the same jobs (their
+// ids are fixed), so replicas and retries never open a second thread or post twice.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Conversations } from '../slack/delivery/conversations.js';
@@ -21,11 +24,57 @@ import { type ClusterHub, NoAgentError } from '../queue/clusters.js';
 /** Targets diagnosed per notification at most; the rest are named in the parent. */
 const MAX_TARGETS = 5;
 const GROUP_TTL_SECONDS = 30 * 86_400;
+/**
+ * A notification identical to one accepted this recently is that one again: Alertmanager's retry
+ * after a 5xx, or its HA peer's copy (within peer_timeout, 15 s). Repeats of an unchanged group
+ * come a group_interval (5 min by default) or more apart, so they still reply.
+ */
+const NOTIFICATION_TTL_SECONDS = 60;
 
-interface GroupRecord {
+// KEYS[1] the group's record, KEYS[2] the notification's claim. ARGV: candidate conversation,
+// status, group ttl s, notification ttl s. A claimed notification returns its first claim; else
+// the group's next notification is numbered (opening a thread when none is open) and recorded.
+const CLAIM = `
+local claimed = redis.call('GET', KEYS[2])
+if claimed then return claimed end
+local raw = redis.call('GET', KEYS[1])
+local prev = raw and cjson.decode(raw)
+local out
+if (not prev) or (prev.status == 'resolved' and ARGV[2] == 'firing') then
+  out = {conversation = ARGV[1], opened = true, notifications = 1}
+else
+  out = {conversation = prev.conversation, opened = false,
+         notifications = prev.notifications + 1, previousStatus = prev.status}
+end
+redis.call('SET', KEYS[1], cjson.encode({conversation = out.conversation, status = ARGV[2],
+  notifications = out.notifications}), 'EX', ARGV[3])
+local encoded = cjson.encode(out)
+redis.call('SET', KEYS[2], encoded, 'EX', ARGV[4])
+return encoded
+`;
+
+interface Claim {
   conversation: string;
-  status: 'firing' | 'resolved';
+  opened: boolean;
   notifications: number;
+  previousStatus?: 'firing' | 'resolved';
+}
+
+/** What makes a notification itself: its group, status and alerts (not which Alertmanager sent it). */
+function notificationHash(p: AlertmanagerPayload): string {
+  const alerts = p.alerts
+    .map((a) =>
+      JSON.stringify([
+        a.fingerprint ?? Object.entries(a.labels).sort(),
+        a.status,
+        a.startsAt,
+        a.endsAt,
+      ]),
+    )
+    .sort();
+  return createHash('sha1')
+    .update(JSON.stringify([p.receiver, p.groupKey, p.status, p.truncatedAlerts ?? 0, alerts]))
+    .digest('hex');
 }
 
 export interface IntakeDeps {
@@ -93,13 +142,20 @@ export async function acceptNotification(
 ): Promise<IntakeResult> {
   const groupHash = createHash('sha1').update(`${p.receiver}\n${p.groupKey}`).digest('hex');
   const groupKey = `${deps.prefix}:alertgroup:${groupHash}`;
-  const raw = await deps.redis.get(groupKey);
-  const previous = raw ? (JSON.parse(raw) as GroupRecord) : undefined;
-  const opened = !previous || (previous.status === 'resolved' && p.status === 'firing');
-  const conversation = opened
-    ? jobId('a', groupHash.slice(0, 20), now.getTime().toString(36))
-    : previous.conversation;
-  const notifications = opened ? 1 : previous.notifications + 1;
+  const noteHash = notificationHash(p);
+  const claim = JSON.parse(
+    (await deps.redis.eval(
+      CLAIM,
+      2,
+      groupKey,
+      `${deps.prefix}:alertnote:${noteHash}`,
+      jobId('a', groupHash.slice(0, 20), now.getTime().toString(36)),
+      p.status,
+      String(GROUP_TTL_SECONDS),
+      String(NOTIFICATION_TTL_SECONDS),
+    )) as string,
+  ) as Claim;
+  const { conversation, opened, notifications, previousStatus } = claim;
 
   const clusterOf = await alertCluster(channel, deps);
   const targets = targetsOfAlerts(p.alerts, clusterOf);
@@ -194,22 +250,20 @@ export async function acceptNotification(
     });
   }
   // Resolved: the parent says so and the thread gets the incident's summary (damage report).
-  if (!opened && p.status === 'resolved' && previous.status !== 'resolved')
+  if (!opened && p.status === 'resolved' && previousStatus !== 'resolved')
     ops.push({ op: 'summary' });
-  await deps.queues.postToSlack({ conversation, channel, ops });
+  await deps.queues.postToSlack(
+    { conversation, channel, ops },
+    jobId(conversation, 'notification', String(notifications)),
+  );
 
   // A target with no agent is tried again on the next notification.
   const queued = diagnosed.filter((t) => !noAgent.some((n) => n.target === t));
-  if (queued.length) await deps.redis.sadd(seenKey, ...queued.map(targetKey));
-  await deps.redis
-    .multi()
-    .expire(seenKey, GROUP_TTL_SECONDS)
-    .set(
-      groupKey,
-      JSON.stringify({ conversation, status: p.status, notifications } satisfies GroupRecord),
-      'EX',
-      GROUP_TTL_SECONDS,
-    )
-    .exec();
+  if (queued.length)
+    await deps.redis
+      .multi()
+      .sadd(seenKey, ...queued.map(targetKey))
+      .expire(seenKey, GROUP_TTL_SECONDS)
+      .exec();
   return { conversation, opened, diagnosing: diagnosed.length };
 }

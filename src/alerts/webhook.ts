@@ -1,11 +1,12 @@
 // POST /alertmanager: authenticates (bearer token or basic auth, compared in constant time),
-// validates the payload, and answers 2xx only once the work is safely in Redis. Malformed input
+// validates the payload, and answers 2xx only once the work is safely in Redis (and, when asked,
+// in its replicas: KUBEMEDIC_REDIS_REPLICA_ACKS). Malformed input
 // gets 400 with the reason; when Redis cannot take the work, 503 so Alertmanager retries.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
-import { redisReady } from '../queue/redis.js';
+import { isRedisUnavailable, redisReady, replicated } from '../queue/redis.js';
 import { channelFor } from './channels.js';
 import { type IntakeDeps, acceptNotification } from './intake.js';
 import { AlertmanagerPayloadSchema } from './schema.js';
@@ -117,8 +118,10 @@ export async function handleAlertmanager(
     let result;
     try {
       result = await acceptNotification(parsed.data, channel, deps);
+      // Acknowledged only once a replica holds it too: a failover then loses nothing accepted.
+      await replicated(deps.redis, config.redisReplicaAcks);
     } catch (err) {
-      if (!redisReady(deps.redis))
+      if (isRedisUnavailable(err) || !redisReady(deps.redis))
         throw new HttpError(
           503,
           `cannot queue the alert now (Redis unavailable: ${reasonOf(err)}); retry`,

@@ -16,6 +16,13 @@ export interface AlertChannelRule {
   channel: string;
 }
 
+export interface RedisSentinelConfig {
+  sentinels: { host: string; port: number }[];
+  /** The primary's name in the sentinels' `sentinel monitor` line. */
+  name: string;
+  password?: string;
+}
+
 export interface KubeIdentity {
   /** A kubeconfig file; absent: KubeConfig's defaults (KUBECONFIG list, ~/.kube/config, in-cluster). */
   kubeconfig?: string;
@@ -52,6 +59,10 @@ export interface Config {
     logAlerts: RegExp[];
   };
   redisUrl: string;
+  /** REDIS_SENTINELS: the primary is found through Sentinel; REDIS_URL then gives only auth, db, TLS. */
+  redisSentinel?: RedisSentinelConfig;
+  /** Replicas that must hold accepted work before it is acknowledged (Redis WAIT). */
+  redisReplicaAcks: { replicas: number; timeoutMs: number };
   queuePrefix: string;
   concurrency: { diagnose: number; slackPost: number; remediate: number };
   /** A job whose worker died (a killed pod) is taken up again after about this long. */
@@ -154,6 +165,21 @@ export function parseChannelClusters(text: string): Record<string, string> {
   return out;
 }
 
+/** `host:port` pairs, comma separated; IPv6 hosts in brackets: `[::1]:26379`. */
+export function parseSentinels(text: string): { host: string; port: number }[] {
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(item);
+      const port = Number(m?.[2]);
+      if (!m?.[1] || port < 1 || port > 65535)
+        throw new Error(`"${item}" is not host:port (e.g. redis-sentinel-0:26379)`);
+      return { host: m[1].replace(/^\[|\]$/g, ''), port };
+    });
+}
+
 const approverList = optionalText.transform((s, ctx) => {
   const users: string[] = [];
   const groups: string[] = [];
@@ -212,6 +238,29 @@ const EnvSchema = z.object({
   REDIS_URL: optionalText
     .transform((s) => s ?? 'redis://127.0.0.1:6379')
     .pipe(z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })),
+  REDIS_SENTINELS: optionalText.transform((s, ctx) => {
+    try {
+      const list = parseSentinels(s ?? '');
+      return list.length ? list : undefined;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  REDIS_SENTINEL_NAME: optionalText
+    .transform((s) => s ?? 'mymaster')
+    .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/, 'letters, digits, _ . - only')),
+  REDIS_SENTINEL_PASSWORD: optionalText,
+  KUBEMEDIC_REDIS_REPLICA_ACKS: optionalText.transform((s, ctx) => {
+    if (s === undefined) return undefined;
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 0 || n > 16) {
+      ctx.addIssue({ code: 'custom', message: 'must be a whole number from 0 to 16' });
+      return z.NEVER;
+    }
+    return n;
+  }),
+  KUBEMEDIC_REDIS_REPLICA_ACK_TIMEOUT_MS: int(10, 60_000, 2000),
   KUBEMEDIC_QUEUE_PREFIX: optionalText
     .transform((s) => s ?? 'kubemedic')
     .pipe(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only (max 64)')),
@@ -367,6 +416,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
       logAlerts: e.KUBEMEDIC_LOG_ALERTS,
     },
     redisUrl: e.REDIS_URL,
+    redisSentinel: e.REDIS_SENTINELS
+      ? {
+          sentinels: e.REDIS_SENTINELS,
+          name: e.REDIS_SENTINEL_NAME,
+          password: e.REDIS_SENTINEL_PASSWORD,
+        }
+      : undefined,
+    // With Sentinel a failover promotes a replica: work acknowledged before a replica held it
+    // would be lost, so one replica must confirm it by default.
+    redisReplicaAcks: {
+      replicas: e.KUBEMEDIC_REDIS_REPLICA_ACKS ?? (e.REDIS_SENTINELS ? 1 : 0),
+      timeoutMs: e.KUBEMEDIC_REDIS_REPLICA_ACK_TIMEOUT_MS,
+    },
     queuePrefix: e.KUBEMEDIC_QUEUE_PREFIX,
     concurrency: {
       diagnose: e.KUBEMEDIC_DIAGNOSE_CONCURRENCY,

@@ -11,6 +11,7 @@ import type { RemediationAction } from '../remediation/flow.js';
 import { RemediationActionSchema } from '../remediation/flow.js';
 import { type TargetRef, targetKey } from '../slack/thread-state.js';
 import type { QueueDepths } from '../metrics.js';
+import { replicated } from './redis.js';
 import {
   type DiagnoseJob,
   DiagnoseJobSchema,
@@ -99,6 +100,11 @@ export class WorkQueues {
   constructor(
     private readonly redis: Redis,
     readonly prefix: string,
+    /** Replicas that must hold accepted work (KUBEMEDIC_REDIS_REPLICA_ACKS): see durable(). */
+    private readonly replicaAcks: { replicas: number; timeoutMs: number } = {
+      replicas: 0,
+      timeoutMs: 0,
+    },
   ) {
     // ioredis sends EVALSHA and falls back to EVAL once if Redis lost the script (a restart).
     redis.defineCommand('kubemedicAttach', { numberOfKeys: 1, lua: ATTACH });
@@ -240,6 +246,14 @@ export class WorkQueues {
   async remediate(action: RemediationAction, id: string): Promise<void> {
     const data = RemediationActionSchema.parse(action);
     await this.queues.remediate.add(QUEUES.remediate, data, { jobId: id });
+  }
+
+  /**
+   * Resolves once the configured replicas hold every job queued so far through this connection,
+   * so a request acknowledged after it survives a failover; throws RedisUnavailableError if not.
+   */
+  async durable(): Promise<void> {
+    await replicated(this.redis, this.replicaAcks);
   }
 
   async depths(): Promise<QueueDepths> {

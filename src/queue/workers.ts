@@ -3,6 +3,7 @@
 // for the next instance), slack-post jobs hand themselves back after the op in hand.
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { RedisSentinelConfig } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import { QUEUES, type QueueName } from './jobs.js';
 import { openRedis } from './redis.js';
@@ -15,6 +16,7 @@ export interface WorkerSet {
 
 export function startWorkers(opts: {
   redisUrl: string;
+  sentinel?: RedisSentinelConfig;
   prefix: string;
   concurrency: Record<QueueName, number>;
   /** Lock of a running job; a dead worker's job is taken up again after it lapses. Default 30 s. */
@@ -24,7 +26,7 @@ export function startWorkers(opts: {
 }): WorkerSet {
   const connections: Redis[] = [];
   const make = (name: QueueName, processor: Processor) => {
-    const connection = openRedis(opts.redisUrl, 'worker');
+    const connection = openRedis(opts.redisUrl, 'worker', opts.sentinel);
     connections.push(connection);
     const worker = new Worker(name, processor, {
       connection,

@@ -13,7 +13,12 @@ export interface OutgoingMessage {
   text: string;
   blocks?: Block[];
   threadTs?: string;
+  /** Slack message metadata: marks a thread parent as kubemedic's conversation `id`. */
+  thread?: { conversation: string };
 }
+
+/** The metadata event type of the thread parents kubemedic posts. */
+export const THREAD_EVENT_TYPE = 'kubemedic_thread';
 
 export interface PostResult {
   /** The channel id Slack answered with (a #name is resolved to its id). */
@@ -26,6 +31,10 @@ export interface SlackPoster {
   postMessage(m: OutgoingMessage): Promise<PostResult>;
   update(m: { channel: string; ts: string; text: string; blocks?: Block[] }): Promise<void>;
   postEphemeral(m: OutgoingMessage & { user: string }): Promise<void>;
+  /**
+   * The parent of `conversation` among the latest messages of `channel`, found by its metadata: after a Redis failover lost the record of a post, the thread is found, not posted again.
+   */
+  findThread?(channel: string, conversation: string): Promise<PostResult | undefined>;
 }
 
 export type SlackFailure = 'rate-limited' | 'transient' | 'permanent';
@@ -121,12 +130,46 @@ export class WebApiPoster implements SlackPoster {
         text: m.text,
         ...(m.blocks ? { blocks: m.blocks } : {}),
         ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
+        ...(m.thread
+          ? {
+              metadata: {
+                event_type: THREAD_EVENT_TYPE,
+                event_payload: { conversation: m.thread.conversation },
+              },
+            }
+          : {}),
         unfurl_links: false,
         unfurl_media: false,
       }),
     );
     if (!res.ts) throw new SlackCallError('chat.postMessage', 'no_ts_in_response', 'transient');
     return { channel: res.channel ?? m.channel, ts: res.ts };
+  }
+
+  async findThread(channel: string, conversation: string): Promise<PostResult | undefined> {
+    let cursor: string | undefined;
+    // Newest first; the parent was posted moments ago, so a few pages are plenty.
+    for (let page = 0; page < 5; page++) {
+      const res = await this.call('conversations.history', () =>
+        this.client.conversations.history({
+          channel,
+          limit: 200,
+          include_all_metadata: true,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+      const found = res.messages?.find(
+        (m) =>
+          m.bot_id !== undefined &&
+          m.metadata?.event_type === THREAD_EVENT_TYPE &&
+          (m.metadata.event_payload as Record<string, unknown> | undefined)?.conversation ===
+            conversation,
+      );
+      if (found?.ts) return { channel, ts: found.ts };
+      cursor = res.response_metadata?.next_cursor;
+      if (!res.has_more || !cursor) return undefined;
+    }
+    return undefined;
   }
 
   async update(given: {

@@ -48,8 +48,16 @@ describe('Alertmanager webhook', () => {
     );
     expect(thread.some((m) => messageText(m).includes('app: api-svc vs api-service'))).toBe(true);
 
-    // A repeat notification of the same group replies in the same thread.
-    const repeat = await postAlert(app.url, firing);
+    // The same notification again (Alertmanager's retry, or its HA peer's copy) is that one
+    // notification: nothing new is posted.
+    const again = await postAlert(app.url, firing);
+    expect(await again.json()).toMatchObject({ opened: true, diagnosing: 0 });
+    // The group's next notification (one more alert firing) replies in the same thread.
+    const [first] = (firing as { alerts: Record<string, unknown>[] }).alerts;
+    const repeat = await postAlert(app.url, {
+      ...firing,
+      alerts: [first, { ...first, fingerprint: 'a1b2c3d4e5f60709' }],
+    });
     expect(await repeat.json()).toMatchObject({ opened: false, diagnosing: 0 });
     await waitFor('the repeat reply', async () =>
       fake
@@ -70,6 +78,8 @@ describe('Alertmanager webhook', () => {
       );
     });
     expect(fake.messages(ALERT_CHANNEL)).toHaveLength(1);
+    const replies = fake.thread(ALERT_CHANNEL, parent?.ts ?? '').map(messageText);
+    expect(replies.filter((t) => t.includes('Still firing'))).toHaveLength(1);
   });
 
   it('refuses a notification without valid credentials with 401, and takes bearer or basic auth', async () => {

@@ -211,6 +211,44 @@ describe('loadConfig', () => {
     expect(() => parseAlertChannels('team:payments')).toThrow(/is not label=value:channel/);
   });
 
+  it('finds Redis through Sentinel, takes auth and db from REDIS_URL, and waits for one replica', () => {
+    const c = loadConfig({
+      ...base,
+      REDIS_URL: 'redis://kubemedic:s3cret@ignored:6379/2',
+      REDIS_SENTINELS: 'sentinel-0:26379, 10.0.0.7:26380,[::1]:26381',
+      REDIS_SENTINEL_PASSWORD: 'sentinel-pass',
+    });
+    expect(c.redisSentinel).toEqual({
+      sentinels: [
+        { host: 'sentinel-0', port: 26379 },
+        { host: '10.0.0.7', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'mymaster',
+      password: 'sentinel-pass',
+    });
+    expect(c.redisReplicaAcks).toEqual({ replicas: 1, timeoutMs: 2000 });
+    // Without Sentinel nothing waits for replicas unless asked.
+    expect(loadConfig(base).redisReplicaAcks.replicas).toBe(0);
+    expect(loadConfig(base).redisSentinel).toBeUndefined();
+    expect(
+      loadConfig({ ...base, KUBEMEDIC_REDIS_REPLICA_ACKS: '2' }).redisReplicaAcks.replicas,
+    ).toBe(2);
+  });
+
+  it('names a bad sentinel list, primary name or replica count in one line', () => {
+    expect(problem({ REDIS_SENTINELS: 'sentinel-0' })).toBe(
+      'invalid configuration: REDIS_SENTINELS: "sentinel-0" is not host:port (e.g. redis-sentinel-0:26379)',
+    );
+    expect(problem({ REDIS_SENTINELS: 'a:26379,b:99999' })).toContain('"b:99999" is not host:port');
+    expect(problem({ REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'my master' })).toContain(
+      'REDIS_SENTINEL_NAME: letters, digits',
+    );
+    expect(problem({ KUBEMEDIC_REDIS_REPLICA_ACKS: 'one' })).toBe(
+      'invalid configuration: KUBEMEDIC_REDIS_REPLICA_ACKS: must be a whole number from 0 to 16',
+    );
+  });
+
   it('has every variable, and only those, in .env.example', () => {
     const example = readFileSync(join(repoRoot, '.env.example'), 'utf8');
     const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]);

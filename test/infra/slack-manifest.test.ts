@@ -39,6 +39,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'users.info': 'users:read',
   'users.list': 'users:read',
   'conversations.info': 'channels:read',
+  'conversations.history': 'channels:history',
   'conversations.join': 'channels:join',
   'reactions.add': 'reactions:write',
   'views.open': null,
@@ -48,6 +49,7 @@ const METHOD_SCOPES: Record<string, string | null> = {
 const SCOPES_BY_FEATURE: Record<string, string> = {
   commands: 'the /diagnose slash command',
   'chat:write.public': 'posting in public channels the bot was not invited to',
+  'groups:history': 'conversations.history in private channels (finding a thread after a failover)',
 };
 
 function sourceFiles(dir: string): string[] {

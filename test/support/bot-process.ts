@@ -26,8 +26,20 @@ contexts: [{name: nowhere, context: {cluster: nowhere, user: nobody}}]
 current-context: nowhere
 `;
 
-export async function startBotProcess(prefix: string): Promise<BotProcess> {
-  const slack = await FakeSlack.start();
+export interface BotProcessOptions {
+  /** A fake Slack shared with other bots (the caller closes it); default: one of its own. */
+  slack?: FakeSlack;
+  /** Variables over the test defaults (REDIS_SENTINELS, a real KUBECONFIG, ...). */
+  env?: Record<string, string>;
+  /** Leave the prefix's keys in Redis at stop (a throwaway Redis, e.g. a Sentinel set). */
+  keepKeys?: boolean;
+}
+
+export async function startBotProcess(
+  prefix: string,
+  opts: BotProcessOptions = {},
+): Promise<BotProcess> {
+  const slack = opts.slack ?? (await FakeSlack.start());
   const dir = mkdtempSync(join(tmpdir(), 'kubemedic-bot-'));
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, NOWHERE_KUBECONFIG);
@@ -35,7 +47,12 @@ export async function startBotProcess(prefix: string): Promise<BotProcess> {
     prefix,
     mode: 'http',
     slack,
-    env: { KUBECONFIG: kubeconfig, LOG_LEVEL: 'info', KUBEMEDIC_KUBE_TIMEOUT_MS: '1000' },
+    env: {
+      KUBECONFIG: kubeconfig,
+      LOG_LEVEL: 'info',
+      KUBEMEDIC_KUBE_TIMEOUT_MS: '1000',
+      ...opts.env,
+    },
   });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: repoRoot,
@@ -72,8 +89,8 @@ export async function startBotProcess(prefix: string): Promise<BotProcess> {
         await exited;
         clearTimeout(killer);
       }
-      await slack.close();
-      await deletePrefix(prefix);
+      if (!opts.slack) await slack.close();
+      if (!opts.keepKeys) await deletePrefix(prefix);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -237,6 +237,7 @@ export class FakeSlack {
       ['usergroups.list', { token: 'bot', handle: (a) => this.usergroupsList(a) }],
       ['usergroups.users.list', { token: 'bot', handle: (a) => this.usergroupUsers(a) }],
       ['users.info', { token: 'bot', handle: (a) => this.usersInfo(a) }],
+      ['conversations.history', { token: 'bot', handle: (a) => this.history(a) }],
       ['apps.connections.open', { token: 'app', handle: () => this.connectionsOpen() }],
     ]);
     this.server = createServer((req, res) => {
@@ -688,6 +689,33 @@ export class FakeSlack {
     const group = this.usergroups.get(str(args.usergroup) ?? '');
     if (group === undefined) return fail('no_such_subteam');
     return { ok: true, users: [...group.users] };
+  }
+
+  /**
+   * Top-level messages, newest first, at or after `oldest`; `metadata` only with
+   * include_all_metadata, as Slack does. Pages of `limit` (default 100) through `cursor`.
+   */
+  private history(args: SlackArgs): SlackResponse {
+    const channel = str(args.channel);
+    if (!this.channelExists(channel)) return fail('channel_not_found');
+    const oldest = Number(str(args.oldest) ?? 0);
+    const limit = Math.min(Math.max(Number(str(args.limit) ?? 100) || 100, 1), 999);
+    const start = Number(str(args.cursor) ?? 0) || 0;
+    const all = this.messages(channel ?? '')
+      .filter((m) => Number(m.ts) >= oldest)
+      .reverse();
+    const page = all.slice(start, start + limit).map((m) => {
+      const out = asSlackMessage(m);
+      if (!flag(args.include_all_metadata)) delete out.metadata;
+      return out;
+    });
+    const more = start + limit < all.length;
+    return {
+      ok: true,
+      messages: page,
+      has_more: more,
+      response_metadata: { next_cursor: more ? String(start + limit) : '' },
+    };
   }
 
   private usersInfo(args: SlackArgs): SlackResponse {

@@ -155,6 +155,17 @@ export function registerRemediationActions(app: App, deps: ActionDeps): void {
         click.action.userId,
         ':warning: kubemedic cannot queue work right now (its Redis is unreachable). Nothing was done; please click again in a minute.',
       );
+      return;
     }
+    // Queued, but a failover could still lose it until a replica holds it: then say so. A
+    // second click is safe (a plan changes state once).
+    await deps.queues.durable().catch(async (err: unknown) => {
+      log.warn({ err: reasonOf(err), planId: click.action.planId }, 'click not yet replicated');
+      await tell(
+        click.action.channel,
+        click.action.userId,
+        ':warning: kubemedic queued your click but Redis could not confirm a replica holds it (a failover may be under way). If nothing happens within a minute, click again.',
+      );
+    });
   });
 }

@@ -181,6 +181,8 @@ export function handleDiagnoseCommand(input: CommandInput, deps: CommandDeps): C
         userName: input.userName,
         ...(parsed.logs ? { logs: true } : {}),
       });
+      // "Diagnosing…" only once a replica holds the job too (with Sentinel): see queues.durable.
+      await deps.queues.durable();
     },
   };
 }

@@ -5,7 +5,7 @@
 // posted twice and no thread is left half-posted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, type Job } from 'bullmq';
-import { log } from '../../log.js';
+import { log, reasonOf } from '../../log.js';
 import { type PlanStore, requestersOf } from '../../remediation/plan-store.js';
 import { renderParent } from '../blocks/parent.js';
 import { renderPlanCard } from '../blocks/plan-card.js';
@@ -24,6 +24,11 @@ export interface SlackPostDeps {
   plans: PlanStore;
   /** True once shutdown began: the job hands itself back after the op in hand. */
   stopping: () => boolean;
+  /**
+   * Resolves once Redis replicas hold what was written so far (queue/redis.ts replicated);
+   * absent, nothing is waited for.
+   */
+  replicated?: () => Promise<void>;
 }
 
 const LOCK_TTL_MS = 30_000;
@@ -127,6 +132,11 @@ async function runOp(
       const carried = Boolean(op.summaries?.length || op.requestedBy?.length || op.fix);
       if (conv.parentTs && carried && !changed) return 'skipped';
       const message = renderParent(conv, id);
+      const channel = conv.channel ?? data.channel;
+      if (!conv.parentTs) {
+        const found = await findPostedThread(deps, id, channel);
+        if (found) Object.assign(conv, { parentTs: found.ts, channelId: found.channel });
+      }
       if (conv.parentTs && conv.channelId) {
         const channelId = conv.channelId;
         const parentTs = conv.parentTs;
@@ -136,9 +146,9 @@ async function runOp(
           ),
         );
       }
-      const channel = conv.channel ?? data.channel;
+      await markPosting(deps, id);
       const posted = await slackCall(deps, data, op, 'chat.postMessage', channel, () =>
-        poster.postMessage({ channel, ...message }),
+        poster.postMessage({ channel, ...message, thread: { conversation: id } }),
       );
       if (posted === 'skipped') {
         await conversations.setError(id, 'the parent message could not be posted');
@@ -216,6 +226,49 @@ async function runOp(
           }),
         ),
       );
+  }
+}
+
+/**
+ * Before a thread's parent is posted, the attempt is recorded and (with replica acks) held by a
+ * replica: were the primary lost before the parent's ts is, the next try knows to look in Slack
+ * (findPostedThread) rather than open a second thread. Replication is one ordered stream, so this
+ * also makes the job and the alert claim it came from durable.
+ */
+async function markPosting(deps: SlackPostDeps, id: string): Promise<void> {
+  if (!(await deps.conversations.field(id, 'parentPosting')))
+    await deps.conversations.setField(id, 'parentPosting', new Date().toISOString());
+  try {
+    await deps.replicated?.();
+  } catch (err) {
+    throw new Deferral(
+      1000,
+      `not posting until a Redis replica holds the thread: ${reasonOf(err)}`,
+    );
+  }
+}
+
+/** The parent an earlier attempt posted (its record lost with a failed-over primary), if any. */
+async function findPostedThread(
+  deps: SlackPostDeps,
+  id: string,
+  channel: string,
+): Promise<{ channel: string; ts: string } | undefined> {
+  const attempted = await deps.conversations.field(id, 'parentPosting');
+  if (!attempted || !deps.poster.findThread) return undefined;
+  try {
+    const found = await deps.poster.findThread(channel, id);
+    if (!found) return undefined;
+    await deps.conversations.setParent(id, found.channel, found.ts);
+    log.info({ conversation: id, ts: found.ts }, 'found the thread an earlier attempt opened');
+    return found;
+  } catch (err) {
+    // Without channels:history (or in a #name channel) it cannot look: it posts, as before.
+    log.warn(
+      { conversation: id, channel, err: reasonOf(err) },
+      'could not look for a thread opened before a Redis failover; posting it',
+    );
+    return undefined;
   }
 }
 
