@@ -8,6 +8,7 @@ import { log, reasonOf, setLogLevel } from './log.js';
 import { addQueueDepthSource, registry } from './metrics.js';
 import { Conversations } from './slack/delivery/conversations.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
+import { PrometheusClient } from './alerts/prometheus.js';
 import { SlackPacer } from './slack/delivery/pacer.js';
 import { WorkQueues } from './queue/queues.js';
 import { connectRedis, openRedis, redactUrl } from './queue/redis.js';
@@ -93,6 +94,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const readiness = new KubeApi(kubeConfig, { timeoutMs: 2000 });
   const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
+  const prometheus = config.prometheusUrl ? new PrometheusClient(config.prometheusUrl) : undefined;
   const diagnoseTarget =
     demo && demoSnapshot ? demo.demoDiagnosis(demoSnapshot) : liveDiagnosis(kubeConfig, timeoutMs);
 
@@ -109,7 +111,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
       remediate: config.concurrency.remediate,
     },
     processors: {
-      diagnose: (job) => processDiagnosis(job, { queues, conversations, diagnoseTarget }),
+      diagnose: (job) =>
+        processDiagnosis(job, { queues, conversations, diagnoseTarget, prometheus }),
       'slack-post': (job, token) =>
         processSlackPost(job, token, {
           poster,

@@ -111,11 +111,19 @@ export async function acceptNotification(
           since: earliest(asking.map((a) => a.startsAt)),
         }
       : undefined;
+    // The alert's expression, graphed in the incident picture when Prometheus is configured.
+    const graphed = firing.find((a) => {
+      const t = a.generatorURL ? targetOfAlert(a.labels, deps.clusterName) : undefined;
+      return t !== undefined && targetKey(t) === targetKey(target);
+    });
     await deps.queues.requestDiagnosis(target, {
       kind: 'alert',
       channel,
       conversation,
       ...(logs ? { logs } : {}),
+      ...(graphed?.generatorURL
+        ? { graph: { generatorURL: graphed.generatorURL, startsAt: graphed.startsAt } }
+        : {}),
     });
   }
 
@@ -138,6 +146,9 @@ export async function acceptNotification(
         `:large_green_circle: Resolved: every alert of this group has resolved${alert.endsAt ? ` (${alert.endsAt})` : ''}.`,
       ),
     });
+  // The thread's incident pictures, drawn again with the alert's end (none drawn: nothing posted).
+  if (!opened && p.status === 'resolved' && previous.status !== 'resolved')
+    ops.push({ op: 'picture', reason: 'alert resolved' });
   await deps.queues.postToSlack({ conversation, channel, ops });
 
   if (diagnosed.length) await deps.redis.sadd(seenKey, ...diagnosed.map(targetKey));

@@ -20,7 +20,16 @@ const RESTARTS: Rgb = [217, 119, 6];
 const REVISION: Rgb = [111, 66, 193];
 const ALERT: Rgb = [220, 38, 38];
 const FIX: Rgb = [37, 99, 235];
-const SERIES: Rgb[] = [
+/** The colours of what is drawn (tests find the lines by them). */
+export const PICTURE_COLOURS = {
+  ready: READY,
+  restarts: RESTARTS,
+  revision: REVISION,
+  alert: ALERT,
+  fix: FIX,
+} as const;
+
+export const SERIES: Rgb[] = [
   [37, 99, 235],
   [220, 38, 38],
   [46, 160, 67],

@@ -36,3 +36,74 @@ export const IncidentPictureSchema = z.object({
 });
 export type IncidentPicture = z.infer<typeof IncidentPictureSchema>;
 export type MetricSeries = z.infer<typeof MetricSeriesSchema>;
+
+export const PictureFixSchema = z.object({
+  at: Time,
+  label: z.string().max(120),
+  /** Ready endpoints the verification saw, and when. */
+  ready: z.number().int().nonnegative().optional(),
+  verifiedAt: Time.optional(),
+});
+export type PictureFix = z.infer<typeof PictureFixSchema>;
+
+const later = (a: string, b: string | undefined) => (b && Date.parse(b) > Date.parse(a) ? b : a);
+
+/** The picture with a fix marked (and what the verification saw), drawn up to it. */
+export function withFix(p: IncidentPicture, fix: PictureFix): IncidentPicture {
+  const seen = fix.verifiedAt ?? fix.at;
+  const ready =
+    fix.ready === undefined
+      ? p.ready
+      : [
+          ...p.ready.filter((x) => Date.parse(x.at) < Date.parse(seen)),
+          { at: seen, value: fix.ready },
+        ];
+  return {
+    ...p,
+    ready,
+    fixes: [...p.fixes.filter((f) => f.at !== fix.at), { at: fix.at, label: fix.label }].slice(-10),
+    until: later(p.until, seen),
+  };
+}
+
+/** The picture with the alert's firing span as the thread knows it now. */
+export function withAlert(
+  p: IncidentPicture,
+  alert: { alertname: string; startsAt?: string; endsAt?: string } | undefined,
+): IncidentPicture {
+  const from =
+    alert?.startsAt && !Number.isNaN(Date.parse(alert.startsAt)) ? alert.startsAt : undefined;
+  if (!alert || !from) return p;
+  const to = alert.endsAt && !Number.isNaN(Date.parse(alert.endsAt)) ? alert.endsAt : undefined;
+  const iso = (s: string) => new Date(s).toISOString();
+  return {
+    ...p,
+    alert: { name: alert.alertname, from: iso(from), ...(to ? { to: iso(to) } : {}) },
+    until: later(p.until, to && iso(to)),
+  };
+}
+
+/** The picture in words: the file's alt text, for screen readers and the console. */
+export function describePicture(p: IncidentPicture): string {
+  const hhmm = (s: string) => `${new Date(s).toISOString().slice(11, 16)} UTC`;
+  const ready = p.ready.at(-1)?.value ?? 0;
+  const parts = [
+    `${p.subject}.`,
+    `Ready endpoints: ${ready}${p.desired !== undefined ? ` of ${p.desired} desired` : ''}.`,
+    `Container restarts: ${p.restarts.at(-1)?.value ?? 0}.`,
+  ];
+  if (p.revisions.length)
+    parts.push(`Revisions: ${p.revisions.map((r) => `${r.label} at ${hhmm(r.at)}`).join(', ')}.`);
+  if (p.alert)
+    parts.push(
+      `Alert ${p.alert.name} firing from ${hhmm(p.alert.from)}${p.alert.to ? ` to ${hhmm(p.alert.to)}` : ''}.`,
+    );
+  for (const f of p.fixes) parts.push(`Fix ${f.label} at ${hhmm(f.at)}.`);
+  if (p.metric)
+    parts.push(
+      p.metric.error
+        ? `No graph of ${p.metric.expr}: ${p.metric.error}.`
+        : `Graph of ${p.metric.expr}: ${p.metric.series.length} series.`,
+    );
+  return parts.join(' ').slice(0, 1000);
+}

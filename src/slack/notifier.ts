@@ -8,7 +8,9 @@ import type { Conversations } from './delivery/conversations.js';
 import { jobId } from '../queue/jobs.js';
 import type { WorkQueues } from '../queue/queues.js';
 import type { PlanRecord } from '../remediation/plan-store.js';
-import type { ReportStep } from '../remediation/steps.js';
+import type { RemediationStep, ReportStep } from '../remediation/steps.js';
+import type { PictureFix } from '../picture/model.js';
+import { targetKey } from './thread-state.js';
 import { renderPlanCard } from './blocks/plan-card.js';
 import { stepMessages, threadOf } from './blocks/steps.js';
 import { type Mrkdwn, mrkdwnMessage } from './blocks/text.js';
@@ -22,6 +24,21 @@ export interface RemediationNotifier {
   threadReply(channel: string, threadTs: string, text: Mrkdwn): Promise<void>;
   /** Re-renders the plan's card for its new state (Undo button when applied and undoable). */
   updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void>;
+  /** Uploads the thread's incident picture again with the applied fix marked. */
+  redrawPicture?(record: PlanRecord, fix: PictureFix): Promise<void>;
+}
+
+/** An applied fix, once verified (or not), as the incident picture marks it. */
+function pictureFix(step: RemediationStep, record: PlanRecord | undefined): PictureFix | undefined {
+  if (step.kind !== 'verified' && step.kind !== 'not-verified') return undefined;
+  if (!record?.applied || !record.threadTs) return undefined;
+  const who = record.applied.by ? ` by ${record.applied.by}` : '';
+  return {
+    at: record.applied.at,
+    label: `${record.plan.id}${who}${step.kind === 'verified' ? '' : ' (not verified)'}`,
+    verifiedAt: new Date().toISOString(),
+    ...(step.readyEndpoints === undefined ? {} : { ready: step.readyEndpoints }),
+  };
 }
 
 /**
@@ -38,6 +55,8 @@ export function slackReporter(notify: RemediationNotifier): ReportStep {
       card && record ? () => notify.updateCard(record, card) : undefined,
       ephemeral ? () => notify.ephemeral(ctx.channel, ctx.user, ephemeral) : undefined,
     ];
+    const fix = pictureFix(step, record);
+    if (fix && record && notify.redrawPicture) sends.push(() => notify.redrawPicture!(record, fix));
     const failures: unknown[] = [];
     for (const send of sends) await send?.().catch((err: unknown) => failures.push(err));
     if (failures.length) throw failures[0];
@@ -68,6 +87,15 @@ export class SlackQueueNotifier implements RemediationNotifier {
       conversation: await this.conversationOf(channel, threadTs),
       channel,
       ops: [{ op: 'reply', threadTs, ...mrkdwnMessage(text) }],
+    });
+  }
+
+  async redrawPicture(record: PlanRecord, fix: PictureFix): Promise<void> {
+    if (!record.channel || !record.threadTs) return;
+    await this.queues.postToSlack({
+      conversation: await this.conversationOf(record.channel, record.threadTs),
+      channel: record.channel,
+      ops: [{ op: 'picture', key: targetKey(record.target), fix, reason: 'fix applied' }],
     });
   }
 
