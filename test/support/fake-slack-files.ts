@@ -80,17 +80,25 @@ export class FakeFiles {
     return { ok: true, upload_url: `${this.baseUrl()}upload/v1/${token}`, file_id: id };
   }
 
-  /** POST of the bytes to an upload URL: raw body (what WebClient and kubemedic send). */
+  /**
+   * POST of the bytes to an upload URL: the raw body (what kubemedic sends) or a multipart form
+   * whose file part holds them (what the Slack SDK's filesUploadV2 sends).
+   */
   async upload(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    const body = Buffer.concat(chunks);
+    const raw = Buffer.concat(chunks);
+    const boundary = /^multipart\/form-data;.*boundary=("?)([^";]+)\1/i.exec(
+      req.headers['content-type'] ?? '',
+    )?.[2];
+    const body = boundary ? filePart(raw, boundary) : raw;
     const id = this.byToken.get(token);
     const pending = id === undefined ? undefined : this.pending.get(id);
     const reply = (status: number, text: string) =>
       res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
     if (req.method !== 'POST') return void reply(405, 'method not allowed');
     if (pending === undefined) return void reply(404, 'unknown upload url');
+    if (body === undefined) return void reply(400, 'no file part in the form');
     if (body.length !== pending.length)
       return void reply(400, `length mismatch: announced ${pending.length}, got ${body.length}`);
     pending.bytes = body;
@@ -147,4 +155,20 @@ export class FakeFiles {
     }
     return { ok: true, files: out };
   }
+}
+
+/** The content of a multipart form's first part that carries a filename. */
+function filePart(raw: Buffer, boundary: string): Buffer | undefined {
+  const delimiter = Buffer.from(`--${boundary}`);
+  let at = raw.indexOf(delimiter);
+  while (at !== -1) {
+    const next = raw.indexOf(delimiter, at + delimiter.length);
+    if (next === -1) return undefined;
+    const part = raw.subarray(at + delimiter.length + 2, next - 2); // CRLF after and before
+    const split = part.indexOf('\r\n\r\n');
+    if (split !== -1 && /filename="/i.test(part.subarray(0, split).toString('utf8')))
+      return part.subarray(split + 4);
+    at = next;
+  }
+  return undefined;
 }
