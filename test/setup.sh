@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for the tests: Redis (started when `redis-cli ping` fails,
-# installed from Debian if absent), npm packages, and the test control plane build (cached).
+# installed from Debian if absent), Chromium, npm packages, and the test control plane and tools
+# build (cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "[setup] $(date +%H:%M:%S) $*"; }
@@ -22,6 +23,13 @@ if ! redis_up; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
   for _ in $(seq 1 50); do redis_up && break; sleep 0.2; done
   redis_up || { echo "[setup] redis-server did not start" >&2; exit 1; }
+fi
+
+# Headless Chromium renders recorded Slack threads to PNG (npm run render-thread).
+if ! command -v chromium >/dev/null; then
+  log "installing chromium from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 log "npm ci"

@@ -29,13 +29,14 @@ export const PICTURE_COLOURS = {
   fix: FIX,
 } as const;
 
+/** Colours of the alert expression's series: none is a colour of the marks above. */
 export const SERIES: Rgb[] = [
-  [37, 99, 235],
-  [220, 38, 38],
-  [46, 160, 67],
-  [217, 119, 6],
-  [111, 66, 193],
   [8, 145, 178],
+  [190, 24, 93],
+  [101, 163, 13],
+  [234, 88, 12],
+  [79, 70, 229],
+  [120, 113, 108],
 ];
 
 const MINUTE = 60_000;
