@@ -95,7 +95,9 @@ export const ReportDocumentSchema = z
         desired: z.int().nonnegative().optional(),
       })
       .optional()
-      .describe('Ready endpoints, restarts and revisions over time: what the incident picture draws'),
+      .describe(
+        'Ready endpoints, restarts and revisions over time: what the incident picture draws',
+      ),
     durationMs: z.number().nonnegative(),
     apiRequests: z.int().nonnegative(),
     apiRounds: z.int().nonnegative().describe('Sequential rounds of API reads the diagnosis made'),
