@@ -83,6 +83,15 @@ export function buildHistory(ctx: DiagnosisContext, findings: Finding[]): Report
     if (span.to !== undefined) readyChanges.push({ at: span.to, delta: -1 });
   }
   const ready = steps(readyChanges, now);
+  if (service && selected.size === 0) {
+    // A Service that selects none of the pods has had no endpoint since it or they appeared
+    // (whichever came last), as far as this snapshot can tell.
+    const since = [
+      time(service.metadata.creationTimestamp),
+      ...pods.map((p) => time(p.metadata.creationTimestamp)),
+    ].filter((t): t is number => t !== undefined && t < now);
+    if (since.length) ready.push({ at: new Date(Math.max(...since)).toISOString(), value: 0 });
+  }
   // What the endpoints say now wins over the reconstruction (a selector that matches nothing).
   const readyNow = service ? ctx.endpointsOf(service).ready : (ready.at(-1)?.value ?? 0);
   ready.push({ at: ctx.now.toISOString(), value: readyNow });
@@ -104,6 +113,8 @@ export function buildHistory(ctx: DiagnosisContext, findings: Finding[]): Report
     }
   }
   const restarts = steps(restartChanges, now);
+  // Counted from zero: the climb to the first restart is part of the story.
+  if (restarts[0]) restarts.unshift({ at: restarts[0].at, value: 0 });
   if (restarts.length)
     restarts.push({ at: ctx.now.toISOString(), value: restarts.at(-1)?.value ?? 0 });
 

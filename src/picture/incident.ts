@@ -175,6 +175,15 @@ function drawSteps(
   }
 }
 
+/** The first row below the title and legend: the panels and marks are drawn from here. */
+export const PLOT_TOP = 76;
+const FOOTER = 24;
+
+/** The first row of the series legend under the graph (the rows between are the plot). */
+export function seriesLegendTop(height: number, series: number): number {
+  return height - FOOTER - 8 - series * LINE_HEIGHT;
+}
+
 export interface DrawnPicture {
   png: Buffer;
   width: number;
@@ -192,7 +201,7 @@ export function drawIncident(p: IncidentPicture): DrawnPicture {
   const metricTop = restartsTop + restartsH + 34;
   const metricH = metric ? 130 : 0;
   const axisY = metric ? metricTop + metricH : restartsTop + restartsH;
-  const height = axisY + 40 + (metric ? legendLines * LINE_HEIGHT + 8 : 0) + 24;
+  const height = axisY + 40 + (metric ? legendLines * LINE_HEIGHT + 8 : 0) + FOOTER;
   const c = new Canvas(WIDTH, height);
 
   c.text(LEFT, 12, pictureLabel(p.subject), INK, { scale: 2, maxWidth: PLOT_W });

@@ -6,7 +6,7 @@ import { exprOfGeneratorURL } from '../../src/alerts/prometheus.js';
 import { PICTURE_COLOURS, SERIES } from '../../src/picture/incident.js';
 import { ALERT_CHANNEL, postAlert, useBotSuite, zeroEndpointsAlert } from '../support/app.js';
 import { waitFor } from '../support/cluster.js';
-import { countColour, decodePng } from '../support/png.js';
+import { decodePng, inPlot } from '../support/png.js';
 import { type RunningPrometheus, startExporter, startPrometheus } from '../support/prometheus.js';
 
 const METRIC = 'kubemedic_test_http_errors';
@@ -80,8 +80,8 @@ describe('the alert expression graphed in the incident picture', () => {
 
     // ...drawn: the first series colour is in the picture, beside the alert's firing span.
     const png = decodePng(file.bytes);
-    expect(countColour(png, SERIES[0] as [number, number, number])).toBeGreaterThan(20);
-    expect(countColour(png, PICTURE_COLOURS.alert)).toBeGreaterThan(20);
+    expect(inPlot(png, SERIES[0] as [number, number, number], 1)).toBeGreaterThan(20);
+    expect(inPlot(png, PICTURE_COLOURS.alert)).toBeGreaterThan(20);
     expect(exporter.scrapes()).toBeGreaterThanOrEqual(3);
   });
 });

@@ -2,6 +2,7 @@
 // image data and undoes the row filters (all five), giving RGB(A) pixels. 8-bit truecolour
 // (with or without alpha) only: what kubemedic and Chromium write.
 import { inflateSync } from 'node:zlib';
+import { PLOT_TOP, seriesLegendTop } from '../../src/picture/incident.js';
 import { PNG_SIGNATURE, crc32 } from '../../src/picture/png.js';
 
 export interface DecodedPng {
@@ -66,10 +67,15 @@ export function decodePng(png: Buffer): DecodedPng {
   return { width, height, channels, pixels, chunks };
 }
 
-/** How many pixels have exactly this colour. */
-export function countColour(png: DecodedPng, rgb: readonly [number, number, number]): number {
+/** How many pixels have exactly this colour, in rows [fromRow, toRow) (legends left out). */
+export function countColour(
+  png: DecodedPng,
+  rgb: readonly [number, number, number],
+  rows: [number, number] = [0, png.height],
+): number {
   let n = 0;
-  for (let i = 0; i < png.pixels.length; i += png.channels)
+  const end = Math.min(rows[1], png.height) * png.width * png.channels;
+  for (let i = rows[0] * png.width * png.channels; i < end; i += png.channels)
     if (png.pixels[i] === rgb[0] && png.pixels[i + 1] === rgb[1] && png.pixels[i + 2] === rgb[2])
       n++;
   return n;
@@ -85,4 +91,17 @@ export function colours(png: DecodedPng): number {
         (png.pixels[i + 2] as number),
     );
   return seen.size;
+}
+
+/**
+ * Pixels of this colour in an incident picture's plot: below its title and legend, above the
+ * series legend of its `series` graphed series (legend swatches would count otherwise).
+ */
+export function inPlot(
+  png: DecodedPng,
+  rgb: readonly [number, number, number],
+  series = 0,
+): number {
+  const bottom = series > 0 ? seriesLegendTop(png.height, series) : png.height;
+  return countColour(png, rgb, [PLOT_TOP, bottom]);
 }
