@@ -9,7 +9,7 @@ import type { webApi } from '@slack/bolt';
 import { slackApiErrorsTotal } from '../metrics.js';
 import { redact } from '../redact.js';
 import { blocksToPlainText } from './blocks/plain.js';
-import type { Block } from './blocks/text.js';
+import { type Block, escapeMrkdwn } from './blocks/text.js';
 
 export interface OutgoingMessage {
   channel: string;
@@ -43,9 +43,17 @@ export interface SlackPoster {
   uploadFile(f: OutgoingFile): Promise<{ fileId: string }>;
 }
 
-/** The texts of a file (name, title, alt text) leave the process like message texts do. */
+/**
+ * The texts of a file leave the process like message texts do: redacted, and with & < > escaped
+ * so no outside value becomes a mention or a link; the name is reduced to safe characters.
+ */
 function redactFile(f: OutgoingFile): OutgoingFile {
-  return { ...f, filename: redact(f.filename), title: redact(f.title), altText: redact(f.altText) };
+  return {
+    ...f,
+    filename: redact(f.filename).replace(/[^A-Za-z0-9._-]/g, '_'),
+    title: escapeMrkdwn(f.title),
+    altText: escapeMrkdwn(f.altText),
+  };
 }
 
 const UPLOAD_TIMEOUT_MS = 30_000;
@@ -327,7 +335,7 @@ export class ConsolePoster implements SlackPoster {
   async uploadFile(given: OutgoingFile): Promise<{ fileId: string }> {
     const f = redactFile(given);
     const dir = await mkdtemp(join(tmpdir(), 'kubemedic-'));
-    const path = join(dir, f.filename.replace(/[^A-Za-z0-9._-]/g, '_') || 'file');
+    const path = join(dir, f.filename || 'file');
     await writeFile(path, f.bytes, { mode: 0o600 });
     const where = f.threadTs
       ? `${f.channel} · file in thread ${f.threadTs}`
