@@ -16,13 +16,17 @@ export function pictureOf(report: Report, ctx: PictureContext = {}): IncidentPic
   if (!h) return undefined;
   const iso = (s: string) => new Date(s).toISOString();
   return {
-    subject: `${describeTarget(report.target)} in ${report.target.namespace}: ${report.verdict}`,
+    subject:
+      `${describeTarget(report.target)} in ${report.target.namespace}: ${report.verdict}`.slice(
+        0,
+        300,
+      ),
     ready: h.ready.map((p) => ({ at: iso(p.at), value: p.value })),
     ...(h.desired !== undefined ? { desired: h.desired } : {}),
     restarts: h.restarts.map((p) => ({ at: iso(p.at), value: p.value })),
     revisions: h.revisions.slice(-20).map((r) => ({
       at: iso(r.at),
-      label: `${r.workload} rev ${r.revision}`,
+      label: `${r.workload} rev ${r.revision}`.slice(-120),
     })),
     ...(ctx.alert ? { alert: ctx.alert } : {}),
     fixes: ctx.fixes ?? [],

@@ -61,7 +61,10 @@ export function withFix(p: IncidentPicture, fix: PictureFix): IncidentPicture {
   return {
     ...p,
     ready,
-    fixes: [...p.fixes.filter((f) => f.at !== fix.at), { at: fix.at, label: fix.label }].slice(-10),
+    fixes: [
+      ...p.fixes.filter((f) => f.at !== fix.at),
+      { at: fix.at, label: fix.label.slice(0, 120) },
+    ].slice(-10),
     until: later(p.until, seen),
   };
 }
@@ -78,7 +81,7 @@ export function withAlert(
   const iso = (s: string) => new Date(s).toISOString();
   return {
     ...p,
-    alert: { name: alert.alertname, from: iso(from), ...(to ? { to: iso(to) } : {}) },
+    alert: { name: alert.alertname.slice(0, 200), from: iso(from), ...(to ? { to: iso(to) } : {}) },
     until: later(p.until, to && iso(to)),
   };
 }

@@ -11,7 +11,7 @@ import { log, reasonOf } from '../log.js';
 import { diagnosesTotal, diagnosisDuration } from '../metrics.js';
 import { type PrometheusClient, exprOfGeneratorURL } from '../alerts/prometheus.js';
 import { pictureOf } from '../picture/from-report.js';
-import type { IncidentPicture } from '../picture/model.js';
+import { type IncidentPicture, IncidentPictureSchema } from '../picture/model.js';
 import { renderReportThread } from '../slack/blocks/report.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type TargetRef, type TargetSummary, targetKey } from '../slack/thread-state.js';
@@ -166,8 +166,18 @@ function answerOps(
  */
 function pictureOps(d: Destination, report: Report, metric: IncidentPicture['metric']): SlackOp[] {
   if (report.verdict === 'healthy' && d.kind !== 'alert') return [];
-  const picture = pictureOf(report, d.kind === 'alert' && metric ? { metric } : {});
-  return picture ? [{ op: 'picture', key: targetKey(report.target), picture }] : [];
+  const drawn = pictureOf(report, d.kind === 'alert' && metric ? { metric } : {});
+  if (!drawn) return [];
+  // The answer must not be lost to a picture the job schema refuses: the picture goes instead.
+  const picture = IncidentPictureSchema.safeParse(drawn);
+  if (!picture.success) {
+    log.error(
+      { target: targetKey(report.target), err: picture.error.message },
+      'incident picture dropped',
+    );
+    return [];
+  }
+  return [{ op: 'picture', key: targetKey(report.target), picture: picture.data }];
 }
 
 const MINUTE = 60_000;

@@ -35,7 +35,10 @@ function pictureFix(step: RemediationStep, record: PlanRecord | undefined): Pict
   const who = record.applied.by ? ` by ${record.applied.by}` : '';
   return {
     at: record.applied.at,
-    label: `${record.plan.id}${who}${step.kind === 'verified' ? '' : ' (not verified)'}`,
+    label: `${record.plan.id}${who}${step.kind === 'verified' ? '' : ' (not verified)'}`.slice(
+      0,
+      120,
+    ),
     verifiedAt: new Date().toISOString(),
     ...(step.readyEndpoints === undefined ? {} : { ready: step.readyEndpoints }),
   };
