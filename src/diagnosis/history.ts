@@ -83,14 +83,16 @@ export function buildHistory(ctx: DiagnosisContext, findings: Finding[]): Report
     if (span.to !== undefined) readyChanges.push({ at: span.to, delta: -1 });
   }
   const ready = steps(readyChanges, now);
-  if (service && selected.size === 0) {
-    // A Service that selects none of the pods has had no endpoint since it or they appeared
-    // (whichever came last), as far as this snapshot can tell.
-    const since = [
-      time(service.metadata.creationTimestamp),
-      ...pods.map((p) => time(p.metadata.creationTimestamp)),
-    ].filter((t): t is number => t !== undefined && t < now);
-    if (since.length) ready.push({ at: new Date(Math.max(...since)).toISOString(), value: 0 });
+  if (service && readyChanges.length === 0) {
+    // No backend was ever ready as far as the pods tell: no endpoint since the Service appeared
+    // (it selects none of the pods), or since the first of its pods did (none became ready).
+    const created = time(service.metadata.creationTimestamp);
+    const firstPod = Math.min(
+      ...[...selected].map((p) => time(p.metadata.creationTimestamp) ?? Infinity),
+    );
+    const since = selected.size === 0 ? created : Math.max(created ?? 0, firstPod);
+    if (since !== undefined && Number.isFinite(since) && since < now)
+      ready.unshift({ at: new Date(since).toISOString(), value: 0 });
   }
   // What the endpoints say now wins over the reconstruction (a selector that matches nothing).
   const readyNow = service ? ctx.endpointsOf(service).ready : (ready.at(-1)?.value ?? 0);

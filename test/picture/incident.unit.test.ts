@@ -46,6 +46,15 @@ describe('the incident picture', () => {
     expect(inPlot(png, PICTURE_COLOURS.alert)).toBe(0);
   });
 
+  it('shows 0 ready endpoints since the pods started when none ever became ready, and 2 of 3 for a degraded service', async () => {
+    const never = await scenarioPicture('readiness-probe-timeouts', 'orders');
+    expect(never.ready.map((p) => p.value)).toEqual([0, 0]);
+    expect(Date.parse(never.ready[0]?.at ?? '')).toBeLessThan(Date.parse(never.until));
+    const degraded = await scenarioPicture('degraded-one-of-three-unready', 'api');
+    expect(degraded.ready.at(-1)?.value).toBe(2);
+    expect(degraded.desired).toBe(3);
+  });
+
   it('of a crash loop counts the restarts the pods report', async () => {
     const picture = await scenarioPicture('crashloop', 'checkout');
     expect(picture.restarts.at(-1)?.value).toBeGreaterThan(0);
