@@ -217,7 +217,7 @@ export async function uploadExternal(
   const fileId = ticket.file_id;
   if (!url || !fileId || !/^https?:\/\//.test(url))
     throw new SlackCallError('files.getUploadURLExternal', 'no_upload_url', 'transient');
-  await call('files.upload', async () => {
+  await call('upload_url', async () => {
     let res: Response;
     try {
       res = await fetch(url, {
@@ -229,7 +229,7 @@ export async function uploadExternal(
       });
     } catch (err) {
       throw new SlackCallError(
-        'files.upload',
+        'upload_url',
         `upload_failed: ${String(err)}`.slice(0, 200),
         'transient',
       );
@@ -237,7 +237,7 @@ export async function uploadExternal(
     await res.arrayBuffer().catch(() => undefined);
     if (res.status !== 200)
       throw new SlackCallError(
-        'files.upload',
+        'upload_url',
         `http_${res.status}`,
         res.status >= 500 || res.status === 408 || res.status === 429 ? 'transient' : 'permanent',
       );

@@ -41,6 +41,8 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'conversations.info': 'channels:read',
   'conversations.join': 'channels:join',
   'reactions.add': 'reactions:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   'views.open': null,
   'views.update': null,
 };
