@@ -1,7 +1,7 @@
 // The incident over time, as far as one snapshot tells it: ready endpoints and container restarts
 // reconstructed from the pods' Ready transitions and last terminations, and the rollout revisions
 // from the ReplicaSets' creation times. The incident picture (src/picture/) is drawn from this.
-import type { Pod } from '../cluster/k8s-types.js';
+import type { Deployment, Pod } from '../cluster/k8s-types.js';
 import type { DiagnosisContext } from './context.js';
 import { condition, isLive, revision } from './model/pods.js';
 import type { Finding, ReportHistory } from './types.js';
@@ -41,6 +41,26 @@ function readySpan(p: Pod): { from: number; to?: number } | undefined {
   if (changed !== undefined && initialized !== undefined && changed > initialized + 1000)
     return { from: initialized, to: changed };
   return undefined;
+}
+
+/**
+ * A Deployment whose ReplicaSets were not read (they are read only for the workloads behind the
+ * Service): its current revision, rolled out at the latest when its oldest current pod started.
+ */
+function currentRevision(
+  d: Deployment,
+  pods: Pod[],
+  ctx: DiagnosisContext,
+): { at: string; workload: string; revision: number }[] {
+  const rev = revision(d);
+  const started = pods
+    .filter((p) => ctx.ownerOf(p)?.object === d)
+    .map((p) => time(p.metadata.creationTimestamp))
+    .filter((t): t is number => t !== undefined);
+  if (!rev || !started.length) return [];
+  return [
+    { at: new Date(Math.min(...started)).toISOString(), workload: d.metadata.name, revision: rev },
+  ];
 }
 
 export function buildHistory(ctx: DiagnosisContext, findings: Finding[]): ReportHistory {
@@ -122,21 +142,23 @@ export function buildHistory(ctx: DiagnosisContext, findings: Finding[]): Report
 
   const revisions = deployments
     .flatMap((d) =>
-      ctx
-        .replicaSetsOf(d)
-        .slice(0, 5)
-        .flatMap((rs) => {
-          const at = time(rs.metadata.creationTimestamp);
-          return at === undefined
-            ? []
-            : [
-                {
-                  at: new Date(at).toISOString(),
-                  workload: d.metadata.name,
-                  revision: revision(rs),
-                },
-              ];
-        }),
+      ctx.replicaSetsOf(d).length === 0
+        ? currentRevision(d, pods, ctx)
+        : ctx
+            .replicaSetsOf(d)
+            .slice(0, 5)
+            .flatMap((rs) => {
+              const at = time(rs.metadata.creationTimestamp);
+              return at === undefined
+                ? []
+                : [
+                    {
+                      at: new Date(at).toISOString(),
+                      workload: d.metadata.name,
+                      revision: revision(rs),
+                    },
+                  ];
+            }),
     )
     .sort((a, b) => a.at.localeCompare(b.at));
   const desired = deployments.reduce((n, d) => n + (d.spec.replicas ?? 1), 0);
