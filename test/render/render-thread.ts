@@ -17,7 +17,7 @@ export async function renderThread(recording: ThreadRecording, out: string, html
 async function main(argv: string[]): Promise<number> {
   const htmlAt = argv.indexOf('--html');
   const htmlOut = htmlAt >= 0 ? argv[htmlAt + 1] : undefined;
-  const [input, out] = argv.filter((_, i) => i !== htmlAt && i !== htmlAt + 1);
+  const [input, out] = htmlAt < 0 ? argv : argv.filter((_, i) => i !== htmlAt && i !== htmlAt + 1);
   if (!input || !out) {
     process.stderr.write(
       'usage: npm run render-thread -- recorded.json out.png [--html out.html]\n',

@@ -35,6 +35,8 @@ export function recordingOf(fake: FakeSlack): ThreadRecording {
 interface Shown {
   channel: string;
   ts: string;
+  /** When the bot sent it (epoch ms of the call). */
+  at: number;
   threadTs?: string;
   text: string;
   blocks?: unknown[];
@@ -63,6 +65,7 @@ export function replay(rec: ThreadRecording): Shown[] {
       add({
         channel,
         ts: str(call.response.ts) ?? '',
+        at: call.time,
         threadTs: str(a.thread_ts) || undefined,
         text: str(a.text) ?? '',
         blocks: Array.isArray(a.blocks) ? a.blocks : undefined,
@@ -78,6 +81,7 @@ export function replay(rec: ThreadRecording): Shown[] {
       add({
         channel,
         ts: str(call.response.message_ts) ?? '',
+        at: call.time,
         threadTs: str(a.thread_ts) || undefined,
         text: str(a.text) ?? '',
         blocks: Array.isArray(a.blocks) ? a.blocks : undefined,
@@ -91,6 +95,7 @@ export function replay(rec: ThreadRecording): Shown[] {
           add({
             channel: file.channel,
             ts: file.ts,
+            at: call.time,
             threadTs: file.threadTs,
             text: '',
             edited: false,
@@ -129,6 +134,10 @@ const EMOJI: Record<string, [string, string]> = {
   repeat: ['\u21BB', '#1264a3'],
   leftwards_arrow_with_hook: ['\u21A9', '#1264a3'],
   information_source: ['\u2139', '#1264a3'],
+  fire: ['\u25B2', '#e8912d'],
+  hammer_and_wrench: ['\u2692', '#616061'],
+  hourglass_flowing_sand: ['\u231B', '#616061'],
+  bell: ['\u266A', '#ecb22e'],
 };
 
 /** Inline mrkdwn of plain (already HTML-escaped) text: code, bold, italic, strike, emoji. */
@@ -140,7 +149,7 @@ function inline(escaped: string): string {
     .replace(/(^|[\s(])~([^~\n]+)~(?=$|[\s).,:;!?])/g, '$1<s>$2</s>')
     .replace(/:([a-z0-9_+-]+):/g, (all, name: string) =>
       EMOJI[name]
-        ? `<span class="emoji">${EMOJI[name]}</span>`
+        ? `<span class="emoji" style="color:${EMOJI[name][1]}">${EMOJI[name][0]}</span>`
         : `<span class="emoji-name">${all}</span>`,
     );
 }
@@ -241,9 +250,8 @@ export function blockHtml(b: unknown): string {
   }
 }
 
-function time(ts: string): string {
-  const seconds = Number(ts.split('.')[0]);
-  return Number.isFinite(seconds) ? new Date(seconds * 1000).toISOString().slice(11, 16) : '';
+function time(at: number): string {
+  return Number.isFinite(at) ? new Date(at).toISOString().slice(11, 19) : '';
 }
 
 function messageHtml(m: Shown, botName: string): string {
@@ -253,7 +261,7 @@ function messageHtml(m: Shown, botName: string): string {
       ? m.blocks.map(blockHtml).join('')
       : `<div class="section">${mrkdwn(m.text)}</div>`;
   const only = m.onlyFor ? `<div class="only">Only visible to @${escapeHtml(m.onlyFor)}</div>` : '';
-  return `<div class="message${m.onlyFor ? ' ephemeral' : ''}"><div class="avatar">km</div><div class="content">${only}<div class="meta"><b>${escapeHtml(botName)}</b> <span class="app">APP</span> <span class="time">${time(m.ts)}${m.edited ? ' (edited)' : ''}</span></div>${body}</div></div>`;
+  return `<div class="message${m.onlyFor ? ' ephemeral' : ''}"><div class="avatar">km</div><div class="content">${only}<div class="meta"><b>${escapeHtml(botName)}</b> <span class="app">APP</span> <span class="time">${time(m.at)}${m.edited ? ' (edited)' : ''}</span></div>${body}</div></div>`;
 }
 
 const CSS = `
