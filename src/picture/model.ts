@@ -60,6 +60,8 @@ export function withFix(p: IncidentPicture, fix: PictureFix): IncidentPicture {
         ];
   return {
     ...p,
+    // The verdict in the subject was the diagnosis'; the picture now shows what followed.
+    subject: p.subject.replace(/: (unhealthy|degraded|unknown)$/, ': fix applied'),
     ready,
     fixes: [
       ...p.fixes.filter((f) => f.at !== fix.at),

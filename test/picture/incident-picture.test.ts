@@ -91,7 +91,7 @@ describe('the incident picture in the thread', () => {
 
     const redrawn = await waitFor('the picture drawn again', async () => fake.files[1], 90_000);
     expect(redrawn.threadTs).toBe(fake.files[0]?.threadTs);
-    expect(redrawn.title).toMatch(/\(fix applied\)$/);
+    expect(redrawn.title).toBe(`Incident picture: api-service in ${suite.ns}: fix applied`);
     expect(redrawn.altText).toContain('Ready endpoints: 2 of 2 desired.');
     expect(redrawn.altText).toMatch(/Fix patch-service-selector by U0APPROVER at \d\d:\d\d UTC\./);
     const png = decodePng(redrawn.bytes);

@@ -246,7 +246,7 @@ async function postPictures(
           channel: thread.channel,
           threadTs: thread.ts,
           filename: `incident-${name}.png`,
-          title: `Incident picture: ${picture.subject}${op.reason ? ` (${op.reason})` : ''}`,
+          title: `Incident picture: ${picture.subject}${op.reason && !picture.subject.endsWith(op.reason) ? ` (${op.reason})` : ''}`,
           altText: describePicture(picture),
           bytes: drawn.png,
         }),
