@@ -40,9 +40,12 @@ export const SERIES: Rgb[] = [
 ];
 
 const MINUTE = 60_000;
-const TICKS = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map((m) => m * MINUTE);
+const TICKS = [1 / 6, 1 / 4, 1 / 2, 1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440].map(
+  (m) => m * MINUTE,
+);
 const MAX_SPAN = 24 * 60 * MINUTE;
-const MIN_SPAN = 5 * MINUTE;
+/** An incident of seconds (a quick fix) still fills the width. */
+const MIN_SPAN = MINUTE;
 
 /** A label as drawn: redacted, ASCII only (the font has nothing else), one line. */
 export function pictureLabel(s: string): string {
@@ -305,7 +308,7 @@ export function drawIncident(p: IncidentPicture): DrawnPicture {
   for (let t = Math.ceil(a.from / tick) * tick; t <= a.to; t += tick) {
     const x = a.x(t);
     c.line(x, bottom, x, bottom + 4, MUTED);
-    c.text(x, bottom + 8, hhmm(t, false), MUTED, { align: 'middle' });
+    c.text(x, bottom + 8, hhmm(t, tick < MINUTE), MUTED, { align: 'middle' });
   }
   c.text(
     LEFT + PLOT_W,
