@@ -9,7 +9,7 @@ import type { webApi } from '@slack/bolt';
 import { slackApiErrorsTotal } from '../metrics.js';
 import { redact } from '../redact.js';
 import { blocksToPlainText } from './blocks/plain.js';
-import { type Block, escapeMrkdwn } from './blocks/text.js';
+import type { Block } from './blocks/text.js';
 
 export interface OutgoingMessage {
   channel: string;
@@ -44,15 +44,17 @@ export interface SlackPoster {
 }
 
 /**
- * The texts of a file leave the process like message texts do: redacted, and with & < > escaped
- * so no outside value becomes a mention or a link; the name is reduced to safe characters.
+ * The texts of a file leave the process like message texts do: redacted, with & and < escaped so
+ * no outside value opens a mention or a link (`>` alone opens nothing and stays readable, as in
+ * an expression `x > 0`); the name is reduced to safe characters.
  */
 function redactFile(f: OutgoingFile): OutgoingFile {
+  const plain = (t: string) => redact(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
   return {
     ...f,
     filename: redact(f.filename).replace(/[^A-Za-z0-9._-]/g, '_'),
-    title: escapeMrkdwn(f.title),
-    altText: escapeMrkdwn(f.altText),
+    title: plain(f.title),
+    altText: plain(f.altText),
   };
 }
 

@@ -18,7 +18,8 @@ beforeAll(async () => {
   // A gauge that climbs by one per scrape: 1, 2, 3, ...
   let n = 0;
   exporter = await startExporter(METRIC, { service: 'api-service' }, () => ++n);
-  prometheus = await startPrometheus(exporter.target, METRIC);
+  // Enough scrapes (one a second) for several of the graph's 4-second steps.
+  prometheus = await startPrometheus(exporter.target, METRIC, 16);
   await suite.start({ PROMETHEUS_URL: prometheus.proxyUrl });
 }, 600_000);
 

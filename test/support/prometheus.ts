@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
 import { repoRoot, waitFor } from './cluster.js';
 
 const run = promisify(execFile);
@@ -84,8 +85,12 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
-/** Starts Prometheus scraping `target` every second, and waits for its first samples of `metric`. */
-export async function startPrometheus(target: string, metric: string): Promise<RunningPrometheus> {
+/** Starts Prometheus scraping `target` every second, and waits for `samples` samples of `metric`. */
+export async function startPrometheus(
+  target: string,
+  metric: string,
+  samples = 3,
+): Promise<RunningPrometheus> {
   const bin = await ensurePrometheus();
   const dir = await mkdtemp(join(tmpdir(), 'kubemedic-prom-'));
   const config = join(dir, 'prometheus.yml');
@@ -128,11 +133,15 @@ export async function startPrometheus(target: string, metric: string): Promise<R
         up.on('data', (c: Buffer) => chunks.push(c));
         up.on('end', () => {
           const body = Buffer.concat(chunks);
+          // Recorded as text: Prometheus gzips for clients that accept it (fetch does).
+          const text = (
+            up.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body
+          ).toString('utf8');
           queries.push({
             path: u.pathname,
             params: u.searchParams,
             status: up.statusCode ?? 0,
-            body: body.toString('utf8'),
+            body: text,
           });
           res.writeHead(up.statusCode ?? 502, up.headers).end(body);
         });
@@ -162,7 +171,7 @@ export async function startPrometheus(target: string, metric: string): Promise<R
         ).catch(() => undefined);
         const body = (await res?.json().catch(() => undefined)) as
           { data?: { result?: { value: [number, string] }[] } } | undefined;
-        return Number(body?.data?.result?.[0]?.value[1] ?? 0) >= 3;
+        return Number(body?.data?.result?.[0]?.value[1] ?? 0) >= samples;
       },
       60_000,
     );
