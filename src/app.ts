@@ -9,6 +9,7 @@ import { log, reasonOf, setLogLevel } from './log.js';
 import { addQueueDepthSource, registry } from './metrics.js';
 import { Conversations } from './slack/delivery/conversations.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
+import { PrometheusClient } from './alerts/prometheus.js';
 import { SlackPacer } from './slack/delivery/pacer.js';
 import { WorkQueues } from './queue/queues.js';
 import { connectRedis, describeRedis, openRedis, redisHealth, replicated } from './queue/redis.js';
@@ -148,6 +149,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   const readiness = kubeConfig ? new KubeApi(kubeConfig, { timeoutMs: 2000 }) : undefined;
   const report = slackReporter(new SlackQueueNotifier(queues, conversations));
   const usergroups = slack ? new SlackUsergroupDirectory(slack.client) : undefined;
+  const prometheus = config.prometheusUrl ? new PrometheusClient(config.prometheusUrl) : undefined;
   const diagnoseTarget =
     demo && demoSnapshot
       ? demo.demoDiagnosis(demoSnapshot)
@@ -171,7 +173,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
     processors: {
       // A hub diagnoses nothing itself: its agents do.
       diagnose: diagnoseTarget
-        ? (job) => processDiagnosis(job, { queues, conversations, diagnoseTarget })
+        ? (job) => processDiagnosis(job, { queues, conversations, diagnoseTarget, prometheus })
         : undefined,
       'slack-post': (job, token) =>
         processSlackPost(job, token, {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks for the tests: Redis (started when `redis-cli ping` fails,
-# installed from Debian if absent), npm packages, and the test control plane build (cached).
+# installed from Debian if absent), Chromium, npm packages, and the test control plane and tools
+# build (cached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "[setup] $(date +%H:%M:%S) $*"; }
@@ -30,6 +31,12 @@ if ! redis-server --help 2>&1 | grep -q -- '--sentinel'; then
   log "installing redis-sentinel from Debian"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq redis-sentinel >/dev/null
+fi
+# Headless Chromium renders recorded Slack threads to PNG (npm run render-thread).
+if ! command -v chromium >/dev/null; then
+  log "installing chromium from Debian"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
 log "npm ci"

@@ -204,7 +204,20 @@ export async function acceptNotification(
           since: earliest(asking.map((a) => a.startsAt)),
         }
       : undefined;
-    const requester = { kind: 'alert' as const, channel, conversation, ...(logs ? { logs } : {}) };
+    // The alert's expression, graphed in the incident picture when Prometheus is configured.
+    const graphed = firing.find((a) => {
+      const t = a.generatorURL ? targetOfAlert(a.labels, clusterOf) : undefined;
+      return t !== undefined && targetKey(t) === targetKey(target);
+    });
+    const requester = {
+      kind: 'alert' as const,
+      channel,
+      conversation,
+      ...(logs ? { logs } : {}),
+      ...(graphed?.generatorURL
+        ? { graph: { generatorURL: graphed.generatorURL, startsAt: graphed.startsAt } }
+        : {}),
+    };
     try {
       await (deps.routing?.hub ?? deps.queues).requestDiagnosis(target, requester);
     } catch (err) {
@@ -249,9 +262,10 @@ export async function acceptNotification(
       ),
     });
   }
-  // Resolved: the parent says so and the thread gets the incident's summary (damage report).
+  // Resolved: the parent says so, the thread gets the incident's summary (damage report), and
+  // its incident pictures are drawn again with the alert's end (none drawn: nothing posted).
   if (!opened && p.status === 'resolved' && previousStatus !== 'resolved')
-    ops.push({ op: 'summary' });
+    ops.push({ op: 'summary' }, { op: 'picture', reason: 'alert resolved' });
   await deps.queues.postToSlack(
     { conversation, channel, ops },
     jobId(conversation, 'notification', String(notifications)),

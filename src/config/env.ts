@@ -92,6 +92,8 @@ export interface Config {
   approvers: { users: string[]; groups: string[] };
   policyFile?: string;
   shutdownTimeoutMs: number;
+  /** Where the alert's expression is graphed for the incident picture (PROMETHEUS_URL). */
+  prometheusUrl?: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -314,6 +316,9 @@ const EnvSchema = z.object({
   POD_NAME: optionalText,
   POD_UID: optionalText,
   KUBEMEDIC_SHUTDOWN_TIMEOUT_MS: int(1000, 600_000, 25_000),
+  PROMETHEUS_URL: optionalText.pipe(
+    z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  ),
 });
 
 type Env = z.infer<typeof EnvSchema>;
@@ -466,5 +471,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
     approvers: e.KUBEMEDIC_APPROVERS ?? { users: [], groups: [] },
     policyFile: e.KUBEMEDIC_POLICY,
     shutdownTimeoutMs: e.KUBEMEDIC_SHUTDOWN_TIMEOUT_MS,
+    prometheusUrl: e.PROMETHEUS_URL,
   };
 }

@@ -3,6 +3,7 @@ import { DiagnosisContext } from './context.js';
 import { rankFindings, rootCauseOf, verdictOf } from './rank.js';
 import { CHECKS } from './registry.js';
 import { TargetError, describeTarget, resolveTarget } from './target.js';
+import { buildHistory } from './history.js';
 import { buildTimeline } from './timeline.js';
 import type { CheckDef } from './define.js';
 import type { CheckId, Finding, Report, Skipped, Target } from './types.js';
@@ -107,6 +108,7 @@ export function diagnose(snapshot: Snapshot, target: Target, opts: DiagnoseOptio
     skipped,
     ...(snapshot.notRead?.length ? { notRead: [...new Set(snapshot.notRead)] } : {}),
     timeline: buildTimeline(ctx),
+    history: buildHistory(ctx, ranked),
     durationMs: Math.max(0, Date.now() - started),
     apiRequests: opts.apiRequests ?? 0,
     apiRounds: opts.apiRounds ?? 0,

@@ -16,6 +16,7 @@ const objectRef = z.object({
   namespace: z.string().optional(),
   name: z.string(),
 });
+const point = z.object({ at: z.string(), value: z.number() });
 const jsonPatchOp = z.object({
   op: z.enum(['add', 'remove', 'replace', 'test']),
   path: z.string(),
@@ -83,6 +84,20 @@ export const ReportDocumentSchema = z
     skipped: z.array(z.object({ check: checkId, reason: z.string() })),
     notRead: z.array(z.string()).optional(),
     timeline: z.array(z.object({ at: z.string(), what: z.string() })),
+    history: z
+      .object({
+        at: z.string(),
+        ready: z.array(point),
+        restarts: z.array(point),
+        revisions: z.array(
+          z.object({ at: z.string(), workload: z.string(), revision: z.int().nonnegative() }),
+        ),
+        desired: z.int().nonnegative().optional(),
+      })
+      .optional()
+      .describe(
+        'Ready endpoints, restarts and revisions over time: what the incident picture draws',
+      ),
     durationMs: z.number().nonnegative(),
     apiRequests: z.int().nonnegative(),
     apiRounds: z.int().nonnegative().describe('Sequential rounds of API reads the diagnosis made'),

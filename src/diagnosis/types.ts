@@ -77,6 +77,25 @@ export interface TimelineEntry {
   what: string;
 }
 
+export interface HistoryPoint {
+  at: string;
+  value: number;
+}
+
+/** The incident over time as one snapshot tells it (history.ts); the incident picture's data. */
+export interface ReportHistory {
+  /** When the snapshot was taken: the series end here. */
+  at: string;
+  /** Ready endpoints of the target's Service (a step series). */
+  ready: HistoryPoint[];
+  /** Container restarts of its pods, counted from the first (a step series). */
+  restarts: HistoryPoint[];
+  /** Rollout revisions of its Deployments, oldest first. */
+  revisions: { at: string; workload: string; revision: number }[];
+  /** Replicas its Deployments ask for. */
+  desired?: number;
+}
+
 export interface Report {
   target: Target & { namespace: string };
   verdict: Verdict;
@@ -88,6 +107,7 @@ export interface Report {
    *  `../secrets/x`): the checks that needed them say so from the object itself. */
   notRead?: string[];
   timeline: TimelineEntry[];
+  history?: ReportHistory;
   durationMs: number;
   apiRequests: number;
   /** Sequential rounds of API reads: the longest chain of requests each waiting on the one

@@ -9,6 +9,9 @@ import type { Report } from '../diagnosis/types.js';
 import { type LiveOptions, diagnoseLive } from '../engine.js';
 import { log, reasonOf } from '../log.js';
 import { diagnosesTotal, diagnosisDuration } from '../metrics.js';
+import { type PrometheusClient, exprOfGeneratorURL } from '../alerts/prometheus.js';
+import { pictureOf } from '../picture/from-report.js';
+import { type IncidentPicture, IncidentPictureSchema } from '../picture/model.js';
 import { renderReportThread } from '../slack/blocks/report.js';
 import { plainMessage } from '../slack/blocks/text.js';
 import { type TargetRef, type TargetSummary, targetKey } from '../slack/thread-state.js';
@@ -24,6 +27,8 @@ export interface DiagnoseDeps {
   /** Absent on an agent, which cannot write the hub's thread state (the hub marks it). */
   conversations?: Conversations;
   diagnoseTarget: DiagnoseTarget;
+  /** PROMETHEUS_URL's client: alert threads' pictures graph the alert's expression. */
+  prometheus?: PrometheusClient;
 }
 
 /** A live diagnosis through the read-only identity; one client per diagnosis, so its request count is its own. */
@@ -117,6 +122,7 @@ function answerOps(
   outcome: Outcome,
   requesters: string[],
   diagnosedAt: string,
+  metric?: IncidentPicture['metric'],
 ): SlackOp[] {
   const users = d.users;
   if (outcome.kind === 'report') {
@@ -139,6 +145,7 @@ function answerOps(
       },
       ...thread,
       { op: 'parent', summaries: [summaryOf(target, outcome, 'posted', diagnosedAt, plans)] },
+      ...pictureOps(d, report, metric),
     ];
   }
   // A name that does not exist is a typo: only its author hears of it, the channel sees nothing.
@@ -163,6 +170,49 @@ function answerOps(
     for (const user of users) ops.push({ op: 'ephemeral', user, ...plainMessage(text) });
   else ops.push({ op: 'reply', ...plainMessage(text) });
   return ops;
+}
+
+/**
+ * The incident picture, after the answer: for a problem, and for every alert thread (the graph of
+ * the alert's expression is there even when the service looks healthy now).
+ */
+function pictureOps(d: Destination, report: Report, metric: IncidentPicture['metric']): SlackOp[] {
+  if (report.verdict === 'healthy' && d.kind !== 'alert') return [];
+  const drawn = pictureOf(report, d.kind === 'alert' && metric ? { metric } : {});
+  if (!drawn) return [];
+  // The answer must not be lost to a picture the job schema refuses: the picture goes instead.
+  const picture = IncidentPictureSchema.safeParse(drawn);
+  if (!picture.success) {
+    log.error(
+      { target: targetKey(report.target), err: picture.error.message },
+      'incident picture dropped',
+    );
+    return [];
+  }
+  return [{ op: 'picture', key: targetKey(report.target), picture: picture.data }];
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The alert's expression over the incident window (from a while before the alert started, at
+ * most six hours, to the diagnosis), when Prometheus is configured and an alert asked.
+ */
+async function alertGraph(
+  deps: DiagnoseDeps,
+  asked: Requester[],
+  to: number,
+): Promise<IncidentPicture['metric']> {
+  if (!deps.prometheus) return undefined;
+  const graph = asked.flatMap((r) => (r.kind === 'alert' && r.graph ? [r.graph] : []))[0];
+  const expr = exprOfGeneratorURL(graph?.generatorURL);
+  if (!expr) return undefined;
+  const started = Date.parse(graph?.startsAt ?? '');
+  const from = Math.max(
+    to - 360 * MINUTE,
+    Math.min(to - 15 * MINUTE, Number.isNaN(started) ? to : started - 10 * MINUTE),
+  );
+  return deps.prometheus.graph(expr, { from: new Date(from), to: new Date(to) });
 }
 
 export function diagnosing(target: TargetRef): TargetSummary {
@@ -223,6 +273,8 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
   };
 
   const started = performance.now();
+  // Asked side by side with the diagnosis, so a slow Prometheus does not hold the answer back.
+  const graphing = alertGraph(deps, asked, Date.now());
   let outcome: Outcome;
   try {
     outcome = {
@@ -249,6 +301,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       : { verdict: 'unknown', root_cause: outcome.kind === 'not-found' ? 'not-found' : 'error' },
   );
 
+  const metric = outcome.kind === 'report' ? await graphing : undefined;
   const answered = destinations(id, await queues.closeDiagnosis(id, target));
   const requesters = [...new Set(answered.flatMap((d) => d.users))];
   for (const d of answered)
@@ -256,7 +309,7 @@ export async function processDiagnosis(job: Job, deps: DiagnoseDeps): Promise<{ 
       {
         conversation: d.conversation,
         channel: d.channel,
-        ops: answerOps(d, target, outcome, requesters, diagnosedAt),
+        ops: answerOps(d, target, outcome, requesters, diagnosedAt, metric),
       },
       jobId(d.conversation, 'answer', id),
     );

@@ -4,6 +4,7 @@ import * as z from 'zod';
 import type { DefaultJobOptions } from 'bullmq';
 import { isRemediationId } from '../diagnosis/fixes/registry.js';
 import type { RemediationPlan } from '../diagnosis/fixes/types.js';
+import { IncidentPictureSchema, PictureFixSchema } from '../picture/model.js';
 import type { Block } from '../slack/blocks/text.js';
 import { FixStateSchema, TargetRefSchema, TargetSummarySchema } from '../slack/thread-state.js';
 
@@ -31,6 +32,10 @@ export const RequesterSchema = z.discriminatedUnion('kind', [
     conversation: z.string().min(1),
     /** A 5xx-rate alert (log-alerts.ts): read the backends' logs since it started. */
     logs: z.object({ alertname: z.string(), since: z.string().optional() }).optional(),
+    /** The alert's graph link (generatorURL) and start: the picture graphs its expression. */
+    graph: z
+      .object({ generatorURL: z.string().max(8192), startsAt: z.string().optional() })
+      .optional(),
   }),
 ]);
 export type Requester = z.infer<typeof RequesterSchema>;
@@ -55,7 +60,8 @@ const Text = z.string().min(1).max(40_000);
  * One Slack operation. `parent` posts the thread's parent (or updates it) from the thread state
  * after merging what it carries; `reply` posts in the thread; `card` saves a plan and posts its
  * Approve / Reject card in the thread; `update` edits a message; `summary` posts the incident
- * summary in the thread; `ephemeral` is seen by one user.
+ * summary in the thread; `ephemeral` is seen by one user; `picture` draws the incident picture
+ * and uploads it into the thread.
  */
 export const SlackOpSchema = z.discriminatedUnion('op', [
   z.object({
@@ -93,6 +99,17 @@ export const SlackOpSchema = z.discriminatedUnion('op', [
   }),
   /** The incident summary, rendered from the thread's state and the audit log when posted. */
   z.object({ op: z.literal('summary') }),
+  z.object({
+    op: z.literal('picture'),
+    /** The target it is about (targetKey): the thread keeps its latest picture under this key. */
+    key: z.string().min(1).max(600).optional(),
+    /** A new picture (a diagnosis); absent: redraw the kept one (every kept one without a key). */
+    picture: IncidentPictureSchema.optional(),
+    /** A fix applied since the diagnosis, marked in the redrawn picture. */
+    fix: PictureFixSchema.optional(),
+    /** Why it is drawn again (for the title): "fix verified", "alert resolved". */
+    reason: z.string().max(100).optional(),
+  }),
   z.object({
     op: z.literal('ephemeral'),
     user: z.string().min(1),

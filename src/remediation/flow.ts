@@ -458,13 +458,23 @@ async function applyClaimed(
   await store.setApplied(record.id, { ...applied, verified });
   click.record = (await store.get(record.id)) ?? appliedRecord;
   const undoable = Boolean(applied.inverse);
+  const readyEndpoints = check.report?.history?.ready.at(-1)?.value;
+  const seen = readyEndpoints === undefined ? {} : { readyEndpoints };
   const step: RemediationStep = verified
-    ? { kind: 'verified', effect: effect.detail, check: check.summary, undoable, approvers }
+    ? {
+        kind: 'verified',
+        effect: effect.detail,
+        check: check.summary,
+        undoable,
+        approvers,
+        ...seen,
+      }
     : {
         kind: 'not-verified',
         why: effect.ok ? check.summary : effect.detail,
         undoable,
         approvers,
+        ...seen,
       };
   await click.step(step);
   return { kind: 'applied', verified, summary: verdictLine(step) };

@@ -34,8 +34,22 @@ export type RemediationStep =
   | { kind: 'dry-run'; of: Change; changes: FieldChange[]; diff: string }
   | { kind: 'applied'; title: string; waitingFor?: string; waitSeconds: number }
   /** `effect`: what the wait saw; `check`: what the re-run diagnosis says. */
-  | { kind: 'verified'; effect: string; check: string; undoable: boolean; approvers: string[] }
-  | { kind: 'not-verified'; why: string; undoable: boolean; approvers: string[] }
+  /** `readyEndpoints`: what the re-run diagnosis saw (the incident picture draws it). */
+  | {
+      kind: 'verified';
+      effect: string;
+      check: string;
+      undoable: boolean;
+      approvers: string[];
+      readyEndpoints?: number;
+    }
+  | {
+      kind: 'not-verified';
+      why: string;
+      undoable: boolean;
+      approvers: string[];
+      readyEndpoints?: number;
+    }
   /** The object changed since the diagnosis; nothing was applied. */
   | { kind: 'stale'; of: Change; reason: string }
   | { kind: 'failed'; of: Change; reason: string }

@@ -10,6 +10,8 @@ import type { WorkQueues } from '../queue/queues.js';
 import type { PlanRecord } from '../remediation/plan-store.js';
 import type { RemediationStep, ReportStep } from '../remediation/steps.js';
 import type { FixState } from './thread-state.js';
+import type { PictureFix } from '../picture/model.js';
+import { targetKey } from './thread-state.js';
 import { renderPlanCard } from './blocks/plan-card.js';
 import { stepMessages, threadOf } from './blocks/steps.js';
 import { type Mrkdwn, mrkdwnMessage } from './blocks/text.js';
@@ -25,6 +27,8 @@ export interface RemediationNotifier {
   updateCard(record: PlanRecord, statusText: Mrkdwn): Promise<void>;
   /** Moves the thread's parent on (fix approved, applied, verified by whom, undone). */
   fixState?(record: PlanRecord, fix: FixState): Promise<void>;
+  /** Uploads the thread's incident picture again with the applied fix marked. */
+  redrawPicture?(record: PlanRecord, fix: PictureFix): Promise<void>;
 }
 
 /** What a step means for the thread's parent, if anything. */
@@ -54,6 +58,22 @@ export function fixStateOf(
   }
 }
 
+/** An applied fix, once verified (or not), as the incident picture marks it. */
+function pictureFix(step: RemediationStep, record: PlanRecord | undefined): PictureFix | undefined {
+  if (step.kind !== 'verified' && step.kind !== 'not-verified') return undefined;
+  if (!record?.applied || !record.threadTs) return undefined;
+  const who = record.applied.by ? ` by ${record.applied.by}` : '';
+  return {
+    at: record.applied.at,
+    label: `${record.plan.id}${who}${step.kind === 'verified' ? '' : ' (not verified)'}`.slice(
+      0,
+      120,
+    ),
+    verifiedAt: new Date().toISOString(),
+    ...(step.readyEndpoints === undefined ? {} : { ready: step.readyEndpoints }),
+  };
+}
+
 /**
  * The flow's report port over a notifier: thread reply, card, then ephemeral, in that order.
  * One failed send does not stop the others; the first failure is rethrown for the flow to log.
@@ -74,6 +94,11 @@ export function slackReporter(notify: RemediationNotifier): ReportStep {
         : undefined,
       ephemeral ? () => notify.ephemeral(ctx.channel, ctx.user, ephemeral) : undefined,
     ];
+    const drawn = pictureFix(step, record);
+    if (drawn && record && notify.redrawPicture) {
+      const redraw = notify.redrawPicture.bind(notify);
+      sends.push(() => redraw(record, drawn));
+    }
     const failures: unknown[] = [];
     for (const send of sends) await send?.().catch((err: unknown) => failures.push(err));
     if (failures.length) throw failures[0];
@@ -112,6 +137,15 @@ export class SlackQueueNotifier implements RemediationNotifier {
       conversation: await this.conversationOf(channel, threadTs),
       channel,
       ops: [{ op: 'reply', threadTs, ...mrkdwnMessage(text) }],
+    });
+  }
+
+  async redrawPicture(record: PlanRecord, fix: PictureFix): Promise<void> {
+    if (!record.channel || !record.threadTs) return;
+    await this.postInOrder({
+      conversation: await this.conversationOf(record.channel, record.threadTs),
+      channel: record.channel,
+      ops: [{ op: 'picture', key: targetKey(record.target), fix, reason: 'fix applied' }],
     });
   }
 

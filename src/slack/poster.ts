@@ -2,6 +2,9 @@
 // implementation wraps Bolt's WebClient and reports failures as SlackCallError (rate limited,
 // transient, or permanent) so the slack-post queue can pace, retry or give up; the console
 // implementation prints what would have been posted.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { webApi } from '@slack/bolt';
 import { slackApiErrorsTotal } from '../metrics.js';
 import { redact } from '../redact.js';
@@ -26,6 +29,16 @@ export interface PostResult {
   ts: string;
 }
 
+/** A file shared into a channel or thread (the incident picture). */
+export interface OutgoingFile {
+  channel: string;
+  threadTs?: string;
+  filename: string;
+  title: string;
+  altText: string;
+  bytes: Buffer;
+}
+
 export interface SlackPoster {
   readonly kind: 'slack' | 'console';
   postMessage(m: OutgoingMessage): Promise<PostResult>;
@@ -35,7 +48,26 @@ export interface SlackPoster {
    * The parent of `conversation` among the latest messages of `channel`, found by its metadata: after a Redis failover lost the record of a post, the thread is found, not posted again.
    */
   findThread?(channel: string, conversation: string): Promise<PostResult | undefined>;
+  /** Uploads and shares a file; returns its id (Slack's) or where it was written (console). */
+  uploadFile(f: OutgoingFile): Promise<{ fileId: string }>;
 }
+
+/**
+ * The texts of a file leave the process like message texts do: redacted, with & and < escaped so
+ * no outside value opens a mention or a link (`>` alone opens nothing and stays readable, as in
+ * an expression `x > 0`); the name is reduced to safe characters.
+ */
+function redactFile(f: OutgoingFile): OutgoingFile {
+  const plain = (t: string) => redact(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  return {
+    ...f,
+    filename: redact(f.filename).replace(/[^A-Za-z0-9._-]/g, '_'),
+    title: plain(f.title),
+    altText: plain(f.altText),
+  };
+}
+
+const UPLOAD_TIMEOUT_MS = 30_000;
 
 export type SlackFailure = 'rate-limited' | 'transient' | 'permanent';
 
@@ -70,6 +102,7 @@ interface WebError {
 }
 
 export function classifySlackError(method: string, err: unknown): SlackCallError {
+  if (err instanceof SlackCallError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as WebError;
   switch (e.code) {
     case 'slack_webapi_rate_limited_error':
@@ -201,6 +234,67 @@ export class WebApiPoster implements SlackPoster {
       }),
     );
   }
+
+  async uploadFile(f: OutgoingFile): Promise<{ fileId: string }> {
+    return uploadExternal(this.client, (method, fn) => this.call(method, fn), f);
+  }
+}
+
+/**
+ * Slack's external upload flow: files.getUploadURLExternal (name and byte length), POST the
+ * bytes to the URL it returns, then files.completeUploadExternal shares the file in the thread.
+ * The token is not sent to the upload URL: the URL itself authorises the upload.
+ */
+export async function uploadExternal(
+  client: webApi.WebClient,
+  call: <T>(method: string, fn: () => Promise<T>) => Promise<T>,
+  given: OutgoingFile,
+): Promise<{ fileId: string }> {
+  const f = redactFile(given);
+  const ticket = await call('files.getUploadURLExternal', () =>
+    client.files.getUploadURLExternal({
+      filename: f.filename,
+      length: f.bytes.length,
+      alt_text: f.altText,
+    }),
+  );
+  const url = ticket.upload_url;
+  const fileId = ticket.file_id;
+  if (!url || !fileId || !/^https?:\/\//.test(url))
+    throw new SlackCallError('files.getUploadURLExternal', 'no_upload_url', 'transient');
+  await call('upload_url', async () => {
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: new Uint8Array(f.bytes),
+        redirect: 'error',
+        signal: AbortSignal.timeout(UPLOAD_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new SlackCallError(
+        'upload_url',
+        `upload_failed: ${String(err)}`.slice(0, 200),
+        'transient',
+      );
+    }
+    await res.arrayBuffer().catch(() => undefined);
+    if (res.status !== 200)
+      throw new SlackCallError(
+        'upload_url',
+        `http_${res.status}`,
+        res.status >= 500 || res.status === 408 || res.status === 429 ? 'transient' : 'permanent',
+      );
+  });
+  await call('files.completeUploadExternal', () =>
+    client.files.completeUploadExternal({
+      files: [{ id: fileId, title: f.title }],
+      channel_id: f.channel,
+      ...(f.threadTs ? { thread_ts: f.threadTs } : {}),
+    }),
+  );
+  return { fileId };
 }
 
 /** A card printed by the console, which `approve N` / `reject N` / `undo N` name. */
@@ -280,5 +374,18 @@ export class ConsolePoster implements SlackPoster {
 
   async postEphemeral(m: OutgoingMessage & { user: string }): Promise<void> {
     this.print(`${m.channel} · only @${m.user} sees`, m, { channel: m.channel, ts: '' });
+  }
+
+  /** Writes the file to a fresh temp folder and prints where, so a person can open it. */
+  async uploadFile(given: OutgoingFile): Promise<{ fileId: string }> {
+    const f = redactFile(given);
+    const dir = await mkdtemp(join(tmpdir(), 'kubemedic-'));
+    const path = join(dir, f.filename || 'file');
+    await writeFile(path, f.bytes, { mode: 0o600 });
+    const where = f.threadTs
+      ? `${f.channel} · file in thread ${f.threadTs}`
+      : `${f.channel} · file`;
+    this.write(`\n── ${where}\n  ${f.title}: ${path}\n`);
+    return { fileId: path };
   }
 }

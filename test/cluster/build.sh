@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Builds the test control plane from source through the Go module proxy into a cache outside
 # the repo, keyed by version. Binaries already in the cache are not rebuilt.
-#   build.sh           the control plane and the infra test tools (helm, promtool, amtool)
+#   build.sh           the control plane and the infra test tools (helm, promtool, amtool,
+#                      the Prometheus server)
 #   build.sh cluster   the control plane only (what `npm run cluster:up` needs)
+#   build.sh prometheus  the Prometheus server only (the incident-picture tests)
 # Two builds at once (a `cluster:up` while `npm test` sets up) share the cache's work folder,
 # so one lock on the cache serialises them: the second waits, then finds the binaries built.
 set -euo pipefail
@@ -12,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 command -v go >/dev/null || { echo "Go is required to build the test control plane (Go 1.26+); install it and retry." >&2; exit 1; }
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
 what="${1:-all}"
-case "$what" in all | cluster) ;; *) echo "usage: build.sh [all|cluster]" >&2; exit 2 ;; esac
+case "$what" in all | cluster | prometheus) ;; *) echo "usage: build.sh [all|cluster|prometheus]" >&2; exit 2 ;; esac
 
 have() { [ -x "$BIN_DIR/$1" ]; }
 log() { echo "[build] $(date +%H:%M:%S) $*"; }
@@ -104,28 +106,44 @@ build_helm() {
   mv "$dir/helm" "$HELM_BIN"
 }
 
-build_promtool() {
-  # Prometheus' go.mod has a replace directive (cloud.google.com/go), so `go install pkg@version`
-  # refuses it; a wrapper module that repeats the replace builds the upstream main instead.
+# Prometheus' go.mod has a replace directive (cloud.google.com/go), so `go install pkg@version`
+# refuses it; a wrapper module that repeats the replace builds the upstream mains instead.
+# promtool and the server share it (and the module cache).
+prometheus_wrapper() {
   local dir="$work/prometheus-$PROMETHEUS_VERSION"
-  local v="${PROMETHEUS_VERSION#v0.}" # v0.315.0 is Prometheus 3.15.0
-  local release="$((${v%%.*} / 100)).$((${v%%.*} % 100)).${v#*.}"
-  mkdir -p "$dir" "$(dirname "$PROMTOOL_BIN")"
+  mkdir -p "$dir"
+  [ -s "$dir/go.mod" ] && grep -q "^require github.com/prometheus/prometheus $PROMETHEUS_VERSION" "$dir/go.mod" && return 0
   local replaces
   replaces="$(go mod download -json "github.com/prometheus/prometheus@$PROMETHEUS_VERSION" |
     sed -n 's/.*"GoMod": "\(.*\)".*/\1/p' |
     xargs awk '/^replace \(/ { b = 1 } b { print; if (/^\)/) b = 0; next } /^replace / { print }')"
   printf 'module kubemedic.test/promtoolbuild\n\ngo 1.26\n\nrequire github.com/prometheus/prometheus %s\n\n%s\n' \
     "$PROMETHEUS_VERSION" "$replaces" >"$dir/go.mod"
+}
+
+# build_prometheus_cmd NAME OUT [TAGS]: builds github.com/prometheus/prometheus/cmd/NAME.
+build_prometheus_cmd() {
+  local name="$1" out="$2" tags="${3:-}"
+  local dir="$work/prometheus-$PROMETHEUS_VERSION"
+  local v="${PROMETHEUS_VERSION#v0.}" # v0.315.0 is Prometheus 3.15.0
+  local release="$((${v%%.*} / 100)).$((${v%%.*} % 100)).${v#*.}"
+  prometheus_wrapper
+  mkdir -p "$(dirname "$out")"
   (
     cd "$dir"
-    log "building promtool (prometheus $PROMETHEUS_VERSION)"
-    go get "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
-    go build -trimpath -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release" \
-      -o "$PROMTOOL_BIN.tmp" github.com/prometheus/prometheus/cmd/promtool
-    mv "$PROMTOOL_BIN.tmp" "$PROMTOOL_BIN"
+    log "building $name (prometheus $PROMETHEUS_VERSION${tags:+, tags $tags})"
+    go get "github.com/prometheus/prometheus/cmd/$name@$PROMETHEUS_VERSION"
+    go build -trimpath -tags "$tags" -ldflags "-s -w -X github.com/prometheus/common/version.Version=$release" \
+      -o "$out.tmp" "github.com/prometheus/prometheus/cmd/$name"
+    mv "$out.tmp" "$out"
   )
 }
+
+build_promtool() { build_prometheus_cmd promtool "$PROMTOOL_BIN"; }
+
+# The server the picture tests query (query_range); it scrapes a static target, so no service
+# discovery is compiled in (remove_all_sd, Prometheus >= 3.10): a smaller, faster build.
+build_prometheus() { build_prometheus_cmd prometheus "$PROMETHEUS_BIN" remove_all_sd; }
 
 build_amtool() {
   local dir="$work/amtool-$ALERTMANAGER_VERSION"
@@ -137,6 +155,10 @@ build_amtool() {
   mv "$dir/amtool" "$AMTOOL_BIN"
 }
 
+if [ "$what" = prometheus ]; then
+  [ -x "$PROMETHEUS_BIN" ] || build_prometheus
+  exit 0
+fi
 have etcd || build_etcd
 have kwok || build_kwok
 { have kube-apiserver && have kube-controller-manager && have kube-scheduler && have kubectl; } || build_kubernetes
@@ -145,4 +167,5 @@ log "control plane binaries ready in $BIN_DIR"
 [ -x "$HELM_BIN" ] || build_helm
 [ -x "$PROMTOOL_BIN" ] || build_promtool
 [ -x "$AMTOOL_BIN" ] || build_amtool
-log "infra test tools ready: $HELM_BIN $PROMTOOL_BIN $AMTOOL_BIN"
+[ -x "$PROMETHEUS_BIN" ] || build_prometheus
+log "infra test tools ready: $HELM_BIN $PROMTOOL_BIN $AMTOOL_BIN $PROMETHEUS_BIN"

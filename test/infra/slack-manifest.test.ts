@@ -42,6 +42,8 @@ const METHOD_SCOPES: Record<string, string | null> = {
   'conversations.history': 'channels:history',
   'conversations.join': 'channels:join',
   'reactions.add': 'reactions:write',
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   'views.open': null,
   'views.update': null,
 };

@@ -7,6 +7,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
+import { FakeFiles, type ShareFile, type UploadedFile } from './fake-slack-files.js';
 
 export const FAKE_SLACK_DEFAULTS = {
   botToken: 'xoxb-test-token',
@@ -52,6 +53,8 @@ export interface StoredMessage {
   blocks?: unknown[];
   attachments?: unknown[];
   metadata?: unknown;
+  /** Files shared by this message (files.completeUploadExternal). */
+  files?: { id: string; name: string; title: string; alt_txt?: string; mimetype: string }[];
   thread_ts?: string;
   parent_user_id?: string;
   reply_count?: number;
@@ -185,7 +188,7 @@ const KNOWN_BLOCK_TYPES = new Set([
   'video',
 ]);
 // Form bodies carry structured arguments as JSON strings (that is what WebClient sends).
-const JSON_FORM_FIELDS = ['blocks', 'attachments', 'metadata'];
+const JSON_FORM_FIELDS = ['blocks', 'attachments', 'metadata', 'files'];
 
 export class FakeSlack {
   readonly botToken: string;
@@ -199,6 +202,7 @@ export class FakeSlack {
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly events = new EventEmitter();
   private readonly methods: Map<string, MethodSpec>;
+  private readonly uploads = new FakeFiles(() => `http://127.0.0.1:${this.port}/`);
   private recorded: RecordedCall[] = [];
   private channelMessages = new Map<string, StoredMessage[]>();
   private ephemeralMessages: EphemeralMessage[] = [];
@@ -239,6 +243,14 @@ export class FakeSlack {
       ['users.info', { token: 'bot', handle: (a) => this.usersInfo(a) }],
       ['conversations.history', { token: 'bot', handle: (a) => this.history(a) }],
       ['apps.connections.open', { token: 'app', handle: () => this.connectionsOpen() }],
+      [
+        'files.getUploadURLExternal',
+        { token: 'bot', handle: (a) => this.uploads.getUploadURLExternal(a) },
+      ],
+      [
+        'files.completeUploadExternal',
+        { token: 'bot', handle: (a) => this.uploads.completeUploadExternal(a, this.shareFile) },
+      ],
     ]);
     this.server = createServer((req, res) => {
       this.handleRequest(req, res).catch((error: unknown) => {
@@ -291,6 +303,16 @@ export class FakeSlack {
     if (parent === undefined) return [];
     const replies = log.filter((m) => isReply(m) && m.thread_ts === ts);
     return [parent, ...replies].map((m) => structuredClone(m));
+  }
+
+  /** Files shared through the external upload flow, with their bytes, oldest first. */
+  get files(): UploadedFile[] {
+    return this.uploads.files;
+  }
+
+  /** Ids of uploads asked for (files.getUploadURLExternal) and never completed. */
+  get unfinishedUploads(): string[] {
+    return this.uploads.unfinished;
   }
 
   ephemerals(channel?: string): EphemeralMessage[] {
@@ -360,6 +382,7 @@ export class FakeSlack {
     this.recorded = [];
     this.channelMessages = new Map();
     this.ephemeralMessages = [];
+    this.uploads.reset();
     this.rateLimits = new Map();
     this.failures = new Map();
     this.loadDirectory();
@@ -486,6 +509,13 @@ export class FakeSlack {
 
   private async handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const upload = /^\/upload\/v1\/([0-9a-f]+)$/.exec(url.pathname);
+    if (upload) {
+      // The bytes of an upload: binary, so read before any text decoding.
+      await this.uploads.upload(req, res, upload[1] as string);
+      this.events.emit('change');
+      return;
+    }
     const raw = await readBody(req);
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
 
@@ -607,6 +637,31 @@ export class FakeSlack {
     this.channelLog(channel, true).push(message);
     return { ok: true, channel, ts: message.ts, message: asSlackMessage(message) };
   }
+
+  /** A shared file appears as a message of the bot's (in the thread when one is named). */
+  private readonly shareFile: ShareFile = (channel, threadTs, file) => {
+    if (!this.channelExists(channel)) return { ok: false, error: 'channel_not_found' };
+    const parent = threadTs === undefined ? undefined : this.findParent(channel, threadTs);
+    if (threadTs !== undefined && parent === undefined)
+      return { ok: false, error: 'thread_not_found' };
+    const message: StoredMessage = {
+      type: 'message',
+      channel,
+      ts: this.nextTs(),
+      text: '',
+      files: [file],
+      ...this.author(),
+    };
+    if (parent !== undefined) {
+      message.thread_ts = parent.ts;
+      message.parent_user_id = parent.user;
+      parent.thread_ts = parent.ts;
+      parent.reply_count = (parent.reply_count ?? 0) + 1;
+      parent.latest_reply = message.ts;
+    }
+    this.channelLog(channel, true).push(message);
+    return { ok: true, ts: message.ts };
+  };
 
   private update(args: SlackArgs): SlackResponse {
     const channel = str(args.channel);

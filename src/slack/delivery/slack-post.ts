@@ -12,6 +12,14 @@ import { renderPlanCard } from '../blocks/plan-card.js';
 import { renderIncidentSummary } from '../blocks/summary.js';
 import { incidentSummary } from '../incident.js';
 import { AuditLog } from '../../remediation/audit.js';
+import { drawIncident } from '../../picture/incident.js';
+import {
+  type IncidentPicture,
+  IncidentPictureSchema,
+  describePicture,
+  withAlert,
+  withFix,
+} from '../../picture/model.js';
 import { SlackCallError, type SlackPoster } from '../poster.js';
 import type { Conversations } from './conversations.js';
 import { type SlackOp, type SlackPostJob, SlackPostJobSchema } from '../../queue/jobs.js';
@@ -214,6 +222,8 @@ async function runOp(
           poster.update({ channel: data.channel, ts: op.ts, text: op.text, blocks: op.blocks }),
         ),
       );
+    case 'picture':
+      return postPictures(data, op, job, deps);
     case 'ephemeral':
       return done(
         await slackCall(deps, data, op, 'chat.postEphemeral', data.channel, () =>
@@ -270,6 +280,66 @@ async function findPostedThread(
     );
     return undefined;
   }
+}
+
+const PICTURES_FIELD = 'pictures';
+
+/**
+ * Draws the incident picture (a new one, or the thread's kept one with a fix or the alert's end
+ * added), keeps it for the next redraw and uploads it into the thread.
+ */
+async function postPictures(
+  data: SlackPostJob,
+  op: Extract<SlackOp, { op: 'picture' }>,
+  job: Job,
+  deps: SlackPostDeps,
+): Promise<Outcome> {
+  const { conversations } = deps;
+  const id = data.conversation;
+  const kept = JSON.parse((await conversations.field(id, PICTURES_FIELD)) ?? '[]') as string[];
+  const keys = op.key ? [op.key] : kept;
+  const pictures: { key: string; picture: IncidentPicture }[] = [];
+  for (const key of keys) {
+    const stored = op.picture ? undefined : await conversations.field(id, `picture:${key}`);
+    const picture =
+      op.picture ?? (stored ? IncidentPictureSchema.safeParse(JSON.parse(stored)).data : undefined);
+    if (picture) pictures.push({ key, picture });
+  }
+  // Nothing drawn before (an old thread, a healthy diagnosis): nothing to redraw.
+  if (!pictures.length) return 'skipped';
+  const thread = await threadOf(data, undefined, job, deps);
+  if (thread === 'skipped') return 'skipped';
+  const conv = await conversations.get(id);
+  let outcome: Outcome = 'skipped';
+  for (const { key, picture: given } of pictures) {
+    let picture = withAlert(given, conv.alert);
+    if (op.fix) picture = withFix(picture, op.fix);
+    await conversations.setField(id, `picture:${key}`, JSON.stringify(picture));
+    if (!kept.includes(key)) {
+      kept.push(key);
+      await conversations.setField(id, PICTURES_FIELD, JSON.stringify(kept));
+    }
+    const drawn = drawIncident(picture);
+    const name = picture.subject.split(' ')[0]?.replace(/[^A-Za-z0-9.-]/g, '') || 'incident';
+    const posted = await slackCall(
+      deps,
+      data,
+      op,
+      'files.getUploadURLExternal',
+      thread.channel,
+      () =>
+        deps.poster.uploadFile({
+          channel: thread.channel,
+          threadTs: thread.ts,
+          filename: `incident-${name}.png`,
+          title: `Incident picture: ${picture.subject}${op.reason && !picture.subject.endsWith(op.reason) ? ` (${op.reason})` : ''}`,
+          altText: describePicture(picture),
+          bytes: drawn.png,
+        }),
+    );
+    if (posted !== 'skipped') outcome = 'done';
+  }
+  return outcome;
 }
 
 function waitedTooLong(job: Job): boolean {
