@@ -39,7 +39,7 @@ sleep "$FAKE_GO_SLEEP"
 
 const CLUSTER = ['etcd', 'kwok', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler'];
 const CLUSTER_ALL = [...CLUSTER, 'kubectl'];
-const INFRA = ['helm', 'promtool', 'amtool'];
+const INFRA = ['helm', 'promtool', 'amtool', 'prometheus'];
 
 let dirs: string[] = [];
 afterEach(() => {

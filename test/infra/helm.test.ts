@@ -408,7 +408,7 @@ describe('mode: a hub, an agent, or both', () => {
       'kubernetes.io/service-account-token',
     );
     const c = botContainer(objects);
-    expect(env(c, 'KUBEMEDIC_REMEDIATION_KUBECONFIG')).toBeUndefined();
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT')).toBeUndefined();
     expect(env(c, 'KUBEMEDIC_CHANNEL_CLUSTERS')?.value).toBe('C0EU=prod-eu');
     expect(env(c, 'KUBEMEDIC_ALERT_CLUSTER_LABEL')?.value).toBe('k8s');
     one(objects, 'StatefulSet', 'kubemedic-redis');
@@ -426,13 +426,17 @@ describe('mode: a hub, an agent, or both', () => {
       secretKeyRef: { name: 'agent-redis', key: 'REDIS_URL' },
     });
     expect(c.envFrom).toBeUndefined();
-    expect(env(c, 'KUBEMEDIC_REMEDIATION_KUBECONFIG')).toBeDefined();
+    expect(env(c, 'KUBEMEDIC_REMEDIATION_SERVICE_ACCOUNT')?.value).toBe(
+      'kubemedic/kubemedic-remediation',
+    );
     expect(agent.spec.template.metadata.labels['app.kubernetes.io/component']).toBe('agent');
     for (const kind of ['Service', 'StatefulSet', 'Ingress'])
       expect(find(objects, kind), kind).toEqual([]);
-    expect(find(objects, 'Secret').map((o) => o.metadata.name)).toEqual([
+    // No Secret at all: the fix identity's tokens are minted on demand and expire.
+    expect(find(objects, 'Secret')).toEqual([]);
+    expect(find(objects, 'Role').map((o) => o.metadata.name)).toContain(
       'kubemedic-remediation-token',
-    ]);
+    );
     expect(find(objects, 'ClusterRoleBinding').length).toBeGreaterThan(0);
   });
 
