@@ -141,7 +141,14 @@ describe('two replicas and one Approve', () => {
       .callsTo('chat.postMessage')
       .filter((c) => JSON.stringify(c.args.blocks ?? []).includes(planId));
     expect(cardPosts).toHaveLength(1);
-    const final = slack.thread(ALERT_CHANNEL, parent.ts).find((m) => m.ts === card.ts);
-    expect(messageText(final ?? card)).toContain('Applied');
+    // The card is edited in the thread's order, after the steps before it.
+    await waitFor(
+      'the card to say Applied',
+      async () => {
+        const final = slack.thread(ALERT_CHANNEL, parent.ts).find((m) => m.ts === card.ts);
+        return messageText(final ?? card).includes('Applied') || undefined;
+      },
+      30_000,
+    );
   });
 });
