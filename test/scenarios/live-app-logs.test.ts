@@ -26,6 +26,7 @@ import { expectReport, summarise } from './support/expect.js';
 import { removePodLogs, writeScenarioLogs } from './support/pod-logs.js';
 import { type PreparedScenario, prepareScenario } from './support/prepare.js';
 import { type Scenario, loadScenario } from './support/schema.js';
+import { waitFor } from '../support/cluster.js';
 
 describe('the app layer read live (--logs)', () => {
   let cluster: TestCluster;
@@ -55,7 +56,15 @@ describe('the app layer read live (--logs)', () => {
   });
 
   it('reads the current log of the ready backends, bounded and counted, and skips with the reason when it cannot', async () => {
-    const without = await diagnoseLive(api, target());
+    // Under load KWOK may mark the backends ready a moment after the scenario is applied.
+    const without = await waitFor(
+      'both backends ready',
+      async () => {
+        const r = await diagnoseLive(api, target());
+        return r.verdict === 'healthy' ? r : undefined;
+      },
+      60_000,
+    );
     const withLogs = await diagnoseLive(api, target(), Date.now(), {
       logs: { since: new Date(Date.now() - 600_000).toISOString() },
     });
