@@ -28,6 +28,8 @@ beforeAll(async () => {
       REDIS_SENTINEL_NAME: SENTINEL_NAME,
       KUBEMEDIC_SLACK_CHANNEL_INTERVAL_MS: '0',
       KUBEMEDIC_SHUTDOWN_TIMEOUT_MS: '5000',
+      // A job whose worker lost Redis mid-job is handed back once its lock lapses: 5 s, not 30 s.
+      KUBEMEDIC_JOB_LOCK_MS: '5000',
     },
   });
 });
@@ -95,7 +97,7 @@ describe('Redis Sentinel failover during an alert burst', () => {
     await waitFor(
       `a thread for each of the ${GROUPS} groups`,
       async () => threadsPerGroup().size === GROUPS,
-      // A job whose worker lost Redis mid-job waits for its lock to lapse (30 s) and the
+      // A job whose worker lost Redis mid-job waits for its lock to lapse (5 s here) and the
       // stalled-job check to hand it back: late, not lost.
       100_000,
       250,
