@@ -4,7 +4,7 @@ import { isLive } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Evidence } from '../../types.js';
 import { isKubeProxyPod, kubeProxyDaemonSet } from './shared.js';
-import { podLine } from '../../model/pods.js';
+import { labelledPodsEvidence } from '../../model/pods.js';
 import { podTrouble } from '../../model/pods.js';
 
 export const kubeProxyUnhealthy: CheckDef<'dns.kube-proxy-unhealthy'> = defineCheck({
@@ -53,12 +53,7 @@ export const kubeProxyUnhealthy: CheckDef<'dns.kube-proxy-unhealthy'> = defineCh
         ),
       );
     if (troubles.length > 0)
-      shown.push(
-        evidence(
-          ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'wide'],
-          (troubled.length ? troubled : troubles).slice(0, 10).map(podLine).join('\n'),
-        ),
-      );
+      shown.push(labelledPodsEvidence(ctx.snapshot.pods, 'kube-system', 'k8s-app=kube-proxy'));
     const failing = troubled.map((t) => t.pod.metadata.name);
     if (failing[0] !== undefined)
       shown.push(
