@@ -41,14 +41,18 @@ export function customColumns(columns: readonly Column[]): { arg: string; output
 
 /**
  * `-o custom-columns=...` for a list: one row of values per object, in the order kubectl lists
- * them (by name). A cell prints as Go's `%v` does (a map as `map[k:v]`); an array stands for the
- * values a `[*]` path finds, joined with commas; nothing found is `<none>`.
+ * them (by name). A cell prints as Go's `%v` does (a map as `map[k:v]`, a list as `[a b]`); for a
+ * `[*]` path the row holds the array of values found, printed joined with commas; nothing found
+ * is `<none>`.
  */
 export function customColumnsTable(
   columns: readonly (readonly [header: string, path: string])[],
   rows: readonly (readonly unknown[])[],
 ): { arg: string; output: string } {
-  const cells = columns.map(([h], i) => [h, ...rows.map((r) => cell(r[i]))]);
+  const cells = columns.map(([h, path], i) => [
+    h,
+    ...rows.map((r) => cell(r[i], path.includes('[*]'))),
+  ]);
   const line = (row: number) =>
     cells
       .map((c, i) => {
@@ -63,8 +67,8 @@ export function customColumnsTable(
   };
 }
 
-function cell(v: unknown): string {
-  if (Array.isArray(v)) {
+function cell(v: unknown, many: boolean): string {
+  if (many && Array.isArray(v)) {
     const found = v.filter((x) => x !== undefined && x !== null);
     return found.length ? found.map(goValue).join(',') : '<none>';
   }
