@@ -51,7 +51,7 @@ export function customColumnsTable(
 ): { arg: string; output: string } {
   const cells = columns.map(([h, path], i) => [
     h,
-    ...rows.map((r) => cell(r[i], path.includes('[*]'))),
+    ...rows.map((r) => cell(r[i], path.includes('[*]') || path.includes('[?('))),
   ]);
   const line = (row: number) =>
     cells

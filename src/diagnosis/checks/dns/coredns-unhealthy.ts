@@ -56,14 +56,8 @@ export const corednsUnhealthy: CheckDef<'dns.coredns-unhealthy'> = defineCheck({
       shown.push(endpointSlicesEvidence(ctx.snapshot.endpointSlices, 'kube-system', 'kube-dns'));
     shown.push(
       oom
-        ? evidence(
-            ['-n', 'kube-system', 'edit', 'deployment', 'coredns'],
-            '(raise resources.limits.memory; not run)',
-          )
-        : evidence(
-            ['logs', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--previous'],
-            '(the CoreDNS logs; not run)',
-          ),
+        ? evidence(['-n', 'kube-system', 'edit', 'deployment', 'coredns'], '')
+        : evidence(['logs', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--previous'], ''),
     );
     const deployment = corednsDeployment(ctx, pods);
     return [

@@ -44,12 +44,7 @@ export const backendNoEndpoints: CheckDef<'ingress.backend-no-endpoints'> = defi
             endpointSlicesEvidence(ctx.snapshot.endpointSlices, ns ?? '', svc.metadata.name),
             ...(inScope
               ? []
-              : [
-                  shown(
-                    ['kubemedic', 'diagnose', svc.metadata.name, '-n', ns ?? ''],
-                    '(diagnoses the Service; not run)',
-                  ),
-                ]),
+              : [shown(['kubemedic', 'diagnose', svc.metadata.name, '-n', ns ?? ''], '')]),
           ],
           objects: [ref('Ingress', r.ingress), ref('Service', svc)],
         }),

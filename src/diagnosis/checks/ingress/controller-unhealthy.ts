@@ -61,7 +61,7 @@ export const controllerUnhealthy: CheckDef<'ingress.controller-unhealthy'> = def
                 (troubled[0] ?? troubles[0])?.pod.metadata.name ?? '',
                 '--previous',
               ],
-              '(the controller logs; not run)',
+              '',
             ),
           ],
           objects: troubled.slice(0, 5).map((t) => ref('Pod', t.pod)),
