@@ -142,3 +142,21 @@ export function endpointSlicesEvidence(
   );
   return evidence([...args, '-o', table.arg], table.output);
 }
+
+/**
+ * The jsonpath of a JSON pointer (`/spec/rules/0/backendRefs/1` → `.spec.rules[0].backendRefs[1]`)
+ * and the value the object holds there, for `-o jsonpath={...}` evidence on one field.
+ */
+export function atPointer(object: unknown, pointer: string): { path: string; value: unknown } {
+  let path = '';
+  let value: unknown = object;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`;
+    value =
+      value !== null && typeof value === 'object'
+        ? (value as Record<string, unknown>)[seg]
+        : undefined;
+  }
+  return { path, value };
+}

@@ -43,7 +43,7 @@ export const classMissing: CheckDef<'ingress.class-missing'> = defineCheck({
               ? `Did you mean ${near}? Set spec.ingressClassName to it.`
               : `IngressClasses in the cluster: ${classes.join(', ')}. Set spec.ingressClassName to one of them.`),
           evidence: [
-            getIngress(ing, `ingressClassName: ${wanted}`),
+            getIngress(ing, '/spec/ingressClassName'),
             evidence(['get', 'ingressclasses', '-o', listed.arg], listed.output),
           ],
           objects: [ref('Ingress', ing)],

@@ -48,7 +48,7 @@ export const tlsSecretMissing: CheckDef<'ingress.tls-secret-missing'> = defineCh
                 ? `cert-manager (issuer ${certManager}) should create it: check its Certificate and CertificateRequest (the command below).`
                 : 'Create the secret (the command below) or fix secretName.'),
             evidence: [
-              getIngress(ing, `tls: hosts ${tlsHosts.join(',') || '(all)'} secretName ${secret}`),
+              getIngress(ing, '/spec/tls'),
               evidence(
                 ['get', 'secret', secret, '-n', ns ?? ''],
                 `Error from server (NotFound): secrets "${secret}" not found`,
