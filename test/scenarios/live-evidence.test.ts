@@ -3,8 +3,12 @@
 // the argv the report shows; what kubectl prints (stdout, or the error it fails with) must be what
 // the report says it prints, whatever the output format. `describe`, `logs` and `top` print
 // layouts kubemedic does not reproduce, so they must be shown without an output block.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/diagnosis/types.js';
+import { binDir } from '../support/cluster.js';
 import { TestCluster } from './support/cluster.js';
 import { summarise } from './support/expect.js';
 import { diagnoseLive } from './support/live.js';
@@ -20,17 +24,35 @@ const NAMES = [
   'port-mismatch',
   'netpol-default-deny',
   'rollout-stalled',
+  'no-pods-scaled-to-zero',
+  'ingress-class-missing',
+  'ingress-backend-port-mismatch',
+  'istio-subset-missing',
+  'gateway-backend-port-mismatch',
+  'netpol-dns-egress-blocked',
+  'pvc-unbound',
+  'node-not-ready',
 ];
+const run = promisify(execFile);
 const scenarios = loadScenarios().filter((s) => NAMES.includes(s.name));
 
-/** What kubectl prints for argv: its stdout, or its stderr when it fails (`Error from server`). */
+/**
+ * What a person sees when running argv: kubectl's stdout, or its stderr when it prints nothing
+ * else (`No resources found in NS namespace.`, `Error from server (NotFound)`).
+ */
 async function printed(cluster: TestCluster, argv: readonly string[]): Promise<string> {
+  const child = run(join(binDir(), 'kubectl'), [
+    '--kubeconfig',
+    cluster.kubeconfig,
+    ...argv.slice(1),
+  ]);
   try {
-    return await cluster.kubectl(argv.slice(1));
+    const { stdout, stderr } = await child;
+    return stdout || stderr;
   } catch (err) {
-    const cause = (err as { cause?: { stderr?: string } }).cause;
-    if (cause?.stderr === undefined) throw err;
-    return cause.stderr;
+    const e = err as { stdout?: string; stderr?: string };
+    if (e.stderr === undefined) throw err;
+    return e.stdout || e.stderr;
   }
 }
 
