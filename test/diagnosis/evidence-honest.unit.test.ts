@@ -9,20 +9,23 @@ const root = join(import.meta.dirname, '..', '..');
 const dump = (name: string) => join(root, 'test/scenarios', name, 'dump.json');
 
 describe('honest evidence', () => {
-  it('kubectl describe pod is shown in describe layout', async () => {
+  it('kubectl describe pod is shown without an output block; the crash is in the pod table and the prose', async () => {
     const snapshot = await snapshotFromFiles([dump('crashloop')]);
     const report = diagnose(snapshot, { kind: 'Service', name: 'checkout', cluster: 'c' });
-    const shown = report.findings
-      .flatMap((f) => f.evidence)
-      .filter((e) => e.argv[1] === 'describe');
-    expect(shown.length).toBeGreaterThan(0);
-    for (const e of shown) {
-      expect(e.output).not.toMatch(/[{}]/);
-      expect(e.output).toMatch(
-        /^Containers:\n {2}checkout:\n {4}State: +Waiting\n {6}Reason: +CrashLoopBackOff\n {4}Last State: +Terminated\n {6}Reason: +Error\n {6}Exit Code: +1\n/,
-      );
-      expect(e.output).toMatch(/Restart Count: +\d+/);
-    }
+    const f = report.findings.find((x) => x.check === 'pod.crashloop');
+    const described = f?.evidence.filter((e) => e.argv[1] === 'describe') ?? [];
+    expect(described.length).toBeGreaterThan(0);
+    for (const e of described) expect(e.output).toBe('');
+    const table = f?.evidence.find((e) => e.argv[1] === 'get' && e.argv[2] === 'pods');
+    expect(table?.argv.at(-2)).toBe('-o');
+    expect(table?.argv.at(-1)).toMatch(/^custom-columns=NAME:\.metadata\.name,/);
+    const [header, ...rows] = table?.output.split('\n') ?? [];
+    expect(header?.split(/ +/)).toEqual(['NAME', 'STATUS', 'READY', 'RESTARTS', 'WAITING', 'NODE']);
+    expect(rows.length).toBe(
+      snapshot.pods.filter((p) => p.metadata.labels?.app === 'checkout').length,
+    );
+    for (const row of rows) expect(row).toMatch(/ +Running +false +\d+ +CrashLoopBackOff +\S+$/);
+    expect(f?.detail).toMatch(/exit code 1/);
   });
 
   it('kubectl get services -n NS lists only the Services of NS', async () => {

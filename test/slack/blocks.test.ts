@@ -546,3 +546,17 @@ describe('button clicks', () => {
     });
   });
 });
+
+describe('evidence without output', () => {
+  it('a command shown only as where to look has no output block under it', async () => {
+    const snapshot = await snapshotFromFiles([
+      join(import.meta.dirname, '..', 'scenarios', 'crashloop', 'dump.json'),
+    ]);
+    const report = diagnose(snapshot, { kind: 'Service', name: 'checkout', cluster: 'c' });
+    const text = renderReportThread(report)
+      .map((i) => (i.kind === 'message' ? blocksToPlainText(i.message.blocks ?? []) : ''))
+      .join('\n');
+    expect(text).toMatch(/```\$ kubectl describe pod checkout-\S+ -n \S+```/);
+    expect(text).not.toContain('(no output)');
+  });
+});

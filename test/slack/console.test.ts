@@ -35,7 +35,7 @@ describe('console mode', () => {
       /Root cause `service\.selector-mismatch`: Service api-service selects no pods: app: api-svc vs api-service/,
     );
     expect(output).toMatch(
-      /reply in thread[\s\S]*\$ kubectl get pods -n console-\w+ --show-labels/,
+      /reply in thread[\s\S]*\$ kubectl get pods -n console-\w+ -o '?custom-columns=NAME:\.metadata\.name,LABELS:\.metadata\.labels'?\n.*NAME +LABELS\n.*map\[app:api-service /,
     );
     expect(output).toContain('[Approve] [Reject]');
     expect(output).not.toMatch(/&lt;|&gt;|&amp;/);

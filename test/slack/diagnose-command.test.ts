@@ -70,7 +70,7 @@ describe('/diagnose over HTTP', () => {
     const serviceLayer = replies.find((m) => messageText(m).includes('*Service* · 1 finding'));
     expect(messageText(serviceLayer ?? {})).toContain('app: api-svc vs api-service');
     expect(messageText(serviceLayer ?? {})).toMatch(
-      /```\$ kubectl get pods -n cmd-\w+ --show-labels\n.*app=api-service/,
+      /```\$ kubectl get pods -n cmd-\w+ -o '?custom-columns=NAME:\.metadata\.name,LABELS:\.metadata\.labels'?\nNAME +LABELS\n.*map\[app:api-service /,
     );
 
     // One card with Approve / Reject; the button carries the opaque id of a plan kept in Redis.

@@ -1,5 +1,6 @@
 // What findings show: commands built from argv and shell-quoted (shell.ts), and times in words.
 import { shellJoin } from '../../shell.js';
+import type { EndpointSlice } from '../../cluster/k8s-types.js';
 import type { Evidence } from '../types.js';
 
 /**
@@ -32,9 +33,25 @@ export type Column = readonly [header: string, path: string, value: unknown];
  * `<none>`.
  */
 export function customColumns(columns: readonly Column[]): { arg: string; output: string } {
-  const cells = columns.map(([h, , v]) => [
+  return customColumnsTable(
+    columns.map(([h, path]) => [h, path] as const),
+    [columns.map(([, , v]) => v)],
+  );
+}
+
+/**
+ * `-o custom-columns=...` for a list: one row of values per object, in the order kubectl lists
+ * them (by name). A cell prints as Go's `%v` does (a map as `map[k:v]`, a list as `[a b]`); for a
+ * `[*]` path the row holds the array of values found, printed joined with commas; nothing found
+ * is `<none>`.
+ */
+export function customColumnsTable(
+  columns: readonly (readonly [header: string, path: string])[],
+  rows: readonly (readonly unknown[])[],
+): { arg: string; output: string } {
+  const cells = columns.map(([h, path], i) => [
     h,
-    v === undefined || v === null ? '<none>' : String(v),
+    ...rows.map((r) => cell(r[i], path.includes('[*]') || path.includes('[?('))),
   ]);
   const line = (row: number) =>
     cells
@@ -46,8 +63,27 @@ export function customColumns(columns: readonly Column[]): { arg: string; output
       .join('');
   return {
     arg: `custom-columns=${columns.map(([h, path]) => `${h}:${path}`).join(',')}`,
-    output: `${line(0)}\n${line(1)}`,
+    output: [0, ...rows.map((_, i) => i + 1)].map(line).join('\n'),
   };
+}
+
+function cell(v: unknown, many: boolean): string {
+  if (many && Array.isArray(v)) {
+    const found = v.filter((x) => x !== undefined && x !== null);
+    return found.length ? found.map(goValue).join(',') : '<none>';
+  }
+  return v === undefined || v === null ? '<none>' : goValue(v);
+}
+
+/** A value as Go's `fmt` `%v` prints what kubectl decoded from JSON. */
+function goValue(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(goValue).join(' ')}]`;
+  if (v !== null && typeof v === 'object')
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goValue((v as Record<string, unknown>)[k])}`)
+      .join(' ')}]`;
+  return String(v);
 }
 
 /**
@@ -69,4 +105,58 @@ function sortKeys(v: unknown): unknown {
         .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
     );
   return v;
+}
+
+/**
+ * `kubectl get endpointslices -l kubernetes.io/service-name=NAME` in columns kubectl prints
+ * exactly: each slice and the ready condition of its endpoints. With no slice read (the
+ * Endpoints or the pods were counted instead) the command is shown without an output block.
+ */
+export function endpointSlicesEvidence(
+  slices: readonly EndpointSlice[],
+  namespace: string,
+  service: string,
+): Evidence {
+  const mine = slices
+    .filter(
+      (s) =>
+        s.metadata.namespace === namespace &&
+        s.metadata.labels?.['kubernetes.io/service-name'] === service,
+    )
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  const args = [
+    'get',
+    'endpointslices',
+    '-n',
+    namespace,
+    '-l',
+    `kubernetes.io/service-name=${service}`,
+  ];
+  if (mine.length === 0) return evidence(args, '');
+  const table = customColumnsTable(
+    [
+      ['NAME', '.metadata.name'],
+      ['READY', '.endpoints[*].conditions.ready'],
+    ],
+    mine.map((s) => [s.metadata.name, (s.endpoints ?? []).map((e) => e.conditions?.ready)]),
+  );
+  return evidence([...args, '-o', table.arg], table.output);
+}
+
+/**
+ * The jsonpath of a JSON pointer (`/spec/rules/0/backendRefs/1` → `.spec.rules[0].backendRefs[1]`)
+ * and the value the object holds there, for `-o jsonpath={...}` evidence on one field.
+ */
+export function atPointer(object: unknown, pointer: string): { path: string; value: unknown } {
+  let path = '';
+  let value: unknown = object;
+  for (const raw of pointer.split('/').slice(1)) {
+    const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    path += /^\d+$/.test(seg) ? `[${seg}]` : `.${seg}`;
+    value =
+      value !== null && typeof value === 'object'
+        ? (value as Record<string, unknown>)[seg]
+        : undefined;
+  }
+  return { path, value };
 }

@@ -1,6 +1,7 @@
 // Pod facts several layers read: liveness, readiness, conditions, owners and trouble in words.
 import type { Condition, KubeObject, Pod } from '../../cluster/k8s-types.js';
-import { ago } from './evidence.js';
+import type { Evidence } from '../types.js';
+import { ago, customColumnsTable, evidence } from './evidence.js';
 
 export function isLive(p: Pod): boolean {
   const phase = p.status?.phase;
@@ -87,3 +88,51 @@ export function podLine(t: PodTrouble): string {
 export const RESTART_WINDOW_MS = 60 * 60 * 1000;
 
 export const OOM_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Pods as `-o custom-columns` prints them: name order, a `[*]` cell per container. */
+export function podsTable(pods: readonly Pod[]): { arg: string; output: string } {
+  const sorted = [...new Map(pods.map((p) => [p.metadata.name, p])).values()].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+  );
+  return customColumnsTable(
+    [
+      ['NAME', '.metadata.name'],
+      ['STATUS', '.status.phase'],
+      ['READY', '.status.containerStatuses[*].ready'],
+      ['RESTARTS', '.status.containerStatuses[*].restartCount'],
+      ['WAITING', '.status.containerStatuses[*].state.waiting.reason'],
+      ['NODE', '.spec.nodeName'],
+    ],
+    sorted.map((p) => {
+      const st = p.status?.containerStatuses ?? [];
+      return [
+        p.metadata.name,
+        p.status?.phase,
+        st.map((c) => c.ready),
+        st.map((c) => c.restartCount),
+        st.map((c) => c.state?.waiting?.reason),
+        p.spec.nodeName,
+      ];
+    }),
+  );
+}
+
+/**
+ * `kubectl get pods -n NS -l K=V,...` and what it prints in `podsTable`'s columns: every pod of
+ * the namespace carrying those labels, whatever its phase.
+ */
+export function labelledPodsEvidence(
+  pods: readonly Pod[],
+  namespace: string,
+  selector: string,
+): Evidence {
+  const want = selector.split(',').map((kv) => kv.split('=') as [string, string?]);
+  const table = podsTable(
+    pods.filter(
+      (p) =>
+        p.metadata.namespace === namespace &&
+        want.every(([k, v]) => p.metadata.labels?.[k] === (v ?? '')),
+    ),
+  );
+  return evidence(['get', 'pods', '-n', namespace, '-l', selector, '-o', table.arg], table.output);
+}

@@ -62,7 +62,10 @@ function findingBlocks(f: Finding, isRoot: boolean): Block[] {
     ),
   ];
   for (const e of f.evidence.slice(0, MAX_EVIDENCE))
-    blocks.push(section(codeBlock(e.command, e.output)));
+    // A command shown without output (where to look next) gets no output block.
+    blocks.push(
+      section(e.output ? codeBlock(e.command, e.output) : codeBlock(undefined, `$ ${e.command}`)),
+    );
   const notes: string[] = [];
   if (f.evidence.length > MAX_EVIDENCE)
     notes.push(`${f.evidence.length - MAX_EVIDENCE} more pieces of evidence not shown`);

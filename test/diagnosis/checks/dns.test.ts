@@ -136,9 +136,17 @@ describe('dns.coredns-unhealthy', () => {
     expect(f?.title).toContain('0 of 2 CoreDNS pod(s) ready');
     expect(f?.title).toContain('kube-dns has no ready endpoint');
     expect(f?.detail).toContain('coredns-1: not ready');
-    expect(f?.evidence.map((e) => e.command)).toContain(
-      'kubectl get pods -n kube-system -l k8s-app=kube-dns -o wide',
-    );
+    const pods = f?.evidence.find((e) => e.argv[1] === 'get' && e.argv[2] === 'pods');
+    expect(pods?.argv.slice(0, 7)).toEqual([
+      'kubectl',
+      'get',
+      'pods',
+      '-n',
+      'kube-system',
+      '-l',
+      'k8s-app=kube-dns',
+    ]);
+    expect(pods?.output).toMatch(/\ncoredns-1 +Running +false /);
     const plan = f?.remediations[0];
     expect(plan?.id).toBe('restart-coredns');
     expect(plan?.object).toMatchObject({
@@ -179,7 +187,11 @@ describe('dns.coredns-unhealthy', () => {
     s.endpointSlices.push(kubeDnsSlice([false]));
     const [f] = corednsUnhealthy.run(ctxFor(s));
     expect(f?.severity).toBe('critical');
-    expect(f?.evidence[0]?.output).toBe('ready: 0, not ready: 1');
+    // What kubectl prints with the columns shown: the slice and its one unready endpoint.
+    expect(f?.evidence[0]?.command).toBe(
+      "kubectl get endpointslices -n kube-system -l kubernetes.io/service-name=kube-dns -o 'custom-columns=NAME:.metadata.name,READY:.endpoints[*].conditions.ready'",
+    );
+    expect(f?.evidence[0]?.output).toMatch(/^NAME +READY\n\S+ +false$/);
     expect(f?.remediations).toEqual([]);
   });
 });

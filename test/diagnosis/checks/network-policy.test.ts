@@ -107,8 +107,13 @@ describe('netpol.ingress-blocked', () => {
     expect(f.title).toContain('8080');
     expect(f.title).toContain('Service api');
     expect(f.detail).toContain('no rule');
-    expect(f.evidence[0]?.command).toBe('kubectl get networkpolicy -n prod -o yaml');
-    expect(f.evidence[0]?.output).toContain('default-deny (selects all pods): ingress no rules');
+    expect(f.evidence[0]?.command).toBe(
+      'kubectl get networkpolicy -n prod -o custom-columns=NAME:.metadata.name,POD-SELECTOR:.spec.podSelector,POLICY-TYPES:.spec.policyTypes,INGRESS:.spec.ingress',
+    );
+    expect(f.evidence[0]?.output.split('\n')).toContainEqual(
+      expect.stringMatching(/^default-deny +map\[\] +\[Ingress\] +<none>$/),
+    );
+    expect(f.detail).toContain('default-deny (selects all pods): ingress no rules');
     expect(f.objects).toContainEqual({
       kind: 'NetworkPolicy',
       namespace: NS,
@@ -230,7 +235,7 @@ describe('netpol.ingress-blocked', () => {
       expect(f?.title).toContain('from the ingress controller (ingress-nginx)');
       expect(f?.detail).toContain('anywhere: blocked');
       expect(f?.detail).toContain('ingress controller (ingress-nginx): blocked');
-      expect(f?.evidence[0]?.output).toContain(
+      expect(f?.detail).toContain(
         'from namespaces kubernetes.io/metadata.name=monitoring on 8080/TCP',
       );
       expect(f?.remediations[0]?.id).toBe('allow-netpol-port');
@@ -340,9 +345,7 @@ describe('netpol.dns-egress-blocked', () => {
     expect(f.title).toContain('DNS (UDP 53)');
     expect(f.detail).toContain('kube-system');
     expect(f.detail).toContain('protocol: UDP, port: 53');
-    expect(f.evidence[0]?.output).toContain(
-      'egress to pods app=db of the same namespace on 5432/TCP',
-    );
+    expect(f.detail).toContain('egress to pods app=db of the same namespace on 5432/TCP');
     expect(f.remediations).toEqual([]);
   });
 

@@ -26,8 +26,12 @@ export const dependencyNotFound: CheckDef<'dependency.not-found'> = defineCheck(
           evidence: [
             logEvidence(ctx, dep.ref.host, 3),
             evidence(
-              ['get', 'services', '-n', dep.namespace],
-              dep.nearest.length ? dep.nearest.join('\n') : '(no Service with a similar name)',
+              ['get', 'services', '-n', dep.namespace, '-o', 'name'],
+              ctx.snapshot.services
+                .filter((s) => s.metadata.namespace === dep.namespace)
+                .map((s) => `service/${s.metadata.name}`)
+                .sort()
+                .join('\n') || `No resources found in ${dep.namespace} namespace.`,
             ),
           ],
           objects: [{ kind: 'Service', namespace: dep.namespace, name: dep.name }],

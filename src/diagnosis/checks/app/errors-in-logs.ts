@@ -90,7 +90,7 @@ function likelyTrigger(ctx: DiagnosisContext, firstError: string | undefined) {
           ns,
           `--revision=${revision(current)}`,
         ],
-        diff.join('\n'),
+        '', // kubectl prints the whole template; the changes are in the prose
       ),
       objects: [ref('Deployment', d), ref('ReplicaSet', current)],
       plan: rolloutUndo(d, current, previous, ['app.errors-in-logs']),

@@ -1,10 +1,10 @@
 import { rolloutRestart } from '../../fixes/rollout-restart.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { endpointSlicesEvidence, evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Evidence } from '../../types.js';
-import { corednsDeployment, corednsPods, kubeDnsEndpoints, SERVICE_NAME_LABEL } from './shared.js';
-import { podLine } from '../../model/pods.js';
+import { corednsDeployment, corednsPods, kubeDnsEndpoints } from './shared.js';
+import { labelledPodsEvidence } from '../../model/pods.js';
 import { podTrouble } from '../../model/pods.js';
 
 export const corednsUnhealthy: CheckDef<'dns.coredns-unhealthy'> = defineCheck({
@@ -51,29 +51,13 @@ export const corednsUnhealthy: CheckDef<'dns.coredns-unhealthy'> = defineCheck({
 
     const shown: Evidence[] = [];
     if (pods.length > 0)
-      shown.push(
-        evidence(
-          ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '-o', 'wide'],
-          troubles.map(podLine).join('\n'),
-        ),
-      );
+      shown.push(labelledPodsEvidence(ctx.snapshot.pods, 'kube-system', 'k8s-app=kube-dns'));
     if (endpoints)
-      shown.push(
-        evidence(
-          ['get', 'endpointslices', '-n', 'kube-system', '-l', `${SERVICE_NAME_LABEL}=kube-dns`],
-          `ready: ${endpoints.ready}, not ready: ${endpoints.total - endpoints.ready}`,
-        ),
-      );
+      shown.push(endpointSlicesEvidence(ctx.snapshot.endpointSlices, 'kube-system', 'kube-dns'));
     shown.push(
       oom
-        ? evidence(
-            ['-n', 'kube-system', 'edit', 'deployment', 'coredns'],
-            '(raise resources.limits.memory; not run)',
-          )
-        : evidence(
-            ['logs', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--previous'],
-            '(the CoreDNS logs; not run)',
-          ),
+        ? evidence(['-n', 'kube-system', 'edit', 'deployment', 'coredns'], '')
+        : evidence(['logs', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--previous'], ''),
     );
     const deployment = corednsDeployment(ctx, pods);
     return [

@@ -1,10 +1,11 @@
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { customColumns, evidence } from '../../model/evidence.js';
+import type { DaemonSet } from '../../../cluster/k8s-types.js';
 import { isLive } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Evidence } from '../../types.js';
 import { isKubeProxyPod, kubeProxyDaemonSet } from './shared.js';
-import { podLine } from '../../model/pods.js';
+import { labelledPodsEvidence } from '../../model/pods.js';
 import { podTrouble } from '../../model/pods.js';
 
 export const kubeProxyUnhealthy: CheckDef<'dns.kube-proxy-unhealthy'> = defineCheck({
@@ -45,39 +46,16 @@ export const kubeProxyUnhealthy: CheckDef<'dns.kube-proxy-unhealthy'> = defineCh
         ? ' Read the logs, then delete the failing pods so the DaemonSet recreates them (the commands below).'
         : ' The DaemonSet lacks pods: its events say why (the command below).');
     const shown: Evidence[] = [];
-    if (ds)
-      shown.push(
-        evidence(
-          ['get', 'daemonset', 'kube-proxy', '-n', 'kube-system'],
-          `desired ${desired}, ready ${ds.status?.numberReady ?? 0}, available ${available}, unavailable ${ds.status?.numberUnavailable ?? desired - available}`,
-        ),
-      );
+    if (ds) shown.push(daemonSetEvidence(ds));
     if (troubles.length > 0)
-      shown.push(
-        evidence(
-          ['get', 'pods', '-n', 'kube-system', '-l', 'k8s-app=kube-proxy', '-o', 'wide'],
-          (troubled.length ? troubled : troubles).slice(0, 10).map(podLine).join('\n'),
-        ),
-      );
+      shown.push(labelledPodsEvidence(ctx.snapshot.pods, 'kube-system', 'k8s-app=kube-proxy'));
     const failing = troubled.map((t) => t.pod.metadata.name);
     if (failing[0] !== undefined)
       shown.push(
-        evidence(
-          ['logs', '-n', 'kube-system', failing[0], '--previous'],
-          '(the logs of a failing kube-proxy pod; not run)',
-        ),
-        evidence(
-          ['delete', 'pod', '-n', 'kube-system', ...failing],
-          '(the DaemonSet recreates them; not run)',
-        ),
+        evidence(['logs', '-n', 'kube-system', failing[0], '--previous'], ''),
+        evidence(['delete', 'pod', '-n', 'kube-system', ...failing], ''),
       );
-    else
-      shown.push(
-        evidence(
-          ['describe', 'daemonset', 'kube-proxy', '-n', 'kube-system'],
-          '(why the DaemonSet has fewer pods than nodes; not run)',
-        ),
-      );
+    else shown.push(evidence(['describe', 'daemonset', 'kube-proxy', '-n', 'kube-system'], ''));
     return [
       finding('dns.kube-proxy-unhealthy', {
         severity: noneAvailable ? 'critical' : 'warning',
@@ -94,3 +72,14 @@ export const kubeProxyUnhealthy: CheckDef<'dns.kube-proxy-unhealthy'> = defineCh
     ];
   },
 });
+
+/** `kubectl get daemonset kube-proxy` in the columns kubectl prints exactly. */
+function daemonSetEvidence(ds: DaemonSet): Evidence {
+  const c = customColumns([
+    ['DESIRED', '.status.desiredNumberScheduled', ds.status?.desiredNumberScheduled],
+    ['READY', '.status.numberReady', ds.status?.numberReady],
+    ['AVAILABLE', '.status.numberAvailable', ds.status?.numberAvailable],
+    ['UNAVAILABLE', '.status.numberUnavailable', ds.status?.numberUnavailable],
+  ]);
+  return evidence(['get', 'daemonset', 'kube-proxy', '-n', 'kube-system', '-o', c.arg], c.output);
+}

@@ -62,7 +62,7 @@ export const gatewayRouteNotAccepted: CheckDef<'gateway.route-not-accepted'> = d
               ? ' The condition was written for an older generation of the route: the controller may not have processed the latest change yet.'
               : '') +
             ' Accepted=False: the Gateway does not allow the route to attach (listener hostname, namespace, or kind); ResolvedRefs=False: a reference (a backend, a ReferenceGrant) cannot be resolved.',
-          evidence: [getRoute(route, kind, lines.join('\n'))],
+          evidence: [getRoute(route, kind, '/status/parents')],
           objects: [
             ref(kind, route),
             ...bad.map(({ parent }) => ({

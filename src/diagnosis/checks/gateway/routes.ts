@@ -11,7 +11,7 @@ import type {
 import { fieldInfo } from '../../../cluster/kinds.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import type { DiagnosisContext } from '../../context.js';
-import { evidence } from '../../model/evidence.js';
+import { atPointer, evidence, jsonpathText } from '../../model/evidence.js';
 import type { Evidence } from '../../types.js';
 import { isNearName } from '../../model/names.js';
 
@@ -162,22 +162,29 @@ export function routeName(b: Pick<RouteBackend, 'route' | 'routeKind'>): string 
   return `${b.routeKind} ${b.route.metadata.name}`;
 }
 
-/** `kubectl get httproute NAME -n NS -o yaml`, the kind's name from the kinds table. */
-export function getRoute(route: GatewayRoute, kind: RouteKind, output: string): Evidence {
+/**
+ * `kubectl get httproute NAME -n NS -o jsonpath={POINTER as a path}` and exactly what it prints,
+ * the kind's name from the kinds table.
+ */
+export function getRoute(route: GatewayRoute, kind: RouteKind, pointer: string): Evidence {
   const info = fieldInfo(kind === 'HTTPRoute' ? 'httpRoutes' : 'grpcRoutes');
+  const { path, value } = atPointer(route, pointer);
   return evidence(
-    ['get', info.kubectl, route.metadata.name, '-n', route.metadata.namespace ?? '', '-o', 'yaml'],
-    output,
+    [
+      'get',
+      info.kubectl,
+      route.metadata.name,
+      '-n',
+      route.metadata.namespace ?? '',
+      '-o',
+      `jsonpath={${path}}`,
+    ],
+    jsonpathText(value),
   );
 }
 
 export function backendEvidence(b: RouteBackend): Evidence {
-  const where = b.ref.namespace ? `${b.ref.namespace}/` : '';
-  return getRoute(
-    b.route,
-    b.routeKind,
-    `rules[${b.rule}].backendRefs[${b.index}] -> service ${where}${b.ref.name} port ${b.ref.port ?? '(none)'}`,
-  );
+  return getRoute(b.route, b.routeKind, `/spec/rules/${b.rule}/backendRefs/${b.index}`);
 }
 
 export function servicePortText(p: ServicePort): string {

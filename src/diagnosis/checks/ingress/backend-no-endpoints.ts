@@ -1,6 +1,6 @@
 import { ref } from '../../model/objects.js';
 import { shown } from '../../model/evidence.js';
-import { evidence } from '../../model/evidence.js';
+import { endpointSlicesEvidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { backendEvidence, scopedIngressBackends, serviceNamed } from './shared.js';
@@ -41,25 +41,10 @@ export const backendNoEndpoints: CheckDef<'ingress.backend-no-endpoints'> = defi
               : 'Diagnose the Service itself (the command below).'),
           evidence: [
             backendEvidence(r),
-            evidence(
-              [
-                'get',
-                'endpointslices',
-                '-n',
-                ns ?? '',
-                '-l',
-                `kubernetes.io/service-name=${svc.metadata.name}`,
-              ],
-              `ready: 0, not ready: ${ep.total}`,
-            ),
+            endpointSlicesEvidence(ctx.snapshot.endpointSlices, ns ?? '', svc.metadata.name),
             ...(inScope
               ? []
-              : [
-                  shown(
-                    ['kubemedic', 'diagnose', svc.metadata.name, '-n', ns ?? ''],
-                    '(diagnoses the Service; not run)',
-                  ),
-                ]),
+              : [shown(['kubemedic', 'diagnose', svc.metadata.name, '-n', ns ?? ''], '')]),
           ],
           objects: [ref('Ingress', r.ingress), ref('Service', svc)],
         }),

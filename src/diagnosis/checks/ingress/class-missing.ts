@@ -1,5 +1,5 @@
 import { type CheckDef, defineCheck, finding } from '../../define.js';
-import { evidence } from '../../model/evidence.js';
+import { customColumnsTable, evidence } from '../../model/evidence.js';
 import { uniqueNearest } from '../../model/names.js';
 import { ref } from '../../model/objects.js';
 import type { Finding } from '../../types.js';
@@ -24,9 +24,15 @@ export const classMissing: CheckDef<'ingress.class-missing'> = defineCheck({
       const wanted = ing.spec.ingressClassName;
       if (!wanted || classes.includes(wanted)) continue;
       const near = uniqueNearest(wanted, classes);
-      const listed = ctx.snapshot.ingressClasses
-        .map((c) => `${c.metadata.name}  ${c.spec.controller ?? ''}`)
-        .join('\n');
+      const listed = customColumnsTable(
+        [
+          ['NAME', '.metadata.name'],
+          ['CONTROLLER', '.spec.controller'],
+        ],
+        [...ctx.snapshot.ingressClasses]
+          .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+          .map((c) => [c.metadata.name, c.spec.controller]),
+      );
       out.push(
         finding('ingress.class-missing', {
           severity: 'critical',
@@ -37,8 +43,8 @@ export const classMissing: CheckDef<'ingress.class-missing'> = defineCheck({
               ? `Did you mean ${near}? Set spec.ingressClassName to it.`
               : `IngressClasses in the cluster: ${classes.join(', ')}. Set spec.ingressClassName to one of them.`),
           evidence: [
-            getIngress(ing, `ingressClassName: ${wanted}`),
-            evidence(['get', 'ingressclasses'], `NAME  CONTROLLER\n${listed}`),
+            getIngress(ing, '/spec/ingressClassName'),
+            evidence(['get', 'ingressclasses', '-o', listed.arg], listed.output),
           ],
           objects: [ref('Ingress', ing)],
         }),

@@ -3,7 +3,7 @@ import { ref } from '../../model/objects.js';
 import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { podLine } from '../../model/pods.js';
+import { labelledPodsEvidence } from '../../model/pods.js';
 import { podTrouble } from '../../model/pods.js';
 import {
   controllerName,
@@ -52,10 +52,7 @@ export const controllerUnhealthy: CheckDef<'ingress.controller-unhealthy'> = def
             troubled.map((t) => `${t.pod.metadata.name}: ${t.problems.join('; ')}.`).join(' ') +
             ' Read the controller logs (the command below).',
           evidence: [
-            evidence(
-              ['get', 'pods', '-n', ns, '-l', controllerSelector(first), '-o', 'wide'],
-              troubles.slice(0, 10).map(podLine).join('\n'),
-            ),
+            labelledPodsEvidence(ctx.snapshot.pods, ns, controllerSelector(first)),
             evidence(
               [
                 'logs',
@@ -64,7 +61,7 @@ export const controllerUnhealthy: CheckDef<'ingress.controller-unhealthy'> = def
                 (troubled[0] ?? troubles[0])?.pod.metadata.name ?? '',
                 '--previous',
               ],
-              '(the controller logs; not run)',
+              '',
             ),
           ],
           objects: troubled.slice(0, 5).map((t) => ref('Pod', t.pod)),

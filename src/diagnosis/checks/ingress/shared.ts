@@ -4,7 +4,7 @@ import type { Ingress, Pod, Service, ServicePort } from '../../../cluster/k8s-ty
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import { pointer } from '../../fixes/shared.js';
 import { type DiagnosisContext } from '../../context.js';
-import { evidence } from '../../model/evidence.js';
+import { atPointer, evidence, jsonpathText } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';
 import { ingressControllerOf } from '../../../cluster/ingress-controllers.js';
 import type { Evidence } from '../../types.js';
@@ -136,18 +136,25 @@ export function servicePortText(p: ServicePort): string {
   return `${p.name ? `${p.name}=` : ''}${p.port}${target}/${p.protocol ?? 'TCP'}`;
 }
 
-export function getIngress(ing: Ingress, output: string): Evidence {
+/** `kubectl get ingress NAME -o jsonpath={POINTER as a path}` and exactly what it prints. */
+export function getIngress(ing: Ingress, pointer: string): Evidence {
+  const { path, value } = atPointer(ing, pointer);
   return evidence(
-    ['get', 'ingress', ing.metadata.name, '-n', ing.metadata.namespace ?? '', '-o', 'yaml'],
-    output,
+    [
+      'get',
+      'ingress',
+      ing.metadata.name,
+      '-n',
+      ing.metadata.namespace ?? '',
+      '-o',
+      `jsonpath={${path}}`,
+    ],
+    jsonpathText(value),
   );
 }
 
 export function backendEvidence(r: IngressBackendRef): Evidence {
-  return getIngress(
-    r.ingress,
-    `${r.route} -> service ${r.service.name} port ${portText(r.service.port)}`,
-  );
+  return getIngress(r.ingress, r.path);
 }
 
 /** The backend port to write: the same port if the Service has it, else its first port. */

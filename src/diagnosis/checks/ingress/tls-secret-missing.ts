@@ -48,16 +48,13 @@ export const tlsSecretMissing: CheckDef<'ingress.tls-secret-missing'> = defineCh
                 ? `cert-manager (issuer ${certManager}) should create it: check its Certificate and CertificateRequest (the command below).`
                 : 'Create the secret (the command below) or fix secretName.'),
             evidence: [
-              getIngress(ing, `tls: hosts ${tlsHosts.join(',') || '(all)'} secretName ${secret}`),
+              getIngress(ing, '/spec/tls'),
               evidence(
                 ['get', 'secret', secret, '-n', ns ?? ''],
                 `Error from server (NotFound): secrets "${secret}" not found`,
               ),
               certManager
-                ? evidence(
-                    ['describe', 'certificate', '-n', ns ?? ''],
-                    '(where cert-manager says why the secret is missing; not run)',
-                  )
+                ? evidence(['describe', 'certificate', '-n', ns ?? ''], '')
                 : evidence(
                     [
                       'create',
@@ -69,7 +66,7 @@ export const tlsSecretMissing: CheckDef<'ingress.tls-secret-missing'> = defineCh
                       '--cert=tls.crt',
                       '--key=tls.key',
                     ],
-                    '(creates the secret from your certificate files; not run)',
+                    '',
                   ),
             ],
             objects: [ref('Ingress', ing), { kind: 'Secret', namespace: ns, name: secret }],

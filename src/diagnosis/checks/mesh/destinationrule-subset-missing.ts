@@ -1,5 +1,5 @@
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { customColumnsTable, evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { uniqueNearest } from '../../model/names.js';
@@ -16,7 +16,7 @@ import {
   resolveHost,
   type ServiceHost,
   routesOf,
-  routeText,
+  routeEvidence,
   scopedVirtualServices,
   weightNote,
 } from './shared.js';
@@ -62,10 +62,7 @@ export const destinationRuleSubsetMissing: CheckDef<'mesh.destinationrule-subset
                     `The pods carry ${[...new Set(empty.pods.map((p) => formatSelector(pick(p.metadata.labels, Object.keys(empty.labels)))))].join('; ') || 'none of those label keys'}. ` +
                     'Fix the subset labels, label the pods of that version, or route to a subset that has pods.',
                   evidence: [
-                    evidence(
-                      ['get', 'virtualservice', vs.metadata.name, '-n', ns, '-o', 'yaml'],
-                      `route -> ${routeText(r)}`,
-                    ),
+                    routeEvidence(vs, r.path),
                     evidence(
                       [
                         'get',
@@ -75,7 +72,7 @@ export const destinationRuleSubsetMissing: CheckDef<'mesh.destinationrule-subset
                         '-l',
                         formatSelector({ ...empty.selector, ...empty.labels }),
                       ],
-                      'No resources found.',
+                      `No resources found in ${h?.namespace ?? ns} namespace.`,
                     ),
                   ],
                   objects: [ref('VirtualService', vs), ref('DestinationRule', empty.rule)],
@@ -101,21 +98,8 @@ export const destinationRuleSubsetMissing: CheckDef<'mesh.destinationrule-subset
                   : `Create a DestinationRule for ${destKey} that defines subset ${subset} (with the pod labels of that version), or drop the subset from the route. `) +
                 (fix ? `Did you mean subset ${near}? (The fix is the command below.)` : ''),
               evidence: [
-                evidence(
-                  ['get', 'virtualservice', vs.metadata.name, '-n', ns, '-o', 'yaml'],
-                  `route -> ${routeText(r)}`,
-                ),
-                evidence(
-                  ['get', 'destinationrules', '-A'],
-                  rules.length
-                    ? rules
-                        .map(
-                          (d) =>
-                            `${d.metadata.namespace}/${d.metadata.name} host ${d.spec.host} subsets ${(d.spec.subsets ?? []).map((s) => s.name).join(',') || '(none)'}`,
-                        )
-                        .join('\n')
-                    : `(no DestinationRule for ${destKey})`,
-                ),
+                routeEvidence(vs, r.path),
+                destinationRulesEvidence(ctx.snapshot.destinationRules),
                 ...(fix ? [fix] : []),
               ],
               objects: [ref('VirtualService', vs), ...rules.map((d) => ref('DestinationRule', d))],
@@ -172,4 +156,26 @@ function pick(labels: Record<string, string> | undefined, keys: string[]): Recor
   return Object.fromEntries(
     keys.filter((k) => labels?.[k] !== undefined).map((k) => [k, labels?.[k] ?? '']),
   );
+}
+
+/** `kubectl get destinationrules -A` in columns kubectl prints exactly: host and subset names. */
+function destinationRulesEvidence(rules: readonly DestinationRule[]) {
+  const k = (d: DestinationRule) => `${d.metadata.namespace ?? ''}/${d.metadata.name}`;
+  const table = customColumnsTable(
+    [
+      ['NAMESPACE', '.metadata.namespace'],
+      ['NAME', '.metadata.name'],
+      ['HOST', '.spec.host'],
+      ['SUBSETS', '.spec.subsets[*].name'],
+    ],
+    [...rules]
+      .sort((a, b) => (k(a) < k(b) ? -1 : 1))
+      .map((d) => [
+        d.metadata.namespace,
+        d.metadata.name,
+        d.spec.host,
+        (d.spec.subsets ?? []).map((x) => x.name),
+      ]),
+  );
+  return evidence(['get', 'destinationrules', '-A', '-o', table.arg], table.output);
 }

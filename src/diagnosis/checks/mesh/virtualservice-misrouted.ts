@@ -9,7 +9,7 @@ import {
   patchEvidence,
   resolveHost,
   routesOf,
-  routeText,
+  routeEvidence,
   scopedVirtualServices,
   serviceAt,
   servicesRead,
@@ -36,8 +36,7 @@ export const virtualServiceMisrouted: CheckDef<'mesh.virtualservice-misrouted'> 
         const key = `${fqdn(h)}:${r.destination.port?.number ?? ''}`;
         if (seen.has(key)) continue;
         const svc = serviceAt(ctx.snapshot, h);
-        const getVs = (output: string) =>
-          evidence(['get', 'virtualservice', vs.metadata.name, '-n', ns, '-o', 'yaml'], output);
+        const getVs = () => routeEvidence(vs, r.path);
         if (!svc) {
           seen.add(key);
           const names = ctx.snapshot.services
@@ -61,7 +60,7 @@ export const virtualServiceMisrouted: CheckDef<'mesh.virtualservice-misrouted'> 
                   ? `Did you mean Service ${near}? Fix the destination host (the command below).`
                   : `Services in ${h.namespace}: ${names.slice(0, 8).join(', ') || '(none)'}. Point the destination at one of them or create ${h.name}.`),
               evidence: [
-                getVs(`route -> ${routeText(r)}`),
+                getVs(),
                 evidence(
                   ['get', 'service', h.name, '-n', h.namespace],
                   `Error from server (NotFound): services "${h.name}" not found`,
@@ -90,7 +89,7 @@ export const virtualServiceMisrouted: CheckDef<'mesh.virtualservice-misrouted'> 
                 ? `Point it at port ${only?.port} (the command below).`
                 : 'Set destination.port.number to one of the Service ports.'),
             evidence: [
-              getVs(`route -> ${routeText(r)}`),
+              getVs(),
               evidence(
                 [
                   'get',

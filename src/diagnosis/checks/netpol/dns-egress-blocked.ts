@@ -1,8 +1,7 @@
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { admitsDns, describePolicy, groupByPolicies, names } from './shared.js';
+import { admitsDns, describePolicy, groupByPolicies, names, policiesEvidence } from './shared.js';
 
 export const dnsEgressBlocked: CheckDef<'netpol.dns-egress-blocked'> = defineCheck({
   id: 'netpol.dns-egress-blocked',
@@ -31,13 +30,9 @@ export const dnsEgressBlocked: CheckDef<'netpol.dns-egress-blocked'> = defineChe
             `Name lookups from these pods time out, so calls the app makes to other services by name fail, which often surfaces as 5xx. ` +
             `If the app does resolve names, add an egress rule to the policy: ` +
             `to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}}, podSelector: {matchLabels: {k8s-app: kube-dns}}}], ` +
-            `ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}].`,
-          evidence: [
-            evidence(
-              ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
-              g.policies.map((p) => describePolicy(p, 'Egress')).join('\n'),
-            ),
-          ],
+            `ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]. ` +
+            `Policies: ${g.policies.map((p) => describePolicy(p, 'Egress')).join('; ')}.`,
+          evidence: [policiesEvidence(ctx.snapshot, ns, 'Egress')],
           objects: [
             ...services.map((s) => ref('Service', s)),
             ...g.policies.map((p) => ref('NetworkPolicy', p)),

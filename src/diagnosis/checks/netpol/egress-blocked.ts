@@ -1,6 +1,5 @@
 import type { Pod, Service, ServicePort } from '../../../cluster/k8s-types.js';
 import { allowNetpolEgress } from '../../fixes/allow-netpol-egress.js';
-import { evidence } from '../../model/evidence.js';
 import { ref } from '../../model/objects.js';
 import { isLive } from '../../model/pods.js';
 import { matchesServiceSelector } from '../../selectors.js';
@@ -9,6 +8,7 @@ import type { Finding } from '../../types.js';
 import { dependencies, logEvidence, named, unreadableLogs } from '../app/shared.js';
 import {
   describePolicy,
+  policiesEvidence,
   groupByPolicies,
   names,
   peerAdmits,
@@ -65,13 +65,11 @@ export const egressBlocked: CheckDef<'netpol.egress-blocked'> = defineCheck({
               `${dep.lines} error line(s) fail to reach ${named(dep.ref)} (${dep.ref.failure}), which is Service ${svc.metadata.name} in ${depNs}, forwarding to port ${target.number}/${target.protocol} of ${depPods.length} pod(s). ` +
               `${names(g.policies)} select${g.policies.length === 1 ? 's' : ''} ${g.pods.length} backend(s) for Egress, and no egress rule admits that port to those pods, so every connection is dropped ` +
               `(NetworkPolicy sees the pod's port after the Service translated it, not the Service port). ` +
+              `Policies: ${g.policies.map((p) => describePolicy(p, 'Egress')).join('; ')}. ` +
               `Fix: add an egress rule to the dependency's pods on port ${target.number}, or the policy below.`,
             evidence: [
               logEvidence(ctx, dep.ref.ip ?? dep.ref.host, 3),
-              evidence(
-                ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
-                g.policies.map((p) => describePolicy(p, 'Egress')).join('\n'),
-              ),
+              policiesEvidence(ctx.snapshot, ns, 'Egress'),
             ],
             objects: [ref('Service', svc), ...g.policies.map((p) => ref('NetworkPolicy', p))],
             remediations: selector

@@ -10,6 +10,7 @@ import { ingressControllerPods } from '../ingress/shared.js';
 import {
   type Blocked,
   describePolicy,
+  policiesEvidence,
   evaluateIngress,
   groupByPolicies,
   isRouted,
@@ -113,6 +114,7 @@ export const ingressBlocked: CheckDef<'netpol.ingress-blocked'> = defineCheck({
         `The pods of ${svc.metadata.name} (${selector}) are selected by NetworkPolicies with Ingress rules, so they accept only ` +
         `connections some rule admits (policies add up; none can subtract). ` +
         portLines.join(' ') +
+        ` Policies: ${policies.map((p) => describePolicy(p, 'Ingress')).join('; ')}.` +
         ` Blocked connections are dropped silently: clients time out, and a proxy or ingress controller in front answers 502/503/504. ` +
         `Fix: admit the container port (not the Service port) to these pods, by widening a rule or adding a policy` +
         (remediations.length ? ' (the proposed fix adds one that admits it from anywhere).' : '.');
@@ -122,10 +124,7 @@ export const ingressBlocked: CheckDef<'netpol.ingress-blocked'> = defineCheck({
           title: `${names(lead.policies)} block${lead.policies.length === 1 ? 's' : ''} port ${lead.target.number}/${lead.target.protocol} to the pods of Service ${svc.metadata.name}${partPods} ${lead.verdict.from}`,
           detail,
           evidence: [
-            evidence(
-              ['get', 'networkpolicy', '-n', ns, '-o', 'yaml'],
-              policies.map((p) => describePolicy(p, 'Ingress')).join('\n'),
-            ),
+            policiesEvidence(ctx.snapshot, ns, 'Ingress'),
             evidence(
               ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.ports}'],
               jsonpathText(svc.spec.ports),

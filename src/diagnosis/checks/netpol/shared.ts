@@ -11,6 +11,8 @@ import type {
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import { matchesLabelSelector } from '../../selectors.js';
 import { formatLabelSelector } from '../../model/labels.js';
+import { customColumnsTable, evidence } from '../../model/evidence.js';
+import type { Evidence } from '../../types.js';
 import { ingressRefsTo } from '../ingress/shared.js';
 
 export type Direction = 'Ingress' | 'Egress';
@@ -444,4 +446,26 @@ export function admitsDns(
       });
     }),
   );
+}
+
+/**
+ * `kubectl get networkpolicy -n NS` in columns kubectl prints exactly: every policy of the
+ * namespace, whom it selects, its types and its rules of one direction (Go's `%v` of the JSON).
+ * The policies in words go in the finding's prose (`describePolicy`).
+ */
+export function policiesEvidence(snapshot: Snapshot, namespace: string, dir: Direction): Evidence {
+  const field = dir === 'Ingress' ? 'ingress' : 'egress';
+  const table = customColumnsTable(
+    [
+      ['NAME', '.metadata.name'],
+      ['POD-SELECTOR', '.spec.podSelector'],
+      ['POLICY-TYPES', '.spec.policyTypes'],
+      [dir.toUpperCase(), `.spec.${field}`],
+    ],
+    snapshot.networkPolicies
+      .filter((p) => p.metadata.namespace === namespace)
+      .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
+      .map((p) => [p.metadata.name, p.spec.podSelector, p.spec.policyTypes, p.spec[field]]),
+  );
+  return evidence(['get', 'networkpolicy', '-n', namespace, '-o', table.arg], table.output);
 }

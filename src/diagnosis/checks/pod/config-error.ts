@@ -36,7 +36,7 @@ export const configError: CheckDef<'pod.config-error'> = defineCheck({
             ? `Not found in ${first.pod.metadata.namespace}: ${missing.join(', ')}. `
             : '') +
           'Create the missing object or key, or fix the reference in the pod template.',
-        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
+        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations: undoPlan(ctx, ownerOfHits(ctx, hits), [
           'pod.config-error',

@@ -37,11 +37,7 @@ export const crashloop: CheckDef<'pod.crashloop'> = defineCheck({
           `The container exits and is restarted with growing back-off (${first.status.restartCount} restarts). ` +
           `Last termination: reason ${t?.reason ?? 'unknown'}, exit code ${t?.exitCode ?? '?'}${t?.message ? `, "${t.message.slice(0, 200)}"` : ''}. ` +
           'The previous container log usually says why.',
-        evidence: [
-          getPodsEvidence(ctx, hits),
-          describeEvidence(first, ctx),
-          ...logEvidence(ctx, first),
-        ],
+        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first), ...logEvidence(ctx, first)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations: undoPlan(ctx, w, ['pod.crashloop', 'service.no-endpoints']),
       }),

@@ -26,7 +26,7 @@ export const imagePull: CheckDef<'pod.image-pull'> = defineCheck({
         severity: ctx.podImpact,
         title: `Image ${first.container.image} of ${containerLabel(first).toLowerCase()} cannot be pulled (${first.status.state?.waiting?.reason}) for ${new Set(hits.map((h) => h.pod)).size} pod(s)`,
         detail: `${first.status.state?.waiting?.message ?? 'The kubelet cannot pull the image.'} Check the image name and tag, and the registry credentials (imagePullSecrets).`,
-        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
+        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations: undoPlan(ctx, ownerOfHits(ctx, hits), [
           'pod.image-pull',

@@ -1,6 +1,6 @@
 import { scaleWorkload } from '../../fixes/scale-workload.js';
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import { formatSelector } from '../../model/labels.js';
 import type { Finding } from '../../types.js';
@@ -41,13 +41,21 @@ export const noPods: CheckDef<'pod.no-pods'> = defineCheck({
           evidence: [
             evidence(
               ['get', 'pods', '-n', ns, '-l', formatSelector(svc.spec.selector)],
-              'No resources found',
+              `No resources found in ${ns} namespace.`,
             ),
             ...(w
               ? [
                   evidence(
-                    ['get', w.kind.toLowerCase(), w.object.metadata.name, '-n', ns],
-                    `replicas: ${replicas ?? 'n/a'}`,
+                    [
+                      'get',
+                      w.kind.toLowerCase(),
+                      w.object.metadata.name,
+                      '-n',
+                      ns,
+                      '-o',
+                      'jsonpath={.spec.replicas}',
+                    ],
+                    jsonpathText(w.kind === 'DaemonSet' ? undefined : w.object.spec.replicas),
                   ),
                 ]
               : []),

@@ -55,7 +55,7 @@ export const notReady: CheckDef<'pod.not-ready'> = defineCheck({
         detail:
           `Container ${first.container.name} is running but fails its readiness check (${probeText}); ` +
           `Kubernetes removes unready pods from the endpoints${ctx.nothingServes ? ', and none is left, so requests get 503' : ''}.`,
-        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
+        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first)],
         objects: [...pods].slice(0, 5).map((p) => ref('Pod', p)),
         remediations,
       }),

@@ -51,7 +51,7 @@ export const oomKilled: CheckDef<'pod.oom-killed'> = defineCheck({
           (limit
             ? 'Raise the limit above the working set, or fix the leak.'
             : 'Set a memory request and limit that fit the working set.'),
-        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first, ctx)],
+        evidence: [getPodsEvidence(ctx, hits), describeEvidence(first)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations,
       }),

@@ -104,18 +104,15 @@ export const probeMisconfigured: CheckDef<'pod.probe-misconfigured'> = defineChe
                 title: `The liveness probe of ${c.name} kills it before it starts (budget ${budget}s, ${restarts} restarts)`,
                 detail: `The liveness probe gives the app ${budget}s (initialDelay + period × failureThreshold) and there is no startupProbe; the kubelet restarts it while it is still starting. A startupProbe holds liveness off until the app is up.`,
                 evidence: [
-                  describeEvidence(
-                    {
-                      pod,
-                      container: c,
-                      index,
-                      init: false,
-                      status: pod.status?.containerStatuses?.find(
-                        (s) => s.name === c.name,
-                      ) as ContainerStatus,
-                    },
-                    ctx,
-                  ),
+                  describeEvidence({
+                    pod,
+                    container: c,
+                    index,
+                    init: false,
+                    status: pod.status?.containerStatuses?.find(
+                      (s) => s.name === c.name,
+                    ) as ContainerStatus,
+                  }),
                 ],
                 objects: [ref(w.kind, w.object)],
                 remediations: [

@@ -5,6 +5,8 @@ import { rolloutRestart } from '../../fixes/rollout-restart.js';
 import { rolloutUndo } from '../../fixes/rollout-undo.js';
 import { type DiagnosisContext, type Workload } from '../../context.js';
 import { evidence } from '../../model/evidence.js';
+import { podsTable } from '../../model/pods.js';
+import { matchesServiceSelector } from '../../selectors.js';
 import { formatSelector } from '../../model/labels.js';
 import type { CheckId, Evidence } from '../../types.js';
 
@@ -67,86 +69,35 @@ export function podsLine(hits: Hit[]): string {
     : pods.join(', ');
 }
 
+/**
+ * `kubectl get pods` for the pods the hits belong with (the Service's selector, else the
+ * namespace), in columns kubectl prints exactly: readiness, phase, restarts and the reason a
+ * container waits, one row per pod the command lists.
+ */
 export function getPodsEvidence(ctx: DiagnosisContext, hits: Hit[]): Evidence {
   const svc = ctx.selectingServices[0];
   const ns = hits[0]?.pod.metadata.namespace ?? ctx.target.namespace;
-  const lines = [...new Map(hits.map((h) => [h.pod.metadata.name, h])).values()]
-    .slice(0, 10)
-    .map((h) => {
-      const ready = (h.pod.status?.containerStatuses ?? []).filter((s) => s.ready).length;
-      const total = h.pod.spec.containers.length;
-      const waiting = h.status.state?.waiting?.reason;
-      const st =
-        (waiting && h.init ? `Init:${waiting}` : waiting) ??
-        (h.status.state?.running
-          ? (h.pod.status?.phase ?? 'Running')
-          : (h.status.state?.terminated?.reason ?? h.pod.status?.phase));
-      return `${h.pod.metadata.name}  ${ready}/${total}  ${st}  restarts=${h.status.restartCount}  node=${h.pod.spec.nodeName ?? '<none>'}`;
-    });
+  const listed = ctx
+    .podsIn(ns)
+    .filter((p) => !svc || matchesServiceSelector(svc.spec.selector, p.metadata.labels));
+  const table = podsTable(listed);
   return evidence(
     svc
-      ? ['get', 'pods', '-n', ns, '-l', formatSelector(svc.spec.selector), '-o', 'wide']
-      : ['get', 'pods', '-n', ns, '-o', 'wide'],
-    lines.join('\n'),
+      ? ['get', 'pods', '-n', ns, '-l', formatSelector(svc.spec.selector), '-o', table.arg]
+      : ['get', 'pods', '-n', ns, '-o', table.arg],
+    table.output,
   );
 }
 
-/** One container state as `kubectl describe pod` prints it (State / Last State blocks). */
-function describeState(
-  label: string,
-  st: Record<string, Record<string, unknown>> | undefined,
-): string[] {
-  const [phase, v] = Object.entries(st ?? {})[0] ?? [];
-  if (!phase || !v) return [];
-  const lines = [`    ${`${label}:`.padEnd(16)}${phase[0]?.toUpperCase()}${phase.slice(1)}`];
-  // kubectl prints times as RFC 1123 with a numeric zone, and a waiting state's reason only.
-  const time = (t: unknown) =>
-    typeof t === 'string' && !Number.isNaN(Date.parse(t))
-      ? new Date(t).toUTCString().replace('GMT', '+0000')
-      : undefined;
-  const fields: [string, unknown][] =
-    phase === 'waiting'
-      ? [['Reason', v.reason]]
-      : [
-          ['Reason', v.reason],
-          ['Message', v.message],
-          ['Exit Code', v.exitCode],
-          ['Started', time(v.startedAt)],
-          ['Finished', time(v.finishedAt)],
-        ];
-  for (const [k, x] of fields)
-    if (x !== undefined && x !== '') lines.push(`      ${`${k}:`.padEnd(14)}${String(x)}`);
-  return lines;
-}
-
 /**
- * An excerpt of what `kubectl describe pod` prints, in its own layout: the container's state,
- * last state and restart count, then the newest events. Never a JSON blob: a person compares
- * this with their terminal.
+ * Where to read the whole story of a pod. kubemedic does not render `kubectl describe` (its
+ * layout is kubectl's own and changes between versions), so the command is shown without an
+ * output block; the pod table above it and the finding's prose carry what was read.
  */
-export function describeEvidence(hit: Hit, ctx: DiagnosisContext): Evidence {
-  const events = ctx
-    .eventsFor('Pod', hit.pod.metadata.name, hit.pod.metadata.namespace)
-    .slice(-5)
-    .map(
-      (e) =>
-        `  ${(e.type ?? 'Normal').padEnd(8)}${(e.reason ?? '').padEnd(12)}${e.message ?? e.note ?? ''}`,
-    );
-  const s = hit.status;
-  type States = Record<string, Record<string, unknown>> | undefined;
-  const lines = [
-    'Containers:',
-    `  ${s.name}:`,
-    ...describeState('State', s.state as States),
-    ...describeState('Last State', s.lastState as States),
-    `    ${'Restart Count:'.padEnd(16)}${s.restartCount ?? 0}`,
-    ...(events.length
-      ? ['Events:', `  ${'Type'.padEnd(8)}${'Reason'.padEnd(12)}Message`, ...events]
-      : []),
-  ];
+export function describeEvidence(hit: Hit): Evidence {
   return evidence(
     ['describe', 'pod', hit.pod.metadata.name, '-n', hit.pod.metadata.namespace ?? ''],
-    lines.join('\n'),
+    '',
   );
 }
 

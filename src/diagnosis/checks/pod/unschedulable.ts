@@ -18,9 +18,6 @@ export const unschedulable: CheckDef<'pod.unschedulable'> = defineCheck({
     if (pending.length === 0) return [];
     const first = pending[0] as Pod;
     const message = condition(first, 'PodScheduled')?.message ?? 'no message';
-    const events = ctx
-      .eventsFor('Pod', first.metadata.name, first.metadata.namespace)
-      .filter((e) => e.reason === 'FailedScheduling');
     return [
       finding('pod.unschedulable', {
         severity: ctx.podImpact,
@@ -28,11 +25,20 @@ export const unschedulable: CheckDef<'pod.unschedulable'> = defineCheck({
         detail: `The scheduler found no node for ${first.metadata.name}: ${message.replace(/\.+$/, '')}. Free capacity, relax requests, tolerate the taints, or fix the affinity rules.`,
         evidence: [
           evidence(
-            ['describe', 'pod', first.metadata.name, '-n', first.metadata.namespace ?? ''],
             [
-              `PodScheduled=False Unschedulable: ${message}`,
-              ...events.map((e) => `Warning  FailedScheduling  ${e.message ?? ''}`),
-            ].join('\n'),
+              'get',
+              'pod',
+              first.metadata.name,
+              '-n',
+              first.metadata.namespace ?? '',
+              '-o',
+              'jsonpath={.status.conditions[?(@.type=="PodScheduled")].message}',
+            ],
+            condition(first, 'PodScheduled')?.message ?? '',
+          ),
+          evidence(
+            ['describe', 'pod', first.metadata.name, '-n', first.metadata.namespace ?? ''],
+            '',
           ),
         ],
         objects: pending.slice(0, 5).map((p) => ref('Pod', p)),

@@ -47,7 +47,7 @@ export const recentChange: CheckDef<'rollout.recent-change'> = defineCheck({
                 d.metadata.namespace ?? '',
                 `--revision=${revision(current)}`,
               ],
-              diff.join('\n'),
+              '', // kubectl prints the whole template; the changes are in the prose
             ),
           ],
           objects: [ref('Deployment', d), ref('ReplicaSet', current)],

@@ -1,5 +1,5 @@
 import { ref } from '../../model/objects.js';
-import { evidence } from '../../model/evidence.js';
+import { endpointSlicesEvidence } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 
@@ -22,19 +22,7 @@ export const noEndpoints: CheckDef<'service.no-endpoints'> = defineCheck({
           severity: 'critical',
           title: `Service ${svc.metadata.name} has ${backends.length} matching pod(s) but no ready endpoint`,
           detail: `Every pod behind ${svc.metadata.name} is out of the endpoints (${ep.total} not-ready address(es) in the ${ep.source}), so requests get 503.`,
-          evidence: [
-            evidence(
-              [
-                'get',
-                'endpointslices',
-                '-n',
-                ns,
-                '-l',
-                `kubernetes.io/service-name=${svc.metadata.name}`,
-              ],
-              `ready: 0, not ready: ${ep.total}`,
-            ),
-          ],
+          evidence: [endpointSlicesEvidence(ctx.snapshot.endpointSlices, ns, svc.metadata.name)],
           objects: [ref('Service', svc)],
         }),
       );

@@ -1,7 +1,7 @@
 import type { Pod } from '../../../cluster/k8s-types.js';
 import { patchServiceSelector } from '../../fixes/patch-service-selector.js';
 import { ref } from '../../model/objects.js';
-import { evidence, jsonpathText } from '../../model/evidence.js';
+import { customColumnsTable, evidence, jsonpathText } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import { matchesServiceSelector } from '../../selectors.js';
@@ -44,13 +44,14 @@ export const selectorMismatch: CheckDef<'service.selector-mismatch'> = defineChe
         .map((c) => ({ ...c, score: diffScore(c.diff) }))
         .sort((a, b) => a.score - b.score);
       const best = ranked[0];
-      const shown = evidence(
-        ['get', 'pods', '-n', ns, '--show-labels'],
-        live
-          .slice(0, 10)
-          .map((p) => `${p.metadata.name}  ${formatSelector(p.metadata.labels)}`)
-          .join('\n') || 'No resources found',
+      const labels = customColumnsTable(
+        [
+          ['NAME', '.metadata.name'],
+          ['LABELS', '.metadata.labels'],
+        ],
+        byName(ctx.podsIn(ns)).map((p) => [p.metadata.name, p.metadata.labels]),
       );
+      const shown = evidence(['get', 'pods', '-n', ns, '-o', labels.arg], labels.output);
       const seen = [
         evidence(
           ['get', 'service', svc.metadata.name, '-n', ns, '-o', 'jsonpath={.spec.selector}'],
@@ -69,16 +70,7 @@ export const selectorMismatch: CheckDef<'service.selector-mismatch'> = defineChe
               ? `Pods labelled ${formatSelector(selector)} exist only in namespace ${other.join(', ')}; a Service selects pods in its own namespace (${ns}) only.`
               : `No pod in ${ns} carries labels close to ${formatSelector(selector)}.`,
             evidence: other.length
-              ? [
-                  ...seen,
-                  evidence(
-                    ['get', 'pods', '-A', '-l', formatSelector(selector)],
-                    elsewhere
-                      .slice(0, 5)
-                      .map((p) => `${p.metadata.namespace}/${p.metadata.name}`)
-                      .join('\n'),
-                  ),
-                ]
+              ? [...seen, elsewhereEvidence(ctx.snapshot.pods, selector)]
               : seen,
             objects: [ref('Service', svc)],
           }),
@@ -116,3 +108,26 @@ export const selectorMismatch: CheckDef<'service.selector-mismatch'> = defineChe
     return out;
   },
 });
+
+function byName(pods: readonly Pod[]): Pod[] {
+  const k = (p: Pod) => `${p.metadata.namespace ?? ''}/${p.metadata.name}`;
+  return [...pods].sort((a, b) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0));
+}
+
+/** `kubectl get pods -A -l SELECTOR`: every pod of any namespace the selector matches. */
+function elsewhereEvidence(pods: readonly Pod[], selector: Record<string, string>) {
+  const table = customColumnsTable(
+    [
+      ['NAMESPACE', '.metadata.namespace'],
+      ['NAME', '.metadata.name'],
+    ],
+    byName(pods.filter((p) => matchesServiceSelector(selector, p.metadata.labels))).map((p) => [
+      p.metadata.namespace,
+      p.metadata.name,
+    ]),
+  );
+  return evidence(
+    ['get', 'pods', '-A', '-l', formatSelector(selector), '-o', table.arg],
+    table.output,
+  );
+}

@@ -1,6 +1,6 @@
 import { isDnsSubdomain } from '../../../cluster/names.js';
 import { ref } from '../../model/objects.js';
-import { evidence, jsonpathText } from '../../model/evidence.js';
+import { type Column, customColumns, evidence, jsonpathText } from '../../model/evidence.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 
@@ -76,12 +76,16 @@ export const pvcUnbound: CheckDef<'storage.pvc-unbound'> = defineCheck({
               ? `The claim (storageClass ${pvc.spec?.storageClassName ?? 'default'}) has no volume, so pods that mount it cannot start. ${events.join(' ')}`
               : `Pods mount a claim that was never created or was deleted.`,
             evidence: [
-              evidence(
-                ['get', 'pvc', claim, '-n', pod.metadata.namespace ?? ''],
-                pvc
-                  ? `${claim}  ${phase ?? 'Pending'}  ${pvc.spec?.storageClassName ?? ''}`
-                  : `Error from server (NotFound): persistentvolumeclaims "${claim}" not found`,
-              ),
+              pvc
+                ? pvcEvidence(claim, pod.metadata.namespace ?? '', [
+                    ['NAME', '.metadata.name', claim],
+                    ['STATUS', '.status.phase', pvc.status?.phase],
+                    ['STORAGECLASS', '.spec.storageClassName', pvc.spec?.storageClassName],
+                  ])
+                : evidence(
+                    ['get', 'pvc', claim, '-n', pod.metadata.namespace ?? ''],
+                    `Error from server (NotFound): persistentvolumeclaims "${claim}" not found`,
+                  ),
             ],
             objects: pvc
               ? [ref('PersistentVolumeClaim', pvc)]
@@ -93,3 +97,9 @@ export const pvcUnbound: CheckDef<'storage.pvc-unbound'> = defineCheck({
     return out;
   },
 });
+
+/** `kubectl get pvc NAME` in columns kubectl prints exactly. */
+function pvcEvidence(claim: string, namespace: string, columns: Column[]) {
+  const c = customColumns(columns);
+  return evidence(['get', 'pvc', claim, '-n', namespace, '-o', c.arg], c.output);
+}
