@@ -153,7 +153,13 @@ describe('rollout-restart (pods stuck unready; a restart starts them afresh)', (
         serviceYaml('agent', { app: 'agent' }),
       ].join('\n---\n'),
     );
-    const nodes = (await kubectl(['get', 'nodes', '-o', 'name'])).trim().split('\n').length;
+    // The DaemonSet runs on every untainted node (scenarios running beside this test add
+    // tainted nodes of their own).
+    const nodes = (
+      JSON.parse(await kubectl(['get', 'nodes', '-o', 'json'])) as {
+        items: { spec?: { taints?: unknown[] } }[];
+      }
+    ).items.filter((n) => !n.spec?.taints?.length).length;
     await readyEndpoints(ns.name, 'db', 2);
     await readyEndpoints(ns.name, 'agent', nodes);
     for (const [svc, kind] of [
