@@ -147,6 +147,30 @@ export function endpointSlicesEvidence(
  * The jsonpath of a JSON pointer (`/spec/rules/0/backendRefs/1` → `.spec.rules[0].backendRefs[1]`)
  * and the value the object holds there, for `-o jsonpath={...}` evidence on one field.
  */
+/**
+ * `kubectl get KIND NAME -n NS -o jsonpath={POINTER as a path}` for one object, and exactly what
+ * kubectl prints for it.
+ */
+export function fieldEvidence(
+  kind: string,
+  object: { metadata: { name: string; namespace?: string } },
+  pointer: string,
+): Evidence {
+  const { path, value } = atPointer(object, pointer);
+  return evidence(
+    [
+      'get',
+      kind,
+      object.metadata.name,
+      '-n',
+      object.metadata.namespace ?? '',
+      '-o',
+      `jsonpath={${path}}`,
+    ],
+    jsonpathText(value),
+  );
+}
+
 export function atPointer(object: unknown, pointer: string): { path: string; value: unknown } {
   let path = '';
   let value: unknown = object;

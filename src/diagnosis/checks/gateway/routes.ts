@@ -11,7 +11,7 @@ import type {
 import { fieldInfo } from '../../../cluster/kinds.js';
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import type { DiagnosisContext } from '../../context.js';
-import { atPointer, evidence, jsonpathText } from '../../model/evidence.js';
+import { fieldEvidence } from '../../model/evidence.js';
 import type { Evidence } from '../../types.js';
 import { isNearName } from '../../model/names.js';
 
@@ -167,19 +167,10 @@ export function routeName(b: Pick<RouteBackend, 'route' | 'routeKind'>): string 
  * the kind's name from the kinds table.
  */
 export function getRoute(route: GatewayRoute, kind: RouteKind, pointer: string): Evidence {
-  const info = fieldInfo(kind === 'HTTPRoute' ? 'httpRoutes' : 'grpcRoutes');
-  const { path, value } = atPointer(route, pointer);
-  return evidence(
-    [
-      'get',
-      info.kubectl,
-      route.metadata.name,
-      '-n',
-      route.metadata.namespace ?? '',
-      '-o',
-      `jsonpath={${path}}`,
-    ],
-    jsonpathText(value),
+  return fieldEvidence(
+    fieldInfo(kind === 'HTTPRoute' ? 'httpRoutes' : 'grpcRoutes').kubectl,
+    route,
+    pointer,
   );
 }
 

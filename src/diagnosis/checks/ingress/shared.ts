@@ -4,7 +4,7 @@ import type { Ingress, Pod, Service, ServicePort } from '../../../cluster/k8s-ty
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import { pointer } from '../../fixes/shared.js';
 import { type DiagnosisContext } from '../../context.js';
-import { atPointer, evidence, jsonpathText } from '../../model/evidence.js';
+import { fieldEvidence } from '../../model/evidence.js';
 import { isLive } from '../../model/pods.js';
 import { ingressControllerOf } from '../../../cluster/ingress-controllers.js';
 import type { Evidence } from '../../types.js';
@@ -138,19 +138,7 @@ export function servicePortText(p: ServicePort): string {
 
 /** `kubectl get ingress NAME -o jsonpath={POINTER as a path}` and exactly what it prints. */
 export function getIngress(ing: Ingress, pointer: string): Evidence {
-  const { path, value } = atPointer(ing, pointer);
-  return evidence(
-    [
-      'get',
-      'ingress',
-      ing.metadata.name,
-      '-n',
-      ing.metadata.namespace ?? '',
-      '-o',
-      `jsonpath={${path}}`,
-    ],
-    jsonpathText(value),
-  );
+  return fieldEvidence('ingress', ing, pointer);
 }
 
 export function backendEvidence(r: IngressBackendRef): Evidence {

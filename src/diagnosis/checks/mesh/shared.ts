@@ -8,7 +8,7 @@ import type {
 import type { Snapshot } from '../../../cluster/snapshot.js';
 import { pointer } from '../../fixes/shared.js';
 import { type DiagnosisContext } from '../../context.js';
-import { atPointer, evidence, jsonpathText } from '../../model/evidence.js';
+import { evidence, fieldEvidence } from '../../model/evidence.js';
 import type { Evidence } from '../../types.js';
 import { isNearName } from '../../model/names.js';
 
@@ -154,17 +154,5 @@ export function drCovers(dr: DestinationRule, destKey: string, namespaces: Set<s
 
 /** `kubectl get virtualservice NAME -o jsonpath={a route's destination}` and what it prints. */
 export function routeEvidence(vs: VirtualService, pointer: string): Evidence {
-  const { path, value } = atPointer(vs, pointer);
-  return evidence(
-    [
-      'get',
-      'virtualservice',
-      vs.metadata.name,
-      '-n',
-      vs.metadata.namespace ?? '',
-      '-o',
-      `jsonpath={${path}}`,
-    ],
-    jsonpathText(value),
-  );
+  return fieldEvidence('virtualservice', vs, pointer);
 }
