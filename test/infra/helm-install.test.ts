@@ -26,6 +26,37 @@ beforeAll(async () => {
   tools = await ensureInfraTools();
 }, 1_200_000);
 
+/**
+ * An upgrade's render over a Secret the previous release left (Helm's ownership marks, so the
+ * upgrade may adopt it): `helm template --dry-run=server` against the live API server.
+ * rbac.create=false: no cluster-scoped objects, which other suites' releases hold.
+ */
+async function upgradeOver(
+  namespace: string,
+  name: string,
+  stringData: Record<string, string>,
+): Promise<string> {
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name,
+        namespace,
+        labels: { 'app.kubernetes.io/managed-by': 'Helm' },
+        annotations: {
+          'meta.helm.sh/release-name': 'kubemedic',
+          'meta.helm.sh/release-namespace': namespace,
+        },
+      },
+      stringData,
+    }),
+  );
+  const args = [...templateArgs({ namespace, set: ['rbac.create=false'] }), '--dry-run=server'];
+  return exec(tools.helm, [...args, '--kubeconfig', kubeconfigPath]);
+}
+
 describe('values.schema.json', () => {
   it('accepts the default values', async () => {
     const objects = await render(tools.helm);
@@ -77,30 +108,7 @@ describe('the Alertmanager webhook token', () => {
     const ns = await createNamespace('infra-token');
     try {
       const installed = 'installed-token-abcdefghijklmnop';
-      // As the previous release left it (Helm's ownership marks, so the upgrade may adopt it).
-      await kubectl(
-        ['apply', '-f', '-'],
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: {
-            name: 'kubemedic',
-            namespace: ns.name,
-            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
-            annotations: {
-              'meta.helm.sh/release-name': 'kubemedic',
-              'meta.helm.sh/release-namespace': ns.name,
-            },
-          },
-          stringData: { ALERTMANAGER_TOKEN: installed },
-        }),
-      );
-      // rbac.create=false: no cluster-scoped objects, which other suites' releases hold.
-      const args = [
-        ...templateArgs({ namespace: ns.name, set: ['rbac.create=false'] }),
-        '--dry-run=server',
-      ];
-      const text = await exec(tools.helm, [...args, '--kubeconfig', kubeconfigPath]);
+      const text = await upgradeOver(ns.name, 'kubemedic', { ALERTMANAGER_TOKEN: installed });
       expect(secretData(parseManifests(text)).ALERTMANAGER_TOKEN).toBe(installed);
     } finally {
       await ns.cleanup();
@@ -246,28 +254,7 @@ describe("the bundled Redis' password", () => {
     const ns = await createNamespace('infra-redispw');
     try {
       const installed = 'installed-redis-password-0123';
-      await kubectl(
-        ['apply', '-f', '-'],
-        JSON.stringify({
-          apiVersion: 'v1',
-          kind: 'Secret',
-          metadata: {
-            name: 'kubemedic-redis',
-            namespace: ns.name,
-            labels: { 'app.kubernetes.io/managed-by': 'Helm' },
-            annotations: {
-              'meta.helm.sh/release-name': 'kubemedic',
-              'meta.helm.sh/release-namespace': ns.name,
-            },
-          },
-          stringData: { 'redis-password': installed },
-        }),
-      );
-      const args = [
-        ...templateArgs({ namespace: ns.name, set: ['rbac.create=false'] }),
-        '--dry-run=server',
-      ];
-      const text = await exec(tools.helm, [...args, '--kubeconfig', kubeconfigPath]);
+      const text = await upgradeOver(ns.name, 'kubemedic-redis', { 'redis-password': installed });
       expect(redisPassword(parseManifests(text))).toBe(installed);
     } finally {
       await ns.cleanup();
