@@ -4,7 +4,8 @@
 // read of each sampled backend's log fails, and the report must say so as a skip with the API
 // server's reason, the reads must stay bounded (at most APP_LOG_PODS logs) and be counted in
 // apiRequests. Then the scenario's declared lines are written and served through the API server's
-// pods/log proxy, and the live diagnosis follows the error lines to the broken dependency.
+// pods/log proxy, and the live diagnosis follows the error lines to the broken dependency; the
+// lines it quotes are what the `kubectl logs` it shows prints.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeApi } from '../../src/cluster/client.js';
 import { APP_LOG_PODS, gatherApp } from '../../src/cluster/gather-app.js';
@@ -113,6 +114,27 @@ describe('the app layer read live (--logs)', () => {
     expect(fix?.object, seen).toMatchObject({ name: 'postgres', namespace: prepared.namespace });
     const errors = report.findings.find((f) => f.check === 'app.errors-in-logs');
     expect(errors?.detail, seen).toContain('connection refused');
+
+    // Honest evidence: `kubectl logs` is shown without an output block (kubectl prints the whole
+    // tail), and every error line a detail quotes is printed by the command the finding shows.
+    const quotedLines = (detail: string) => {
+      const at = detail.split('\n').findIndex((l) => /^The error lines .*:$/.test(l));
+      if (at < 0) return [];
+      const rest = detail.split('\n').slice(at + 1);
+      const end = rest.findIndex((l) => !l.startsWith('  '));
+      return (end < 0 ? rest : rest.slice(0, end)).map((l) => l.slice(2));
+    };
+    let checked = 0;
+    for (const f of report.findings)
+      for (const e of f.evidence.filter((x) => x.argv[1] === 'logs')) {
+        expect(e.output, `$ ${e.command}`).toBe('');
+        const printed = await cluster.kubectl(e.argv.slice(1));
+        for (const line of quotedLines(f.detail)) {
+          expect(printed.split('\n'), `$ ${e.command}`).toContain(line);
+          checked++;
+        }
+      }
+    expect(checked, seen).toBeGreaterThan(0);
 
     // Approved with the shipped identities: applied to the dependency and verified there (the
     // dependency is diagnosed again, not the app, whose logs would not be read again).

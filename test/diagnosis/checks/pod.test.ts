@@ -50,7 +50,7 @@ describe('pod checks', () => {
     const [f] = crashloop.run(ctx);
     expect(f?.severity).toBe('critical');
     expect(f?.title).toContain('last exit 1 (Error)');
-    expect(f?.evidence.map((e) => e.output).join('\n')).toContain('panic: DATABASE_URL not set');
+    expect(f?.detail).toContain('panic: DATABASE_URL not set');
     expect(f?.remediations[0]?.id).toBe('rollout-undo');
     expect(f?.remediations[0]?.kubectl).toContain('--to-revision=1');
   });

@@ -1,7 +1,7 @@
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
 import { evidence } from '../../model/evidence.js';
-import { dependencies, logEvidence, named, unreadableLogs } from './shared.js';
+import { dependencies, errorLines, logEvidence, named, unreadableLogs } from './shared.js';
 
 export const dependencyNotFound: CheckDef<'dependency.not-found'> = defineCheck({
   id: 'dependency.not-found',
@@ -22,9 +22,10 @@ export const dependencyNotFound: CheckDef<'dependency.not-found'> = defineCheck(
           title: `the app calls ${named(dep.ref)}, but no Service ${dep.name} exists in ${dep.namespace}${nearest}`,
           detail:
             `${dep.lines} error line(s) fail on ${named(dep.ref)} (${dep.ref.failure}). In the cluster that name is Service ${dep.name} in namespace ${dep.namespace}, which does not exist${nearest}. ` +
-            `Every call the app makes to it fails. Correct the host name in the app's configuration (env, ConfigMap) or create the Service it expects.`,
+            `Every call the app makes to it fails. Correct the host name in the app's configuration (env, ConfigMap) or create the Service it expects.` +
+            errorLines(ctx, dep.ref.host),
           evidence: [
-            logEvidence(ctx, dep.ref.host, 3),
+            logEvidence(ctx),
             evidence(
               ['get', 'services', '-n', dep.namespace, '-o', 'name'],
               ctx.snapshot.services

@@ -1,7 +1,7 @@
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import { describeTarget } from '../../target.js';
 import type { Finding } from '../../types.js';
-import { dependencies, logEvidence, named, unreadableLogs } from './shared.js';
+import { dependencies, errorLines, logEvidence, named, unreadableLogs } from './shared.js';
 
 export const dependencyUnhealthy: CheckDef<'dependency.unhealthy'> = defineCheck({
   id: 'dependency.unhealthy',
@@ -40,8 +40,9 @@ export const dependencyUnhealthy: CheckDef<'dependency.unhealthy'> = defineCheck
                   .map((f) => f.check)
                   .join(', ')}.`
               : '') +
-            `\nFix the dependency and the errors should stop; the app itself needs no change.`,
-          evidence: [logEvidence(ctx, dep.ref.ip ?? dep.ref.host, 3), ...root.evidence],
+            `\nFix the dependency and the errors should stop; the app itself needs no change.` +
+            errorLines(ctx, dep.ref.ip ?? dep.ref.host),
+          evidence: [logEvidence(ctx), ...root.evidence],
           objects: [
             { kind: 'Service', namespace: target.namespace, name: svc.metadata.name },
             ...root.objects,

@@ -115,13 +115,13 @@ export function dependencies(ctx: DiagnosisContext): ResolvedDependency[] {
   });
 }
 
-/** The error lines that name a dependency, as evidence: what `kubectl logs` would show. */
-export function logEvidence(ctx: DiagnosisContext, match?: string, max = 5): Evidence {
-  const logs = currentLogs(ctx).filter((l) => l.text !== undefined);
-  const first = logs[0];
-  const lines = signatures(ctx)
-    .flatMap((s) => (match ? s.lines.filter((l) => l.includes(match)) : [s.example]))
-    .slice(0, max);
+/**
+ * `kubectl logs` for the first backend read, shown without an output block: kubectl prints the
+ * whole tail, while what kubemedic read is timestamped, redacted and filtered to the error lines.
+ * Those lines go in the finding's detail (errorLines).
+ */
+export function logEvidence(ctx: DiagnosisContext): Evidence {
+  const first = currentLogs(ctx).find((l) => l.text !== undefined);
   const since = first?.since ? [`--since-time=${first.since}`] : [];
   return evidence(
     [
@@ -134,8 +134,22 @@ export function logEvidence(ctx: DiagnosisContext, match?: string, max = 5): Evi
       '--tail=200',
       ...since,
     ],
-    lines.join('\n') || '(no error lines)',
+    '',
   );
+}
+
+/** The error lines that name `match` (at most `max`; no match: each signature's first), as prose for a finding's detail. */
+export function errorLines(ctx: DiagnosisContext, match: string | undefined, max = 3): string {
+  const lines = [
+    ...new Set(
+      signatures(ctx).flatMap((s) =>
+        match ? s.lines.filter((l) => l.includes(match)) : [s.example],
+      ),
+    ),
+  ].slice(0, max);
+  if (lines.length === 0) return '';
+  const which = match ? `that name ${match}` : 'first seen';
+  return `\nThe error lines ${which} (as read, secrets redacted):\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }
 
 /** `host:port` or `ip:port` as the error names it. */

@@ -5,7 +5,7 @@ import { isLive } from '../../model/pods.js';
 import { matchesServiceSelector } from '../../selectors.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
-import { dependencies, logEvidence, named, unreadableLogs } from '../app/shared.js';
+import { dependencies, errorLines, logEvidence, named, unreadableLogs } from '../app/shared.js';
 import {
   describePolicy,
   policiesEvidence,
@@ -66,11 +66,9 @@ export const egressBlocked: CheckDef<'netpol.egress-blocked'> = defineCheck({
               `${names(g.policies)} select${g.policies.length === 1 ? 's' : ''} ${g.pods.length} backend(s) for Egress, and no egress rule admits that port to those pods, so every connection is dropped ` +
               `(NetworkPolicy sees the pod's port after the Service translated it, not the Service port). ` +
               `Policies: ${g.policies.map((p) => describePolicy(p, 'Egress')).join('; ')}. ` +
-              `Fix: add an egress rule to the dependency's pods on port ${target.number}, or the policy below.`,
-            evidence: [
-              logEvidence(ctx, dep.ref.ip ?? dep.ref.host, 3),
-              policiesEvidence(ctx.snapshot, ns, 'Egress'),
-            ],
+              `Fix: add an egress rule to the dependency's pods on port ${target.number}, or the policy below.` +
+              errorLines(ctx, dep.ref.ip ?? dep.ref.host),
+            evidence: [logEvidence(ctx), policiesEvidence(ctx.snapshot, ns, 'Egress')],
             objects: [ref('Service', svc), ...g.policies.map((p) => ref('NetworkPolicy', p))],
             remediations: selector
               ? [

@@ -8,6 +8,7 @@ import {
   type Hit,
   lastTermination,
   logEvidence,
+  previousLogLines,
   ownerOfHits,
   undoPlan,
 } from './shared.js';
@@ -36,7 +37,8 @@ export const crashloop: CheckDef<'pod.crashloop'> = defineCheck({
         detail:
           `The container exits and is restarted with growing back-off (${first.status.restartCount} restarts). ` +
           `Last termination: reason ${t?.reason ?? 'unknown'}, exit code ${t?.exitCode ?? '?'}${t?.message ? `, "${t.message.slice(0, 200)}"` : ''}. ` +
-          'The previous container log usually says why.',
+          'The previous container log usually says why.' +
+          previousLogLines(ctx, first),
         evidence: [getPodsEvidence(ctx, hits), describeEvidence(first), ...logEvidence(ctx, first)],
         objects: [...new Set(hits.map((h) => h.pod))].slice(0, 5).map((p) => ref('Pod', p)),
         remediations: undoPlan(ctx, w, ['pod.crashloop', 'service.no-endpoints']),

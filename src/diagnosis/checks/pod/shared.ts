@@ -145,15 +145,23 @@ export function lastTermination(s: ContainerStatus) {
   return s.lastState?.terminated ?? s.state?.terminated;
 }
 
-export function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
-  const log = ctx.snapshot.logs.find(
+function previousLog(ctx: DiagnosisContext, hit: Hit) {
+  return ctx.snapshot.logs.find(
     (l) =>
       l.kind !== 'current' &&
       l.pod === hit.pod.metadata.name &&
       l.namespace === hit.pod.metadata.namespace &&
       l.container === hit.container.name,
   );
-  if (!log) return [];
+}
+
+/**
+ * `kubectl logs --previous` for the hit's container when its log was read, shown without an
+ * output block: what kubemedic read is redacted and cut to its last bytes. The lines go in the
+ * finding's detail (previousLogLines).
+ */
+export function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
+  if (!previousLog(ctx, hit)) return [];
   return [
     evidence(
       [
@@ -164,11 +172,25 @@ export function logEvidence(ctx: DiagnosisContext, hit: Hit): Evidence[] {
         '-c',
         hit.container.name,
         '--previous',
-        '--tail=20',
+        `--tail=${PREVIOUS_LOG_LINES}`,
       ],
-      log.text ?? `(log not available: ${log.error ?? 'unknown reason'})`,
+      '',
     ),
   ];
+}
+
+/** Lines of the previous container's log shown in a detail. */
+const PREVIOUS_LOG_LINES = 20;
+
+/** The previous container's last lines as prose for a finding's detail, or why they are missing. */
+export function previousLogLines(ctx: DiagnosisContext, hit: Hit): string {
+  const log = previousLog(ctx, hit);
+  if (!log) return '';
+  if (log.text === undefined)
+    return `\nIts previous log could not be read: ${log.error ?? 'unknown reason'}.`;
+  const lines = log.text.trimEnd().split('\n').slice(-PREVIOUS_LOG_LINES);
+  if (lines.join('') === '') return '\nIts previous log is empty.';
+  return `\nThe previous container's last lines (secrets redacted):\n${lines.map((l) => `  ${l}`).join('\n')}`;
 }
 
 export const PULL_REASONS = new Set([
