@@ -3,9 +3,14 @@
 // - ack latency of 50, 200 and 1,000 concurrent signed /diagnose commands, each level repeated;
 //   a run's p99 is one figure, and the runs' p99s are given as min, median and max;
 // - resident memory (VmRSS) idle, at its highest during a 200-command burst, and after 10,000
-//   Alertmanager notifications, the whole cycle repeated to show whether it grows.
+//   Alertmanager notifications, and the live heap (a heap snapshot's objects, after a full
+//   collection) at the end of each cycle; the whole cycle repeated to show whether it grows. RSS
+//   alone rises and falls by 100 MiB from cycle to cycle as V8 sizes its heap, so a trend needs
+//   several cycles, and the live heap tells a leak from memory kept for later.
 // Benchmarks are not tests: nothing here asserts a time or a size.
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   deletePrefix,
   postAlert,
@@ -15,14 +20,14 @@ import {
 } from '../support/app.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { CommandLoad } from './load.js';
-import { type Spread, cpuMs, rssMiB, spread } from './process.js';
+import { type Spread, cpuMs, liveHeapMiB, rssMiB, spread } from './process.js';
 import { startBot, stopBot } from './slack.js';
 import { percentile } from './stats.js';
 
 const LEVELS = (process.env.BENCH_ACK_LEVELS ?? '50,200,1000').split(',').map(Number);
 const RUNS = Number(process.env.BENCH_ACK_RUNS ?? 5);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 10_000);
-const CYCLES = Number(process.env.BENCH_MEMORY_CYCLES ?? 3);
+const CYCLES = Number(process.env.BENCH_MEMORY_CYCLES ?? 6);
 const BURST = 200;
 
 export interface AckBench {
@@ -42,11 +47,16 @@ export interface AckBench {
     loadAverage: number;
   }[];
   memory: {
-    cycles: { idleMiB: number; burstPeakMiB: number; afterAlertsMiB: number }[];
+    cycles: {
+      idleMiB: number;
+      burstPeakMiB: number;
+      afterAlertsMiB: number;
+      liveHeapMiB: number;
+    }[];
     alertsPerCycle: number;
     burst: number;
     /** Least-squares slope across the cycles, MiB per cycle: growth shows as a steady rise. */
-    trendMiBPerCycle: { idle: number; afterAlerts: number };
+    trendMiBPerCycle: { idle: number; afterAlerts: number; liveHeap: number };
   };
 }
 
@@ -97,7 +107,11 @@ export async function benchAck(): Promise<AckBench> {
   // posts later, not the front door measured here, so no namespace is set up for it.
   const seed = { name: 'bench-ack' };
   const prefix = uniquePrefix('bench-ack');
-  const { url, child } = await startBot(testEnv({ prefix, mode: 'http', slack: fake }));
+  const heapDir = mkdtempSync(join(tmpdir(), 'kubemedic-bench-heap-'));
+  const { url, child } = await startBot(testEnv({ prefix, mode: 'http', slack: fake }), [
+    '--heapsnapshot-signal=SIGUSR2',
+    `--diagnostic-dir=${heapDir}`,
+  ]);
   const pid = child.pid as number;
   try {
     const levels: AckBench['levels'] = [];
@@ -157,9 +171,10 @@ export async function benchAck(): Promise<AckBench> {
         await alerts(url, seed.name, ALERTS);
         await settle(2000);
         const afterAlertsMiB = rssMiB(pid);
-        cycles.push({ idleMiB, burstPeakMiB, afterAlertsMiB });
+        const live = await liveHeapMiB(pid, heapDir);
+        cycles.push({ idleMiB, burstPeakMiB, afterAlertsMiB, liveHeapMiB: live });
         console.log(
-          `[bench] memory cycle ${c + 1}: idle ${idleMiB} MiB, ${BURST}-command burst peak ${burstPeakMiB} MiB, after ${ALERTS} alerts ${afterAlertsMiB} MiB`,
+          `[bench] memory cycle ${c + 1}: idle ${idleMiB} MiB, ${BURST}-command burst peak ${burstPeakMiB} MiB, after ${ALERTS} alerts ${afterAlertsMiB} MiB, live heap ${live} MiB`,
         );
       }
     } finally {
@@ -168,9 +183,10 @@ export async function benchAck(): Promise<AckBench> {
     const trendMiBPerCycle = {
       idle: slope(cycles.map((c) => c.idleMiB)),
       afterAlerts: slope(cycles.map((c) => c.afterAlertsMiB)),
+      liveHeap: slope(cycles.map((c) => c.liveHeapMiB)),
     };
     console.log(
-      `[bench] memory trend over ${cycles.length} cycles: idle ${trendMiBPerCycle.idle} MiB/cycle, after alerts ${trendMiBPerCycle.afterAlerts} MiB/cycle`,
+      `[bench] memory trend over ${cycles.length} cycles: idle ${trendMiBPerCycle.idle} MiB/cycle, after alerts ${trendMiBPerCycle.afterAlerts} MiB/cycle, live heap ${trendMiBPerCycle.liveHeap} MiB/cycle`,
     );
     return {
       levels,
@@ -178,6 +194,7 @@ export async function benchAck(): Promise<AckBench> {
     };
   } finally {
     await stopBot(child);
+    rmSync(heapDir, { recursive: true, force: true });
     await fake.close();
     await deletePrefix(prefix);
   }

@@ -3,7 +3,8 @@
 // a yardstick (`node -e 0`) so that a figure can be read against what node itself costs on the
 // machine at that moment; min, median and max are reported, never a single run.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 export interface Spread {
   n: number;
@@ -52,4 +53,39 @@ export function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * The live heap of a node process started with `--heapsnapshot-signal=SIGUSR2
+ * --diagnostic-dir=DIR`, in MiB: a heap snapshot collects garbage fully before it is taken, so
+ * the sum of its objects' sizes is what the process really holds, apart from how much memory V8
+ * and malloc keep around for later (which RSS includes and gives back lazily, if at all).
+ */
+export async function liveHeapMiB(pid: number, dir: string): Promise<number> {
+  const before = new Set(readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  let file: string | undefined;
+  let size = -1;
+  // Written in one go once collected; done when the name exists and its size stops changing.
+  for (let i = 0; i < 600 && file === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const f = readdirSync(dir).find((n) => n.endsWith('.heapsnapshot') && !before.has(n));
+    if (!f) continue;
+    const now = statSync(join(dir, f)).size;
+    if (now > 0 && now === size) file = f;
+    size = now;
+  }
+  if (!file) throw new Error(`no heap snapshot of ${pid} appeared in ${dir}`);
+  const path = join(dir, file);
+  const snap = JSON.parse(readFileSync(path, 'utf8')) as {
+    snapshot: { meta: { node_fields: string[] } };
+    nodes: number[];
+  };
+  rmSync(path);
+  const fields = snap.snapshot.meta.node_fields;
+  const width = fields.length;
+  const at = fields.indexOf('self_size');
+  let bytes = 0;
+  for (let i = at; i < snap.nodes.length; i += width) bytes += snap.nodes[i] ?? 0;
+  return Math.round((bytes / 2 ** 20) * 10) / 10;
 }

@@ -101,11 +101,11 @@ function printTable(cli: CliBench | undefined, ack: AckBench | undefined): void 
   // Memory is a trend, not a spread: one line per repeat of the same cycle.
   for (const [i, c] of (ack?.memory.cycles ?? []).entries())
     console.log(
-      `bot RSS, cycle ${i + 1}: idle ${c.idleMiB} MiB, ${ack?.memory.burst}-command burst peak ${c.burstPeakMiB} MiB, after ${ack?.memory.alertsPerCycle} alerts ${c.afterAlertsMiB} MiB`,
+      `bot RSS, cycle ${i + 1}: idle ${c.idleMiB} MiB, ${ack?.memory.burst}-command burst peak ${c.burstPeakMiB} MiB, after ${ack?.memory.alertsPerCycle} alerts ${c.afterAlertsMiB} MiB; live heap ${c.liveHeapMiB ?? '?'} MiB`,
     );
   const trend = ack?.memory.trendMiBPerCycle;
   if (trend)
     console.log(
-      `bot RSS trend: idle ${trend.idle} MiB per cycle, after alerts ${trend.afterAlerts} MiB per cycle`,
+      `bot RSS trend: idle ${trend.idle} MiB per cycle, after alerts ${trend.afterAlerts} MiB per cycle; live heap ${trend.liveHeap ?? '?'} MiB per cycle`,
     );
 }

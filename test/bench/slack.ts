@@ -39,11 +39,15 @@ export interface SlackBench {
 /** Starts the bot in its own process (the build `npm run bench` makes); resolves with its URL. */
 export async function startBot(
   env: Record<string, string>,
+  nodeArgs: string[] = [],
 ): Promise<{ url: string; child: ChildProcess }> {
   const built = existsSync(join(repoRoot, 'dist', 'main.js'));
   // BENCH_BOT_NODE_ARGS adds node options to the bot, e.g. `--cpu-prof --cpu-prof-dir=prof`
   // for a CPU profile of it under the load (written when it stops).
-  const extra = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const extra = [
+    ...nodeArgs,
+    ...(process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const args = [...extra, ...(built ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'])];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
