@@ -160,6 +160,9 @@ export async function benchAck(): Promise<AckBench> {
     const cycles: AckBench['memory']['cycles'] = [];
     const load = await CommandLoad.open(url, BURST);
     try {
+      // Writing a heap snapshot grows RSS once (by about 100 MiB, kept): one first, before any
+      // cycle, so that the cycles' RSS figures are alike and a rise between them means growth.
+      if (CYCLES > 0) await liveHeapMiB(pid, heapDir);
       for (let c = 0; c < CYCLES; c++) {
         await settle(2000);
         const idleMiB = rssMiB(pid);
