@@ -32,6 +32,8 @@ const NAMES = [
   'netpol-dns-egress-blocked',
   'pvc-unbound',
   'node-not-ready',
+  'crashloop',
+  'init-crashloop',
 ];
 const run = promisify(execFile);
 const scenarios = loadScenarios().filter((s) => NAMES.includes(s.name));
