@@ -2,10 +2,11 @@
 // in-cluster service account) and raw JSON requests, so live reads have exactly the shape of
 // `kubectl get -o json` dumps. Every request is counted.
 import https from 'node:https';
-import http from 'node:http';
+import http, { STATUS_CODES } from 'node:http';
 import tls from 'node:tls';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ClusterUnreachableError, KubeApiError } from './errors.js';
+import { H2Connection } from './h2.js';
 
 export { ClusterUnreachableError, KubeApiError } from './errors.js';
 
@@ -64,6 +65,7 @@ export class KubeApi {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.bearerToken = opts.bearerToken;
     this.agent = new https.Agent({ keepAlive: true, maxSockets: 16 });
+    this.proxied = Boolean(kubeConfig.getCurrentCluster()?.proxyUrl);
   }
 
   static fromOptions(opts: KubeClientOptions = {}): KubeApi {
@@ -120,58 +122,109 @@ export class KubeApi {
     if (this.bearerToken)
       (reqOpts.headers as Record<string, string>).Authorization =
         `Bearer ${await this.bearerToken()}`;
+    const h2 = !this.proxied && url.protocol === 'https:' ? this.h2For(reqOpts) : undefined;
+    const session = await h2?.connect().catch((err: unknown) => {
+      throw this.unreachable(err as Error);
+    });
+    if (h2 && session) {
+      const headers = { ...(reqOpts.headers as Record<string, string | number>) };
+      if (reqOpts.auth)
+        headers.authorization = `Basic ${Buffer.from(reqOpts.auth).toString('base64')}`;
+      const res = await h2
+        .request(session, {
+          method,
+          path: url.pathname + url.search,
+          headers,
+          body,
+          timeoutMs: this.timeoutMs,
+          onTimeout: () => this.timedOut(),
+        })
+        .catch((err: unknown) => {
+          throw this.unreachable(err as Error);
+        });
+      return this.answer<T>(res.status, '', res.text, path, opts);
+    }
     const transport = url.protocol === 'http:' ? http : https;
-    if (url.protocol === 'https:') reqOpts.agent = reqOpts.agent ?? this.agentFor(reqOpts);
+    // applyToHTTPSOptions gives every request an agent of its own: a new connection (and TLS
+    // handshake) each time. Ours keep connections alive; client-node's is kept for a proxy.
+    if (!this.proxied)
+      reqOpts.agent = url.protocol === 'https:' ? this.agentFor(reqOpts) : this.httpAgent;
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(url, reqOpts, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            if (opts.text) return resolve(text as T);
-            try {
-              resolve((text ? JSON.parse(text) : {}) as T);
-            } catch {
-              reject(
-                new KubeApiError(status, 'BadResponse', `unparseable response from ${path}`, path),
-              );
-            }
-            return;
-          }
-          let reason = res.statusMessage ?? 'Error';
-          let message = text.slice(0, 300);
           try {
-            const st = JSON.parse(text) as { reason?: string; message?: string };
-            reason = st.reason ?? reason;
-            message = st.message ?? message;
-          } catch {
-            // not a Status object: keep the raw text
+            resolve(this.answer<T>(res.statusCode ?? 0, res.statusMessage, text, path, opts));
+          } catch (err) {
+            reject(err as Error);
           }
-          reject(new KubeApiError(status, reason, message || `${status} ${reason}`, path));
         });
       });
-      req.setTimeout(this.timeoutMs, () =>
-        req.destroy(
-          new ClusterUnreachableError(
-            `the API server at ${this.server} did not answer within ${this.timeoutMs / 1000}s`,
-          ),
-        ),
-      );
-      req.on('error', (err) => {
-        if (err instanceof ClusterUnreachableError) return reject(err);
-        const code = (err as NodeJS.ErrnoException).code ?? '';
-        reject(
-          new ClusterUnreachableError(
-            `cannot reach the API server at ${this.server}: ${code || err.message}`,
-          ),
-        );
-      });
+      req.setTimeout(this.timeoutMs, () => req.destroy(this.timedOut()));
+      req.on('error', (err) => reject(this.unreachable(err)));
       if (body) req.write(body);
       req.end();
     });
   }
+
+  /** A response as kubemedic takes it: the parsed body (or text), or a KubeApiError. */
+  private answer<T>(
+    status: number,
+    statusMessage: string | undefined,
+    text: string,
+    path: string,
+    opts: RequestOptions,
+  ): T {
+    if (status >= 200 && status < 300) {
+      if (opts.text) return text as T;
+      try {
+        return (text ? JSON.parse(text) : {}) as T;
+      } catch {
+        throw new KubeApiError(status, 'BadResponse', `unparseable response from ${path}`, path);
+      }
+    }
+    let reason = statusMessage || STATUS_CODES[status] || 'Error';
+    let message = text.slice(0, 300);
+    try {
+      const st = JSON.parse(text) as { reason?: string; message?: string };
+      reason = st.reason ?? reason;
+      message = st.message ?? message;
+    } catch {
+      // not a Status object: keep the raw text
+    }
+    throw new KubeApiError(status, reason, message || `${status} ${reason}`, path);
+  }
+
+  private timedOut(): ClusterUnreachableError {
+    return new ClusterUnreachableError(
+      `the API server at ${this.server} did not answer within ${this.timeoutMs / 1000}s`,
+    );
+  }
+
+  private unreachable(err: Error): Error {
+    if (err instanceof ClusterUnreachableError) return err;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    return new ClusterUnreachableError(
+      `cannot reach the API server at ${this.server}: ${code || err.message}`,
+    );
+  }
+
+  /** The HTTP/2 connection for these TLS options (one per client: the options do not change). */
+  private h2For(opts: https.RequestOptions): H2Connection {
+    return (this.h2 ??= new H2Connection(
+      new URL(this.server),
+      {
+        secureContext: tls.createSecureContext({ ca: opts.ca, cert: opts.cert, key: opts.key }),
+        ...(opts.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        ...(opts.servername ? { servername: opts.servername } : {}),
+      },
+      { ms: this.timeoutMs, error: () => this.timedOut() },
+    ));
+  }
+
+  private h2?: H2Connection;
 
   private agentFor(opts: https.RequestOptions): https.Agent {
     // Client certificates and custom CAs must travel with the agent for keep-alive to reuse them.
@@ -192,9 +245,14 @@ export class KubeApi {
   }
 
   private tlsAgent?: https.Agent;
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  /** The kubeconfig names a proxy: its agent (client-node's) carries every request. */
+  private readonly proxied: boolean;
 
   close(): void {
     this.agent.destroy();
     this.tlsAgent?.destroy();
+    this.httpAgent.destroy();
+    this.h2?.close();
   }
 }
