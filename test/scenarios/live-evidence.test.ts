@@ -1,7 +1,8 @@
 // Honest evidence, checked against the cluster itself: a few scenarios are applied live and
-// diagnosed, and every read-only `kubectl get` a finding shows with an output block is run with
-// the argv the report shows; what kubectl prints (stdout, or the error it fails with) must be what
-// the report says it prints, whatever the output format. `describe`, `logs` and `top` print
+// diagnosed, and every read-only `kubectl get` and `kubectl rollout status --watch=false` a
+// finding shows with an output block is run with the argv the report shows; what kubectl prints
+// (stdout, or the error it fails with) must be what the report says it prints, whatever the
+// output format. `describe`, `logs` and `top` print
 // layouts kubemedic does not reproduce, so they must be shown without an output block.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -84,7 +85,12 @@ describe('evidence matches what kubectl prints on the live cluster', () => {
     const { namespace } = await (prepared.get(sc.name) as Promise<PreparedScenario>);
     const report: Report = await diagnoseLive(cluster.kubeconfig, sc, namespace);
     const all = report.findings.flatMap((f) => f.evidence);
-    const gets = all.filter((e) => e.argv[0] === 'kubectl' && e.argv[1] === 'get' && e.output);
+    const gets = all.filter(
+      (e) =>
+        e.argv[0] === 'kubectl' &&
+        (e.argv[1] === 'get' || (e.argv[1] === 'rollout' && e.argv[2] === 'status')) &&
+        e.output,
+    );
     expect(
       gets.length,
       `${sc.name} shows a kubectl get with output\n${summarise(report)}`,

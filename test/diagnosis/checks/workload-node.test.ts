@@ -4,7 +4,10 @@ import { pvcUnbound } from '../../../src/diagnosis/checks/storage/pvc-unbound.js
 import { hpaMaxed } from '../../../src/diagnosis/checks/autoscaling/hpa-maxed.js';
 import { recentChange } from '../../../src/diagnosis/checks/rollout/recent-change.js';
 import { resolveIntOrPercent } from '../../../src/diagnosis/checks/rollout/shared.js';
-import { rolloutStalled } from '../../../src/diagnosis/checks/rollout/stalled.js';
+import {
+  rolloutStalled,
+  rolloutStatusText,
+} from '../../../src/diagnosis/checks/rollout/stalled.js';
 import { unsafeStrategy } from '../../../src/diagnosis/checks/rollout/unsafe-strategy.js';
 import { diagnose } from '../../../src/diagnosis/diagnose.js';
 import {
@@ -112,6 +115,29 @@ describe('workload checks', () => {
     );
     expect(f?.severity).toBe('critical');
     expect(f?.remediations[0]?.id).toBe('rollout-undo');
+  });
+
+  it('shows `kubectl rollout status --watch=false` with the line kubectl prints at each stage', () => {
+    const status = (over: Parameters<typeof deployment>[3], gen = 2) => {
+      const d = deployment('api', labels, {}, over);
+      d.metadata.generation = gen;
+      return rolloutStatusText(d);
+    };
+    const wait = 'Waiting for deployment "api" rollout to finish: ';
+    expect(status({}, 3)).toBe('Waiting for deployment spec update to be observed...');
+    expect(
+      status({
+        conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }],
+      }),
+    ).toBe('error: deployment "api" exceeded its progress deadline');
+    expect(status({ updatedReplicas: 1, replicas: 4 })).toBe(
+      `${wait}1 out of 3 new replicas have been updated...`,
+    );
+    expect(status({ replicas: 5 })).toBe(`${wait}2 old replicas are pending termination...`);
+    expect(status({ availableReplicas: 1 })).toBe(
+      `${wait}1 of 3 updated replicas are available...`,
+    );
+    expect(status({})).toBe('deployment "api" successfully rolled out');
   });
 
   it('rollout.recent-change shows what changed in the new revision', () => {

@@ -5,6 +5,7 @@ import { revision } from '../../model/pods.js';
 import { condition } from '../../model/pods.js';
 import { type CheckDef, defineCheck, finding } from '../../define.js';
 import type { Finding } from '../../types.js';
+import type { Deployment } from '../../../cluster/k8s-types.js';
 import { deployments, rollingOut } from './shared.js';
 
 export const rolloutStalled: CheckDef<'rollout.stalled'> = defineCheck({
@@ -38,10 +39,8 @@ export const rolloutStalled: CheckDef<'rollout.stalled'> = defineCheck({
               : ''),
           evidence: [
             evidence(
-              ['rollout', 'status', `deployment/${d.metadata.name}`, '-n', ns],
-              deadline
-                ? `error: deployment "${d.metadata.name}" exceeded its progress deadline`
-                : `Waiting for deployment "${d.metadata.name}" rollout to finish: ${d.status?.updatedReplicas ?? 0} of ${desired} updated replicas are available...`,
+              ['rollout', 'status', `deployment/${d.metadata.name}`, '-n', ns, '--watch=false'],
+              rolloutStatusText(d),
             ),
             evidence(
               [
@@ -67,3 +66,25 @@ export const rolloutStalled: CheckDef<'rollout.stalled'> = defineCheck({
     return out;
   },
 });
+
+/**
+ * What `kubectl rollout status deployment/NAME --watch=false` prints for a Deployment: the first
+ * of kubectl's rollout checks that holds (an exceeded deadline is its error, on stderr).
+ */
+export function rolloutStatusText(d: Deployment): string {
+  const name = d.metadata.name;
+  const st = d.status ?? {};
+  const waiting = (what: string) => `Waiting for deployment "${name}" rollout to finish: ${what}`;
+  if ((d.metadata.generation ?? 0) > (st.observedGeneration ?? 0))
+    return 'Waiting for deployment spec update to be observed...';
+  if (condition(d, 'Progressing')?.reason === 'ProgressDeadlineExceeded')
+    return `error: deployment "${name}" exceeded its progress deadline`;
+  const updated = st.updatedReplicas ?? 0;
+  if (d.spec.replicas !== undefined && updated < d.spec.replicas)
+    return waiting(`${updated} out of ${d.spec.replicas} new replicas have been updated...`);
+  if ((st.replicas ?? 0) > updated)
+    return waiting(`${(st.replicas ?? 0) - updated} old replicas are pending termination...`);
+  if ((st.availableReplicas ?? 0) < updated)
+    return waiting(`${st.availableReplicas ?? 0} of ${updated} updated replicas are available...`);
+  return `deployment "${name}" successfully rolled out`;
+}
