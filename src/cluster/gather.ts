@@ -1,7 +1,14 @@
 // Gathers the Snapshot for one target with scoped, parallel reads: namespaced lists narrowed by
 // the Service's selector and names, cluster-wide reads only for what a check needs. A read that
 // fails (forbidden, API absent, timed out) becomes an `unavailable` entry; the rest goes on.
-import type { Deployment, KubeObject, Pod, Service, StatefulSet } from './k8s-types.js';
+import type {
+  Deployment,
+  EndpointSlice,
+  KubeObject,
+  Pod,
+  Service,
+  StatefulSet,
+} from './k8s-types.js';
 import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js';
 import { gatherGateway } from './gather-gateway.js';
 import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
@@ -77,6 +84,10 @@ export class Gatherer {
     return this.log.requests;
   }
 
+  /** The list of the target Service's EndpointSlices, read in round one. */
+  private targetSlices?: Promise<List<EndpointSlice> | undefined>;
+  /** Reads for unmatched selectors already started (readUnmatched). */
+  private readonly unmatchedReads = new Set<string>();
   /** Sequential rounds of requests so far (see ReadRounds). */
   get rounds(): number {
     return this.log.rounds;
@@ -196,9 +207,24 @@ export class Gatherer {
       ];
     });
 
+    // A target Service without a single endpoint most often selects no pod: the reads that name
+    // the nearest labels start beside the backends' instead of after them (a third round).
+    const targetService =
+      target.kind === 'Service'
+        ? selecting.find((s) => s.metadata.name === target.name)
+        : undefined;
+    const speculative =
+      targetService &&
+      this.targetSlices?.then((l) =>
+        l && !l.items.some((e) => (e.endpoints ?? []).length > 0)
+          ? Promise.all(this.readUnmatched(ns, [targetService]))
+          : undefined,
+      );
+
     await Promise.all([
       early,
       Promise.all(perService).then(() => this.gatherDependents(ns, selecting)),
+      speculative,
     ]);
     this.snapshot.capturedAt = new Date().toISOString();
     return this.snapshot;
@@ -213,7 +239,11 @@ export class Gatherer {
     return Promise.all([
       // The target's own EndpointSlices need only its name.
       target.kind === 'Service' && isValidName('label', target.name)
-        ? this.readSlices(ns, target.name, early)
+        ? this.addSlices(
+            ns,
+            target.name,
+            (this.targetSlices = this.listSlices(ns, target.name, early)),
+          )
         : undefined,
       inNs<Deployment>('deployments').then((d) => {
         this.add('deployments', 'Deployment', d);
@@ -307,15 +337,31 @@ export class Gatherer {
   }
 
   /** A Service's EndpointSlices; on older clusters without them, its Endpoints object. */
-  private async readSlices(ns: string, name: string, opts: ReadOptions = {}): Promise<void> {
-    const l = await this.read(
+  private readSlices(ns: string, name: string, opts: ReadOptions = {}): Promise<void> {
+    return this.addSlices(ns, name, this.listSlices(ns, name, opts));
+  }
+
+  private listSlices(
+    ns: string,
+    name: string,
+    opts: ReadOptions = {},
+  ): Promise<List<EndpointSlice> | undefined> {
+    return this.read(
       'endpointSlices',
       () =>
-        this.api.get<List<KubeObject>>(fieldPath('endpointSlices', { namespace: ns }), {
+        this.api.get<List<EndpointSlice>>(fieldPath('endpointSlices', { namespace: ns }), {
           labelSelector: `kubernetes.io/service-name=${name}`,
         }),
       opts,
     );
+  }
+
+  private async addSlices(
+    ns: string,
+    name: string,
+    listed: Promise<List<EndpointSlice> | undefined>,
+  ): Promise<void> {
+    const l = await listed;
     if (l) return this.add('endpointSlices', 'EndpointSlice', l.items);
     if (this.snapshot.unavailable.endpointSlices === undefined) return;
     const ep = await this.read(
@@ -533,30 +579,16 @@ export class Gatherer {
 
   /** Reads that depend on the backends: unmatched selectors, nodes, claims, owners, refs, logs. */
   private async gatherDependents(ns: string, selecting: Service[]): Promise<void> {
-    const backends = this.snapshot.pods.filter((p) => p.metadata.namespace === ns);
-    const work: Promise<unknown>[] = [];
-    // A selector that matches nothing: read the namespace's pods to name the nearest labels,
-    // and pods elsewhere with exactly these labels.
-    const unmatched = selecting.filter(
-      (s) =>
-        !backends.some((p) =>
-          Object.entries(s.spec.selector ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v),
-        ),
+    const selects = (s: Service, p: Pod) =>
+      Object.entries(s.spec.selector ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v);
+    // The pods the Services select (the namespace's other pods may be in the snapshot already,
+    // read to name the nearest labels).
+    const backends = this.snapshot.pods.filter(
+      (p) => p.metadata.namespace === ns && selecting.some((s) => selects(s, p)),
     );
-    if (unmatched.length > 0) {
-      work.push(
-        this.list('pods', fieldPath('pods', { namespace: ns }), { limit: 500 }).then((p) =>
-          this.add('pods', 'Pod', p),
-        ),
-      );
-      for (const s of unmatched)
-        work.push(
-          this.list('pods', fieldPath('pods'), {
-            labelSelector: formatSelector(s.spec.selector),
-            limit: 20,
-          }).then((p) => this.add('pods', 'Pod', p)),
-        );
-    }
+    const work: Promise<unknown>[] = [];
+    const unmatched = selecting.filter((s) => !backends.some((p) => selects(s, p)));
+    work.push(...this.readUnmatched(ns, unmatched));
     // Nodes the round-one page did not hold (a large cluster), if it could be read at all.
     if (!this.allNodesListed && this.snapshot.unavailable.nodes === undefined) {
       const listed = new Set(this.snapshot.nodes.map((n) => n.metadata.name));
@@ -645,6 +677,34 @@ export class Gatherer {
       );
     work.push(this.gatherLogs(backends));
     await Promise.all(work);
+  }
+
+  /**
+   * For Services whose selector matches nothing: the namespace's pods, to name the nearest
+   * labels, and pods elsewhere with exactly these labels. Each read once, however often asked.
+   */
+  private readUnmatched(ns: string, services: Service[]): Promise<unknown>[] {
+    const work: Promise<unknown>[] = [];
+    const once = (key: string, read: () => Promise<unknown>) => {
+      if (this.unmatchedReads.has(key)) return;
+      this.unmatchedReads.add(key);
+      work.push(read());
+    };
+    if (services.length === 0) return work;
+    once(`ns/${ns}`, () =>
+      this.list('pods', fieldPath('pods', { namespace: ns }), { limit: 500 }).then((p) =>
+        this.add('pods', 'Pod', p),
+      ),
+    );
+    for (const s of services) {
+      const selector = formatSelector(s.spec.selector);
+      once(`elsewhere/${selector}`, () =>
+        this.list('pods', fieldPath('pods'), { labelSelector: selector, limit: 20 }).then((p) =>
+          this.add('pods', 'Pod', p),
+        ),
+      );
+    }
+    return work;
   }
 
   /** The namespace's ConfigMaps as metadata only (never their data), keeping those named. */

@@ -21,6 +21,10 @@ interface World {
   missingClaims?: number;
   /** The node list answers one page and a continue token (a large cluster). */
   pagedNodes?: boolean;
+  /** The Service's selector (default: the pods' labels). */
+  selector?: Record<string, string>;
+  /** The Service's EndpointSlice is read and holds no endpoint. */
+  emptySlices?: boolean;
 }
 
 function answers(w: World): Record<string, unknown> {
@@ -44,8 +48,29 @@ function answers(w: World): Record<string, unknown> {
   }));
   return {
     [`/api/v1/namespaces/${NS}/services`]: {
-      items: [{ metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' } } }],
+      items: [
+        {
+          metadata: { name: 'web', namespace: NS },
+          spec: { selector: w.selector ?? { app: 'web' } },
+        },
+      ],
     },
+    ...(w.emptySlices
+      ? {
+          [`/apis/discovery.k8s.io/v1/namespaces/${NS}/endpointslices`]: {
+            items: [
+              {
+                metadata: {
+                  name: 'web-x1',
+                  namespace: NS,
+                  labels: { 'kubernetes.io/service-name': 'web' },
+                },
+                endpoints: [],
+              },
+            ],
+          },
+        }
+      : {}),
     [`/api/v1/namespaces/${NS}/pods`]: { items: pods },
     '/api/v1/nodes': w.pagedNodes
       ? { metadata: { continue: 'more' }, items: nodes.slice(0, 2) }
@@ -126,6 +151,37 @@ describe('the number and rounds of reads of a Service target', () => {
     expect(large.requests).toBe(small.requests);
     expect(large.paths.filter((p) => p.includes('/persistentvolumeclaims/'))).toEqual([]);
     expect(large.rounds).toBe(3);
+  });
+
+  it('reads where the pods are beside the backends when the target has no endpoint: two rounds', async () => {
+    const nsPods = `/api/v1/namespaces/${NS}/pods?limit=500`;
+    const elsewhere = '/api/v1/pods?labelSelector=app%3Dweb-svc&limit=20';
+    // The seed incident: the selector matches none of the pods, so the Service has no endpoint.
+    const mismatch = await gather({
+      pods: 3,
+      nodes: 3,
+      claims: false,
+      selector: { app: 'web-svc' },
+      emptySlices: true,
+    });
+    expect(mismatch.rounds).toBe(2);
+    expect(mismatch.paths.filter((p) => p === nsPods || p === elsewhere).sort()).toEqual(
+      [elsewhere, nsPods].sort(),
+    );
+    // The nearest labels come from the namespace's pods, which are not taken for backends.
+    expect(mismatch.snapshot.pods.map((p) => p.metadata.name)).toHaveLength(3);
+    // Without the slices' word (none read), the reads wait for the backends' answer: three rounds.
+    const unknown = await gather({
+      pods: 3,
+      nodes: 3,
+      claims: false,
+      selector: { app: 'web-svc' },
+    });
+    expect(unknown.rounds).toBe(3);
+    expect(unknown.paths.filter((p) => p === nsPods || p === elsewhere)).toHaveLength(2);
+    // A Service with endpoints makes neither read.
+    const healthy = await gather({ pods: 3, nodes: 3, claims: false });
+    expect(healthy.paths.filter((p) => p === nsPods || p.startsWith('/api/v1/pods?'))).toEqual([]);
   });
 
   it('reads the nodes past the first page as one list, not one by one', async () => {
