@@ -150,6 +150,18 @@ describe('helm template with the default values', () => {
     expect(c.resources).toBeDefined();
   });
 
+  it("bounds V8's heap well under the container's memory limit", () => {
+    const c = botContainer(objects);
+    const heap = Number(
+      /^--max-old-space-size=(\d+)$/.exec(env(c, 'NODE_OPTIONS')?.value ?? '')?.[1],
+    );
+    const limit = /^(\d+)Mi$/.exec(
+      String((c.resources as { limits?: { memory?: string } } | undefined)?.limits?.memory ?? ''),
+    )?.[1];
+    expect(heap).toBeGreaterThanOrEqual(128);
+    expect(heap).toBeLessThanOrEqual(Number(limit) * 0.7);
+  });
+
   it('runs the bot as a non-root user with a read-only root filesystem', () => {
     const spec = bot(objects).spec.template.spec;
     expect(spec.securityContext?.runAsNonRoot).toBe(true);
