@@ -8,7 +8,7 @@
 //   alone rises and falls by 100 MiB from cycle to cycle as V8 sizes its heap, so a trend needs
 //   several cycles, and the live heap tells a leak from memory kept for later.
 // Benchmarks are not tests: nothing here asserts a time or a size.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -18,7 +18,7 @@ import {
   uniquePrefix,
   zeroEndpointsAlert,
 } from '../support/app.js';
-import { FakeSlack } from '../support/fake-slack.js';
+import { type FakeSlackProcess, startFakeSlackProcess } from './fake-slack-process.js';
 import { CommandLoad } from './load.js';
 import { type Spread, cpuMs, liveHeapMiB, rssMiB, spread } from './process.js';
 import { startBot, stopBot } from './slack.js';
@@ -77,12 +77,26 @@ export function slope(values: number[]): number {
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+const UNREACHABLE_KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+  - name: closed
+    cluster: { server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true }
+users:
+  - name: nobody
+    user: { token: none }
+contexts:
+  - name: closed
+    context: { cluster: closed, user: nobody }
+current-context: closed
+`;
+
 /** Resolves once the fake Slack has had no call for a second (at most 60 s). */
-async function drained(fake: FakeSlack): Promise<void> {
+async function drained(fake: FakeSlackProcess): Promise<void> {
   const until = Date.now() + 60_000;
   let seen = -1;
-  while (Date.now() < until && fake.calls.length !== seen) {
-    seen = fake.calls.length;
+  for (let now = await fake.calls(); Date.now() < until && now !== seen; now = await fake.calls()) {
+    seen = now;
     await settle(1000);
   }
 }
@@ -112,13 +126,17 @@ async function alerts(url: string, ns: string, count: number, parallel = 16): Pr
 }
 
 export async function benchAck(): Promise<AckBench> {
-  const fake = await FakeSlack.start();
-  // The commands and alerts name one Service; whether it exists only changes what the worker
-  // posts later, not the front door measured here, so no namespace is set up for it.
+  const fake = await startFakeSlackProcess();
   const seed = { name: 'bench-ack' };
   const prefix = uniquePrefix('bench-ack');
   const heapDir = mkdtempSync(join(tmpdir(), 'kubemedic-bench-heap-'));
-  const { url, child } = await startBot(testEnv({ prefix, mode: 'http', slack: fake }), [
+  // The front door is measured, not the diagnosis: the bot's kubeconfig names a closed port, so
+  // each coalesced diagnosis fails at once (its requesters are told so) and the figures do not
+  // depend on whether the test cluster is up.
+  const kubeconfig = join(heapDir, 'kubeconfig');
+  writeFileSync(kubeconfig, UNREACHABLE_KUBECONFIG);
+  const env = testEnv({ prefix, mode: 'http', slack: fake, env: { KUBECONFIG: kubeconfig } });
+  const { url, child } = await startBot(env, [
     '--heapsnapshot-signal=SIGUSR2',
     `--diagnostic-dir=${heapDir}`,
   ]);
@@ -147,9 +165,14 @@ export async function benchAck(): Promise<AckBench> {
           p99.push(percentile(acksMs, 99));
           max.push(percentile(acksMs, 100));
           // Each run meets an idle bot: the coalesced diagnosis and its replies (here one
-          // ephemeral "not found" per requester, some 3 ms of the bot's CPU each) are left to
-          // drain first, or they would be measured as part of the next burst's acks.
+          // ephemeral per requester saying the cluster cannot be reached, some 3 ms of the bot's
+          // CPU each) drain first, or they would be measured as part of the next burst's acks.
           await drained(fake);
+          // Draining outlasts the bot's keep-alive (5 s): warm the connections again, untimed.
+          await load.burst(
+            () => 'help',
+            (i) => `U0W${i}`,
+          );
         }
         levels.push({
           concurrent: n,

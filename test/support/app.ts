@@ -30,7 +30,8 @@ export type Mode = 'http' | 'socket' | 'console';
 export interface TestEnvOptions {
   prefix: string;
   mode: Mode;
-  slack?: FakeSlack;
+  /** The fake Slack (only its URL is used). */
+  slack?: Pick<FakeSlack, 'url'>;
   redisUrl?: string;
   env?: Record<string, string>;
 }
