@@ -152,7 +152,8 @@ export class Gatherer {
    * the target's EndpointSlices, kube-system, the nodes, API discovery for Istio and the Gateway
    * API. Round two is what needs one of those: pods and ReplicaSets by the Service's selector,
    * the Istio and Gateway objects at the served version, namespaces behind NetworkPolicies,
-   * ingress classes and controllers, and the namespace's claims when a workload mounts any.
+   * ingress classes and controllers, the namespace's claims when a workload mounts any, and,
+   * when the target's EndpointSlices hold no endpoint, where its pods may be (readUnmatched).
    * Reads that need the pods (a claim the list did not hold, a DaemonSet owner, a missing
    * ConfigMap, a crash-looping container's log) make a third round only when a backend shows
    * the need. Each read per name is bounded: past a few names, one list of the namespace.

@@ -8,7 +8,7 @@
 //   alone rises and falls by 100 MiB from cycle to cycle as V8 sizes its heap, so a trend needs
 //   several cycles, and the live heap tells a leak from memory kept for later.
 // Benchmarks are not tests: nothing here asserts a time or a size.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -19,6 +19,8 @@ import {
   zeroEndpointsAlert,
 } from '../support/app.js';
 import { type FakeSlackProcess, startFakeSlackProcess } from './fake-slack-process.js';
+import { parse as parseYaml } from 'yaml';
+import { repoRoot } from '../support/cluster.js';
 import { CommandLoad } from './load.js';
 import { type Spread, cpuMs, liveHeapMiB, rssMiB, spread } from './process.js';
 import { startBot, stopBot } from './slack.js';
@@ -136,7 +138,12 @@ export async function benchAck(): Promise<AckBench> {
   const kubeconfig = join(heapDir, 'kubeconfig');
   writeFileSync(kubeconfig, UNREACHABLE_KUBECONFIG);
   const env = testEnv({ prefix, mode: 'http', slack: fake, env: { KUBECONFIG: kubeconfig } });
+  // As the chart runs it: V8's heap bounded by the chart's nodeHeapMiB.
+  const chart = parseYaml(
+    readFileSync(join(repoRoot, 'infra/helm/kubemedic/values.yaml'), 'utf8'),
+  ) as { nodeHeapMiB: number };
   const { url, child } = await startBot(env, [
+    `--max-old-space-size=${chart.nodeHeapMiB}`,
     '--heapsnapshot-signal=SIGUSR2',
     `--diagnostic-dir=${heapDir}`,
   ]);
