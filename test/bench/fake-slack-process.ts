@@ -21,8 +21,12 @@ export async function startFakeSlackProcess(): Promise<FakeSlackProcess> {
   });
   const next = () =>
     new Promise<Reply>((resolve, reject) => {
-      child.once('message', (m) => resolve(m as Reply));
-      child.once('exit', (code) => reject(new Error(`the fake Slack exited (${code})`)));
+      const exited = (code: number | null) => reject(new Error(`the fake Slack exited (${code})`));
+      child.once('exit', exited);
+      child.once('message', (m) => {
+        child.off('exit', exited);
+        resolve(m as Reply);
+      });
     });
   const started = (await next()) as { url: string };
   return {
