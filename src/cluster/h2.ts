@@ -30,7 +30,8 @@ export class H2Connection {
   private connecting?: Promise<http2.ClientHttp2Session | undefined>;
   /** The server did not agree to HTTP/2: every request goes over HTTP/1.1. */
   private refused = false;
-  private inflight = 0;
+  /** Requests in flight per session: a session holds the process open only while it has any. */
+  private readonly inflight = new WeakMap<http2.ClientHttp2Session, number>();
 
   constructor(
     private readonly server: URL,
@@ -93,12 +94,16 @@ export class H2Connection {
         if (name !== 'connection' && name !== 'host' && name !== 'content-length')
           headers[name] = v;
       }
-      if (this.inflight++ === 0) session.ref();
+      const before = this.inflight.get(session) ?? 0;
+      this.inflight.set(session, before + 1);
+      if (before === 0) session.ref();
       let done = false;
       const finish = () => {
         if (done) return;
         done = true;
-        if (--this.inflight === 0 && !session.destroyed) session.unref();
+        const left = (this.inflight.get(session) ?? 1) - 1;
+        this.inflight.set(session, left);
+        if (left === 0 && !session.destroyed) session.unref();
       };
       let stream: http2.ClientHttp2Stream;
       try {

@@ -94,9 +94,10 @@ async function listen(server: net.Server): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-async function h2Server(seen: Seen): Promise<number> {
+async function h2Server(seen: Seen, sessions: http2.ServerHttp2Session[] = []): Promise<number> {
   const server = http2.createSecureServer({ cert, key }, handler(seen));
   server.on('secureConnection', () => seen.connections++);
+  server.on('session', (s) => sessions.push(s));
   return listen(server);
 }
 
@@ -153,6 +154,22 @@ describe('the Kubernetes client transport', () => {
       expect(missing).toMatchObject({ status: 404, reason: 'NotFound' });
       expect((missing as Error).message).toContain('/nope not found');
       expect(api.requestCount).toBe(51);
+    } finally {
+      api.close();
+    }
+  });
+
+  it('opens a new connection after the server says GOAWAY (an API server restarting)', async () => {
+    const seen: Seen = { connections: 0, requests: [] };
+    const sessions: http2.ServerHttp2Session[] = [];
+    const api = client(await h2Server(seen, sessions));
+    try {
+      await batch(api, 8);
+      for (const s of sessions) s.goaway();
+      await new Promise((r) => setTimeout(r, 50));
+      const again = await batch(api, 8);
+      expect(again).toHaveLength(8);
+      expect(seen.connections).toBe(2);
     } finally {
       api.close();
     }
