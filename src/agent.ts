@@ -13,9 +13,9 @@ import type { RunningApp } from './app.js';
 import { type AgentInfo, clearHeartbeat, clusterPrefix, writeHeartbeat } from './queue/clusters.js';
 import { liveDiagnosis, processDiagnosis } from './queue/diagnose.js';
 import { WorkQueues } from './queue/queues.js';
-import { connectRedis, openRedis, redactUrl } from './queue/redis.js';
+import { connectRedis, describeRedis, openRedis } from './queue/redis.js';
 import { processRemediation } from './queue/remediate.js';
-import { startWorkers } from './queue/workers.js';
+import { startWorkers, workerSettings } from './queue/workers.js';
 import { PlanStore } from './remediation/plan-store.js';
 import { SlackQueueNotifier, slackReporter } from './slack/notifier.js';
 
@@ -28,8 +28,8 @@ export async function startAgent(config: Config): Promise<RunningApp> {
   if (!cluster) throw new Error('an agent needs KUBEMEDIC_CLUSTER');
   const kubeConfig = loadKubeConfig(config.kube);
   const timeoutMs = config.kube.requestTimeoutMs;
-  const redis = openRedis(config.redisUrl, 'command');
-  await connectRedis(redis, config.redisUrl);
+  const redis = openRedis(config.redisUrl, 'command', config.redisSentinel);
+  await connectRedis(redis, config.redisUrl, undefined, config.redisSentinel);
   const prefix = clusterPrefix(config.queuePrefix, cluster);
   const queues = new WorkQueues(redis, prefix);
   const plans = new PlanStore(redis, prefix);
@@ -39,14 +39,7 @@ export async function startAgent(config: Config): Promise<RunningApp> {
   const report = slackReporter(new SlackQueueNotifier(queues));
 
   const workers = startWorkers({
-    redisUrl: config.redisUrl,
-    prefix,
-    lockMs: config.jobLockMs,
-    concurrency: {
-      diagnose: config.concurrency.diagnose,
-      'slack-post': config.concurrency.slackPost,
-      remediate: config.concurrency.remediate,
-    },
+    ...workerSettings(config, prefix),
     processors: {
       diagnose: (job) =>
         processDiagnosis(job, { queues, diagnoseTarget: liveDiagnosis(kubeConfig, timeoutMs) }),
@@ -97,7 +90,7 @@ export async function startAgent(config: Config): Promise<RunningApp> {
     const problems: Record<string, string> = {};
     if (stopping) problems.shutdown = 'shutting down';
     await redis.ping().catch((err: unknown) => {
-      problems.redis = `${redactUrl(config.redisUrl)}: ${reasonOf(err)}`;
+      problems.redis = `${describeRedis(config.redisUrl, config.redisSentinel)}: ${reasonOf(err)}`;
     });
     await readiness.get('/version').catch((err: unknown) => {
       problems.kubernetes = reasonOf(err);

@@ -15,7 +15,7 @@ import { WorkQueues } from './queue/queues.js';
 import { connectRedis, describeRedis, openRedis, redisHealth, replicated } from './queue/redis.js';
 import { processRemediation } from './queue/remediate.js';
 import { processSlackPost } from './slack/delivery/slack-post.js';
-import { startWorkers } from './queue/workers.js';
+import { startWorkers, workerSettings } from './queue/workers.js';
 import { loadPolicy } from './config/policy.js';
 import { PlanStore } from './remediation/plan-store.js';
 import { SlackUsergroupDirectory } from './slack/usergroups.js';
@@ -98,14 +98,8 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
         const plansOfCluster = hub?.plansOf(cluster) ?? plans;
         clusterWorkers.push(
           startWorkers({
-            redisUrl: config.redisUrl,
-            prefix: hub?.prefixOf(cluster) ?? prefix,
-            lockMs: config.jobLockMs,
-            concurrency: {
-              diagnose: 1,
-              'slack-post': config.concurrency.slackPost,
-              remediate: 1,
-            },
+            // Only the cluster's slack-post queue is worked here.
+            ...workerSettings(config, hub?.prefixOf(cluster) ?? prefix),
             processors: {
               'slack-post': (job, token) =>
                 processSlackPost(job, token, {
@@ -161,15 +155,7 @@ export async function startApp(config: Config, opts: AppOptions = {}): Promise<R
   // the workers stop.
   let stopping = false;
   const workers = startWorkers({
-    redisUrl: config.redisUrl,
-    sentinel: config.redisSentinel,
-    prefix,
-    lockMs: config.jobLockMs,
-    concurrency: {
-      diagnose: config.concurrency.diagnose,
-      'slack-post': config.concurrency.slackPost,
-      remediate: config.concurrency.remediate,
-    },
+    ...workerSettings(config, prefix),
     processors: {
       // A hub diagnoses nothing itself: its agents do.
       diagnose: diagnoseTarget

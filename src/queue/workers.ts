@@ -3,7 +3,7 @@
 // for the next instance), slack-post jobs hand themselves back after the op in hand.
 import { type Job, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { RedisSentinelConfig } from '../config/env.js';
+import type { Config, RedisSentinelConfig } from '../config/env.js';
 import { log, reasonOf } from '../log.js';
 import { QUEUES, type QueueName } from './jobs.js';
 import { openRedis } from './redis.js';
@@ -12,6 +12,24 @@ export type Processor = (job: Job, token: string | undefined) => Promise<unknown
 
 export interface WorkerSet {
   close(timeoutMs: number): Promise<void>;
+}
+
+/**
+ * How the workers connect and pace themselves, as the configuration says: the same for the bot
+ * and for an agent (which works its cluster's queues under `prefix`).
+ */
+export function workerSettings(config: Config, prefix: string) {
+  return {
+    redisUrl: config.redisUrl,
+    sentinel: config.redisSentinel,
+    prefix,
+    lockMs: config.jobLockMs,
+    concurrency: {
+      diagnose: config.concurrency.diagnose,
+      'slack-post': config.concurrency.slackPost,
+      remediate: config.concurrency.remediate,
+    },
+  };
 }
 
 export function startWorkers(opts: {
