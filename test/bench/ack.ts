@@ -20,6 +20,7 @@ import {
 } from '../support/app.js';
 import { type FakeSlackProcess, startFakeSlackProcess } from './fake-slack-process.js';
 import { parse as parseYaml } from 'yaml';
+import { NOWHERE_KUBECONFIG } from '../support/bot-process.js';
 import { repoRoot } from '../support/cluster.js';
 import { CommandLoad } from './load.js';
 import { type Spread, cpuMs, liveHeapMiB, rssMiB, spread } from './process.js';
@@ -79,20 +80,6 @@ export function slope(values: number[]): number {
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const UNREACHABLE_KUBECONFIG = `apiVersion: v1
-kind: Config
-clusters:
-  - name: closed
-    cluster: { server: 'https://127.0.0.1:9', insecure-skip-tls-verify: true }
-users:
-  - name: nobody
-    user: { token: none }
-contexts:
-  - name: closed
-    context: { cluster: closed, user: nobody }
-current-context: closed
-`;
-
 /** Resolves once the fake Slack has had no call for a second (at most 60 s). */
 async function drained(fake: FakeSlackProcess): Promise<void> {
   const until = Date.now() + 60_000;
@@ -136,7 +123,7 @@ export async function benchAck(): Promise<AckBench> {
   // each coalesced diagnosis fails at once (its requesters are told so) and the figures do not
   // depend on whether the test cluster is up.
   const kubeconfig = join(heapDir, 'kubeconfig');
-  writeFileSync(kubeconfig, UNREACHABLE_KUBECONFIG);
+  writeFileSync(kubeconfig, NOWHERE_KUBECONFIG);
   const env = testEnv({ prefix, mode: 'http', slack: fake, env: { KUBECONFIG: kubeconfig } });
   // As the chart runs it: V8's heap bounded by the chart's nodeHeapMiB.
   const chart = parseYaml(

@@ -1,24 +1,20 @@
 // kubemedic as its own process in HTTP mode (as `npm start` runs it), so that a request that
 // kills the process is seen as an exit, not hidden by the test runner. Slack's Web API is the
 // fake; the kubeconfig points at a closed port, since what is tested is the request edge.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deletePrefix, testEnv } from './app.js';
-import { repoRoot, waitFor } from './cluster.js';
 import { FakeSlack } from './fake-slack.js';
+import { type KubemedicProcess, startKubemedic } from './kubemedic-process.js';
 
-export interface BotProcess {
-  url: string;
-  child: ChildProcess;
-  out: { stdout: string; stderr: string };
-  /** Set once the process has exited: its code or signal. */
-  exit: () => string | undefined;
+export interface BotProcess extends KubemedicProcess {
+  /** Stops it, then removes its fake Slack (unless shared) and its keys (unless kept). */
   stop(): Promise<void>;
 }
 
-const NOWHERE_KUBECONFIG = `apiVersion: v1
+/** A kubeconfig whose API server is a closed port: for tests of the request edge, not the cluster. */
+export const NOWHERE_KUBECONFIG = `apiVersion: v1
 kind: Config
 clusters: [{name: nowhere, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]
 users: [{name: nobody, user: {token: none}}]
@@ -54,41 +50,14 @@ export async function startBotProcess(
       ...opts.env,
     },
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const bot = await startKubemedic(env, {
+    started: /"url":"(http:\/\/[^"]+)","mode":"http"/,
+    timeoutMs: 60_000,
   });
-  const out = { stdout: '', stderr: '' };
-  child.stdout?.on('data', (d: Buffer) => (out.stdout += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out.stderr += d.toString()));
-  let exit: string | undefined;
-  const exited = new Promise<void>((resolve) =>
-    child.on('exit', (code, signal) => {
-      exit = `exit code ${code} signal ${signal}`;
-      resolve();
-    }),
-  );
-  const url = await waitFor(
-    'the start-up log line',
-    async () => {
-      if (exit) throw new Error(`kubemedic exited at start-up (${exit}): ${out.stderr}`);
-      return /"url":"(http:\/\/[^"]+)","mode":"http"/.exec(out.stdout)?.[1];
-    },
-    60_000,
-  );
   return {
-    url,
-    child,
-    out,
-    exit: () => exit,
+    ...bot,
     async stop() {
-      if (!exit) {
-        child.kill('SIGTERM');
-        const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(killer);
-      }
+      await bot.stop();
       if (!opts.slack) await slack.close();
       if (!opts.keepKeys) await deletePrefix(prefix);
       rmSync(dir, { recursive: true, force: true });
