@@ -69,9 +69,10 @@ export async function sweepAbandoned(
   now = Date.now(),
 ): Promise<number> {
   let removed = 0;
-  for (const cluster of (await hub.list()).map((s) => s.cluster)) {
-    const agent = await hub.status(cluster);
+  // list() reads each cluster's status already.
+  for (const agent of await hub.list()) {
     if (agent.online) continue;
+    const cluster = agent.cluster;
     const queues = hub.queuesOf(cluster);
     const why = noAgentText(cluster, agent.lastSeen).replace('nothing was queued', 'gave up');
     for (const job of await queues.queues.diagnose.getJobs(['waiting', 'active', 'delayed'])) {
