@@ -282,7 +282,12 @@ describe('patch-ingress-backend (the Ingress routes to api-svc; the Service is a
     const outcome = await runRemediationAction(click(record, APPROVER), deps(ids, fx, notify));
     expect(outcome).toMatchObject({ kind: 'applied', verified: true });
     expect(await backend()).toEqual({ name: 'api-service', port: { number: 80 } });
-    expect((await endpointReadiness(ns.name, 'api-service')).ready).toBe(2);
+    // Verified once the backend serves; KWOK may bring the second replica up a moment later.
+    const ready = await waitFor('both api-service endpoints ready', async () => {
+      const r = (await endpointReadiness(ns.name, 'api-service')).ready;
+      return r === 2 ? r : undefined;
+    });
+    expect(ready).toBe(2);
     expect(notify.repliesText()).toContain(
       '~ spec.rules[0].http.paths[0].backend.service.name: "api-svc" → "api-service"',
     );
