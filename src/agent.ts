@@ -6,7 +6,7 @@ import { version } from './cli/args.js';
 import { capabilitiesOf, type Capabilities } from './cluster/capabilities.js';
 import { KubeApi, loadKubeConfig } from './cluster/client.js';
 import type { Config } from './config/env.js';
-import { type Handler, createHttpServer, sendJson } from './http.js';
+import { type Handler, createHttpServer, sendJson, withTimeout } from './http.js';
 import { log, reasonOf, setLogLevel } from './log.js';
 import { addQueueDepthSource, registry } from './metrics.js';
 import type { RunningApp } from './app.js';
@@ -89,7 +89,7 @@ export async function startAgent(config: Config): Promise<RunningApp> {
   const readyz: Handler = async (_req, res) => {
     const problems: Record<string, string> = {};
     if (stopping) problems.shutdown = 'shutting down';
-    await redis.ping().catch((err: unknown) => {
+    await withTimeout(redis.ping(), 1000, 'Redis').catch((err: unknown) => {
       problems.redis = `${describeRedis(config.redisUrl, config.redisSentinel)}: ${reasonOf(err)}`;
     });
     await readiness.get('/version').catch((err: unknown) => {

@@ -4,7 +4,7 @@ import { loadKubeConfig, KubeApi } from './cluster/client.js';
 import { serviceAccountTokens, tokenClient } from './cluster/token-request.js';
 import type { Config } from './config/env.js';
 import { handleAlertmanager, ALERTMANAGER_PATH } from './alerts/webhook.js';
-import { type Handler, createHttpServer, sendJson } from './http.js';
+import { type Handler, createHttpServer, sendJson, withTimeout } from './http.js';
 import { log, reasonOf, setLogLevel } from './log.js';
 import { addQueueDepthSource, registry } from './metrics.js';
 import { Conversations } from './slack/delivery/conversations.js';
@@ -48,20 +48,6 @@ export interface RunningApp {
   mode: Config['slack']['mode'];
   clusterName: string;
   stop(): Promise<void>;
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export async function startApp(config: Config, opts: AppOptions = {}): Promise<RunningApp> {

@@ -52,7 +52,9 @@ function threadsPerGroup(): Map<string, number> {
 
 describe('Redis Sentinel failover during an alert burst', () => {
   it('loses no accepted alert and opens no thread twice when the primary is killed mid-burst', async () => {
-    const ready = (await (await fetch(`${bot.url}/readyz`)).json()) as { redis: string };
+    const ready = (await (
+      await fetch(`${bot.url}/readyz`, { signal: AbortSignal.timeout(5000) })
+    ).json()) as { redis: string };
     const firstPrimary = await sentinels.primaryPort();
     expect(ready.redis).toContain(`primary "${SENTINEL_NAME}" via sentinels`);
     expect(ready.redis).toContain(`primary at 127.0.0.1:${firstPrimary}, 2 replicas`);
@@ -68,6 +70,7 @@ describe('Redis Sentinel failover during an alert burst', () => {
         url: () => bot.url,
         concurrency: 8,
         deadlineMs: 45_000,
+        budgetMs: 60_000,
         onAnswer: (answer) => {
           if (!/^2/.test(answer)) lastRefusal = Date.now();
         },
@@ -94,23 +97,15 @@ describe('Redis Sentinel failover during an alert burst', () => {
     const promoted = await sentinels.primaryPort();
     expect(promoted).not.toBe(killed);
 
-    await waitFor(
+    // A job whose worker lost Redis mid-job waits for its lock to lapse (5 s here) and the
+    // stalled-job check to hand it back: late, not lost. A shortfall is reported with the figures
+    // below rather than thrown here, so a failure says how far it got and why.
+    const allThreads = await waitFor(
       `a thread for each of the ${GROUPS} groups`,
       async () => threadsPerGroup().size === GROUPS,
-      // A job whose worker lost Redis mid-job waits for its lock to lapse (5 s here) and the
-      // stalled-job check to hand it back: late, not lost.
       100_000,
       250,
-    ).catch((err: unknown) => {
-      // Say how far it got and what the bot last complained of.
-      const warnings = bot.out.stdout
-        .split('\n')
-        .filter((l) => /"level":(40|50)/.test(l))
-        .slice(-5);
-      throw new Error(
-        `${(err as Error).message} (${threadsPerGroup().size} threads); bot warnings: ${warnings.join('\n')}`,
-      );
-    });
+    ).catch((err: unknown) => (err as Error).message);
     const allThreadsAfterKillMs = Date.now() - killedAt;
     // Jobs retried after the failover would post late: give them time to show a duplicate.
     await new Promise((r) => setTimeout(r, 2000));
@@ -133,6 +128,20 @@ describe('Redis Sentinel failover during an alert burst', () => {
         allThreadsAfterKillMs,
         // Threads whose record the failover lost, looked up in Slack instead of posted again.
         threadLookups: slack.callsTo('conversations.history').length,
+        ...(figures.failed.length || allThreads !== true
+          ? {
+              failed: figures.failed.slice(0, 5),
+              threadsWait: allThreads,
+              promotedReplication: await sentinels
+                .replicationOf(promoted)
+                .catch((err: unknown) => (err as Error).message),
+              // What the bot last complained of.
+              botWarnings: bot.out.stdout
+                .split('\n')
+                .filter((l) => /"level":(40|50)/.test(l))
+                .slice(-5),
+            }
+          : {}),
       })}`,
     );
 
@@ -149,10 +158,12 @@ describe('Redis Sentinel failover during an alert burst', () => {
     // The bot now works through the promoted replica, and says so.
     // (Not ready as a whole: this bot's kubeconfig names no cluster; Redis is what is looked at.)
     const after = await waitFor('/readyz to name the promoted primary', async () => {
-      const body = (await (await fetch(`${bot.url}/readyz`)).json()) as { redis: string };
+      const body = (await (
+        await fetch(`${bot.url}/readyz`, { signal: AbortSignal.timeout(5000) })
+      ).json()) as { redis: string };
       return body.redis.includes(`primary at 127.0.0.1:${promoted}`) ? body : undefined;
     });
     expect(after.redis).not.toContain(String(killed));
     expect(bot.exit()).toBeUndefined();
-  }, 180_000);
+  }, 240_000);
 });

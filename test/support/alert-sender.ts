@@ -22,7 +22,13 @@ export interface SendOptions {
   /** The address for attempt `n` of a notification (one, or several replicas in turn). */
   url: (attempt: number, index: number) => string;
   concurrency: number;
+  /** How long one notification is retried. */
   deadlineMs: number;
+  /**
+   * How long the whole burst may take: past it no attempt is started and what is left counts as
+   * failed, so a bot that keeps refusing ends the burst with figures instead of a test timeout.
+   */
+  budgetMs?: number;
   /** Called with every answer (HTTP status, or `error`). */
   onAnswer?: (answer: string) => void;
   /** Called with the index of each notification as it is accepted. */
@@ -41,9 +47,14 @@ export async function sendLikeAlertmanager(
     failed: [],
   };
   let next = 0;
+  const over = Date.now() + (opts.budgetMs ?? Number.POSITIVE_INFINITY);
   const sendOne = async (index: number) => {
     const body = JSON.stringify(notifications[index]);
-    const deadline = Date.now() + opts.deadlineMs;
+    const deadline = Math.min(Date.now() + opts.deadlineMs, over);
+    if (Date.now() >= over) {
+      figures.failed.push({ index, last: 'not sent: the burst ran out of time' });
+      return;
+    }
     let delay = 100;
     for (let attempt = 0; ; attempt++) {
       if (attempt > 0) figures.retried++;

@@ -58,7 +58,8 @@ export class TestRedisServer {
   /** Kills it (no persistence: its data is gone) and waits until it has exited. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // A SIGKILLed child has a signalCode and no exitCode: it has exited too.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;

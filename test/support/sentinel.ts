@@ -27,6 +27,8 @@ async function probe(port: number): Promise<Redis> {
     host: '127.0.0.1',
     port,
     lazyConnect: true,
+    connectTimeout: 2000,
+    commandTimeout: 5000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
@@ -127,6 +129,15 @@ export class SentinelSet {
       if (addr?.[1]) return Number(addr[1]);
     }
     throw new Error('no sentinel answered');
+  }
+
+  /** INFO replication of the node on `port`: its role and attached replicas, for failure reports. */
+  async replicationOf(port: number): Promise<string> {
+    const info = await ask(port, (r) => r.info('replication'));
+    return info
+      .split('\r\n')
+      .filter((l) => /^(role|connected_slaves|slave\d+|master_link_status):/.test(l))
+      .join('; ');
   }
 
   /** SIGKILLs the current primary (no shutdown, nothing flushed) and returns its port. */
