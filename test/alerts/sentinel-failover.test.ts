@@ -157,13 +157,19 @@ describe('Redis Sentinel failover during an alert burst', () => {
 
     // The bot now works through the promoted replica, and says so.
     // (Not ready as a whole: this bot's kubeconfig names no cluster; Redis is what is looked at.)
-    const after = await waitFor('/readyz to name the promoted primary', async () => {
-      const body = (await (
-        await fetch(`${bot.url}/readyz`, { signal: AbortSignal.timeout(5000) })
-      ).json()) as { redis: string };
-      return body.redis.includes(`primary at 127.0.0.1:${promoted}`) ? body : undefined;
-    });
+    const after = await waitFor(
+      '/readyz to name the promoted primary',
+      async () => {
+        const body = (await (
+          await fetch(`${bot.url}/readyz`, { signal: AbortSignal.timeout(5000) })
+        ).json()) as { redis: string };
+        return body.redis.includes(`primary at 127.0.0.1:${promoted}`) ? body : undefined;
+      },
+      20_000,
+    );
     expect(after.redis).not.toContain(String(killed));
     expect(bot.exit()).toBeUndefined();
+    // Every wait above is bounded (burst 60 s + one 10 s attempt, promotion 30 s, threads 100 s,
+    // /readyz 20 s), within this, so a slow failover fails with its figures, not a bare timeout.
   }, 240_000);
 });
