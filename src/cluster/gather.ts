@@ -2,10 +2,14 @@
 // the Service's selector and names, cluster-wide reads only for what a check needs. A read that
 // fails (forbidden, API absent, timed out) becomes an `unavailable` entry; the rest goes on.
 import type {
+  Container,
+  DaemonSet,
   Deployment,
   EndpointSlice,
+  KubeEvent,
   KubeObject,
   Pod,
+  PodTemplate,
   Service,
   StatefulSet,
 } from './k8s-types.js';
@@ -13,6 +17,7 @@ import { ClusterUnreachableError, KubeApiError, type KubeApi } from './client.js
 import { gatherGateway } from './gather-gateway.js';
 import { INGRESS_CONTROLLER_SELECTORS } from './ingress-controllers.js';
 import { fieldInfo, fieldPath, groupPath } from './kinds.js';
+import { kubeletSignals } from './kubelet-events.js';
 import { type NameRule, invalidNameReason, isValidName } from './names.js';
 import { redact } from '../redact.js';
 import { ReadRounds } from './rounds.js';
@@ -29,12 +34,51 @@ const MAX_NODES = 30;
 const FEW = 3;
 /** Nodes read in round one (one page); a larger cluster reads the backends' others later. */
 const NODE_PAGE = 100;
-/** Claims listed beside the backends (one page) when the namespace's workloads mount any. */
-const CLAIM_PAGE = 500;
+/** The namespace's claims and DaemonSets, listed in round one: one page of each. */
+const NAMESPACE_PAGE = 500;
 /** Secrets are read by name only (see gatherDependents). */
 const MAX_SECRETS = 10;
 const MAX_LOGS = 2;
 const LOG_TAIL_LINES = 20;
+const LOG_LIMIT_BYTES = 8192;
+const METADATA_ONLY =
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+const METADATA_LIST =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+/** One page of a namespace's objects of a kind; `complete` when the page held them all. */
+interface Listed {
+  items: KubeObject[];
+  complete: boolean;
+}
+
+/** How a read ended, kept until it is known whether the backends need it (Gatherer.readAhead). */
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+const settled = <T>(p: Promise<T>): Promise<Outcome<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+
+/** The ConfigMaps and Secrets containers take their environment from. */
+function configRefs(containers: Container[]): { configMaps: string[]; secrets: string[] } {
+  const present = (n: string | undefined): n is string => Boolean(n);
+  return {
+    configMaps: containers
+      .flatMap((c) => [
+        ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
+        ...(c.envFrom ?? []).map((e) => e.configMapRef?.name),
+      ])
+      .filter(present),
+    secrets: containers
+      .flatMap((c) => [
+        ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
+        ...(c.envFrom ?? []).map((e) => e.secretRef?.name),
+      ])
+      .filter(present),
+  };
+}
 
 /** Words for why a read failed, as the skipped list shows them. */
 export function readFailure(err: unknown): string {
@@ -70,12 +114,27 @@ export class Gatherer {
   private found: Promise<boolean> = Promise.resolve(true);
   /** Set when the round-one node list holds every node, so a missing one is gone, not unread. */
   private allNodesListed = false;
+  /** Settles when the round-one node page has answered (or failed). */
+  private nodesListed: Promise<void> = Promise.resolve();
   /**
-   * The namespace's claims, listed as soon as a workload is seen to mount one (round two, beside
-   * the backends) rather than after the backends name them (a third round); `complete` when the
-   * one page held them all.
+   * The namespace's claims and DaemonSets, listed in round one whatever the workloads show, so
+   * that the backends' claims (bare pods' too) and DaemonSet owners are known when the backends
+   * are, rather than read after them (a third round).
    */
-  private claimList?: Promise<{ items: KubeObject[]; complete: boolean } | undefined>;
+  private readonly namespaceLists: Partial<
+    Record<'pvcs' | 'daemonSets', Promise<Listed | undefined>>
+  > = {};
+  /** The namespace's events and workloads, as round one answers them (readAhead needs them). */
+  private eventsListed: Promise<KubeEvent[]> = Promise.resolve([]);
+  private workloadsListed: Promise<unknown> = Promise.resolve();
+  /**
+   * Reads started beside the backends because round one's events name the need (a crash-looping
+   * container's log, a ConfigMap or Secret a container lacks), by request. Each is used only if
+   * the backends turn out to need it; a failure counts only then too.
+   */
+  private readonly ahead = new Map<string, Promise<Outcome<unknown>>>();
+  /** Settles once the reads ahead are started, so reads after the backends find them. */
+  private aheadStarted: Promise<void> = Promise.resolve();
 
   constructor(private readonly api: KubeApi) {}
 
@@ -129,12 +188,40 @@ export class Gatherer {
     } catch (err) {
       if (err instanceof ClusterUnreachableError && opts.fatal) throw err;
       if (opts.early && !(await this.found)) return undefined;
-      if (opts.tolerate404 && err instanceof KubeApiError && err.status === 404) return undefined;
-      if (!opts.quiet) this.snapshot.unavailable[key] ??= readFailure(err);
+      this.failed(key, err, opts);
       return undefined;
     }
     if (opts.early && !(await this.found)) return undefined;
     return value;
+  }
+
+  /** Records why a read failed, unless its options say the failure is an answer or no matter. */
+  private failed(key: UnavailableKey, err: unknown, opts: ReadOptions): void {
+    if (opts.tolerate404 && err instanceof KubeApiError && err.status === 404) return;
+    if (!opts.quiet) this.snapshot.unavailable[key] ??= readFailure(err);
+  }
+
+  /** Starts a read ahead under `id` (once), on round-one evidence that the backends need it. */
+  private readAhead(id: string, fn: () => Promise<unknown>): void {
+    if (!this.ahead.has(id)) this.ahead.set(id, settled(this.log.track(fn)));
+  }
+
+  /** How the read under `id` ended: the one started ahead, or else one started now. */
+  private take<T>(id: string, fn: () => Promise<T>): Promise<Outcome<T>> {
+    return (this.ahead.get(id) as Promise<Outcome<T>> | undefined) ?? settled(this.log.track(fn));
+  }
+
+  /** Like read, taking the read started ahead under `id` when there is one. */
+  private async readNeeded<T>(
+    key: UnavailableKey,
+    id: string,
+    fn: () => Promise<T>,
+    opts: ReadOptions = {},
+  ): Promise<T | undefined> {
+    const r = await this.take(id, fn);
+    if (r.ok) return r.value;
+    this.failed(key, r.error, opts);
+    return undefined;
   }
 
   private async list<T extends KubeObject>(
@@ -148,15 +235,22 @@ export class Gatherer {
 
   /**
    * Two rounds of reads for a Service target. Round one is everything that needs nothing read
-   * first: the Services (the target), the namespace's workloads, policies, ingresses and events,
-   * the target's EndpointSlices, kube-system, the nodes, API discovery for Istio and the Gateway
-   * API. Round two is what needs one of those: pods and ReplicaSets by the Service's selector,
-   * the Istio and Gateway objects at the served version, namespaces behind NetworkPolicies,
-   * ingress classes and controllers, the namespace's claims when a workload mounts any, and,
-   * when the target's EndpointSlices hold no endpoint, where its pods may be (readUnmatched).
-   * Reads that need the pods (a claim the list did not hold, a DaemonSet owner, a missing
-   * ConfigMap, a crash-looping container's log) make a third round only when a backend shows
-   * the need. Each read per name is bounded: past a few names, one list of the namespace.
+   * first: the Services (the target), the namespace's workloads (DaemonSets too), claims,
+   * policies, ingresses and events, the target's EndpointSlices, kube-system, the nodes, API
+   * discovery for Istio and the Gateway API. Round two is what needs one of those: pods and
+   * ReplicaSets by the Service's selector, the Istio and Gateway objects at the served version,
+   * namespaces behind NetworkPolicies, ingress classes and controllers, when the target's
+   * EndpointSlices hold no endpoint where its pods may be (readUnmatched), and what the kubelet's
+   * events say the backends will need (readsAhead): the previous log of a container it backs off
+   * restarting, the ConfigMaps and Secrets behind a container it cannot create. The backends'
+   * claims and DaemonSet owners come from round one's lists; what the backends need and round
+   * one did not name is read after them, a third round only then: a claim or DaemonSet past the
+   * lists' page, a crash log or a missing ConfigMap or Secret without the kubelet's event (events
+   * expire after an hour; the list holds the first 500), a bare pod's second missing reference
+   * (the kubelet names the first). Two exceptions are left as extra rounds: the nodes of the
+   * backends past the first page of nodes (clusters of more than 100 nodes), and the app layer
+   * of `--logs` (src/engine.ts), whose lookups follow the log lines. Each read per name is
+   * bounded: past a few names, one list of the namespace.
    */
   async gather(target: Target & { namespace: string }): Promise<Snapshot> {
     const ns = target.namespace;
@@ -189,6 +283,7 @@ export class Gatherer {
         this.pathName('Service', s.metadata.name, 'label'),
     );
     const slicesRead = target.kind === 'Service' ? target.name : undefined;
+    this.aheadStarted = this.readsAhead(ns, selecting);
 
     const perService = selecting.flatMap((svc) => {
       const sel = formatSelector(svc.spec.selector);
@@ -226,6 +321,8 @@ export class Gatherer {
       early,
       Promise.all(perService).then(() => this.gatherDependents(ns, selecting)),
       speculative,
+      // Reads ahead the backends turned out not to need are still waited for (and counted).
+      this.aheadStarted.then(() => Promise.all(this.ahead.values())),
     ]);
     this.snapshot.capturedAt = new Date().toISOString();
     return this.snapshot;
@@ -246,14 +343,12 @@ export class Gatherer {
             (this.targetSlices = this.listSlices(ns, target.name, early)),
           )
         : undefined,
-      inNs<Deployment>('deployments').then((d) => {
-        this.add('deployments', 'Deployment', d);
-        this.listClaimsIfMounted(ns, d);
-      }),
-      inNs<StatefulSet>('statefulSets').then((d) => {
-        this.add('statefulSets', 'StatefulSet', d);
-        this.listClaimsIfMounted(ns, d);
-      }),
+      (this.workloadsListed = Promise.all([
+        inNs<Deployment>('deployments').then((d) => this.add('deployments', 'Deployment', d)),
+        inNs<StatefulSet>('statefulSets').then((d) => this.add('statefulSets', 'StatefulSet', d)),
+        this.listPage('daemonSets', ns),
+      ])),
+      this.listPage('pvcs', ns),
       inNs('networkPolicies').then(async (n) => {
         this.add('networkPolicies', 'NetworkPolicy', n);
         if (n.length === 0) return;
@@ -265,12 +360,18 @@ export class Gatherer {
         await this.gatherIngressDependents(ns);
       }),
       inNs('hpas').then((h) => this.add('hpas', 'HorizontalPodAutoscaler', h)),
-      this.list('events', fieldPath('events', { namespace: ns }), { limit: 500 }, early).then((e) =>
-        this.add('events', 'Event', e),
-      ),
+      (this.eventsListed = this.list<KubeEvent>(
+        'events',
+        fieldPath('events', { namespace: ns }),
+        { limit: 500 },
+        early,
+      ).then((e) => {
+        this.add('events', 'Event', e);
+        return e;
+      })),
       // The nodes, one page: most clusters have fewer, and the backends' nodes are then known
       // without waiting for the backends. A larger cluster reads the few missing ones later.
-      this.read(
+      (this.nodesListed = this.read(
         'nodes',
         () =>
           this.api.get<List<KubeObject> & { metadata?: { continue?: string } }>(
@@ -282,7 +383,7 @@ export class Gatherer {
         if (!l) return;
         this.allNodesListed = !l.metadata?.continue;
         this.add('nodes', 'Node', l.items);
-      }),
+      })),
       this.gatherKubeSystem(),
       this.gatherMesh(ns),
       gatherGateway(
@@ -298,43 +399,44 @@ export class Gatherer {
     ]);
   }
 
-  /** Starts the claim list (once) when a workload's pods mount claims (see claimList). */
-  private listClaimsIfMounted(ns: string, workloads: (Deployment | StatefulSet)[]): void {
-    const mounts = workloads.some(
-      (w) =>
-        ((w.spec as { volumeClaimTemplates?: unknown[] }).volumeClaimTemplates?.length ?? 0) > 0 ||
-        (w.spec.template.spec.volumes ?? []).some((v) => v.persistentVolumeClaim),
-    );
-    if (!mounts || this.claimList) return;
-    // Quiet: if it fails, the backends' claims are read as before, and their failure counts.
-    this.claimList = this.read(
-      'pvcs',
+  /**
+   * One page of the namespace's claims or DaemonSets (see namespaceLists). Quiet: if it fails,
+   * the backends' names are read one by one as before, and their failures count.
+   */
+  private listPage(field: 'pvcs' | 'daemonSets', ns: string): Promise<Listed | undefined> {
+    return (this.namespaceLists[field] ??= this.read(
+      field,
       () =>
         this.api.get<List<KubeObject> & { metadata?: { continue?: string } }>(
-          fieldPath('pvcs', { namespace: ns }),
-          { limit: CLAIM_PAGE },
+          fieldPath(field, { namespace: ns }),
+          { limit: NAMESPACE_PAGE },
         ),
       { early: true, quiet: true },
-    ).then((l) => l && { items: l.items, complete: !l.metadata?.continue });
+    ).then((l) => l && { items: l.items, complete: !l.metadata?.continue }));
   }
 
-  /** The backends' claims: from the claim list if one was started, the rest as before. */
-  private async readClaims(ns: string, names: string[]): Promise<void> {
-    const listed = await this.claimList;
+  /** Objects the backends name (claims, owners): from round one's list, the rest by name. */
+  private async readListed(
+    field: 'pvcs' | 'daemonSets',
+    kind: string,
+    ns: string,
+    names: string[],
+  ): Promise<void> {
+    const listed = await this.namespaceLists[field];
     let unread = names;
     if (listed) {
       const wanted = new Set(names);
       const found = listed.items.filter((o) => wanted.has(o.metadata.name));
-      this.add('pvcs', 'PersistentVolumeClaim', found);
+      this.add(field, kind, found);
       const have = new Set(found.map((o) => o.metadata.name));
       unread = names.filter((n) => !have.has(n));
-      // A complete list without a claim means it does not exist (an invalid name is still noted).
+      // A complete list without the name means it does not exist (an invalid name is still noted).
       if (listed.complete) {
-        for (const n of new Set(unread)) this.pathName('PersistentVolumeClaim', n);
+        for (const n of new Set(unread)) this.pathName(kind, n);
         unread = [];
       }
     }
-    await Promise.all(this.readNamed('pvcs', 'PersistentVolumeClaim', ns, unread));
+    await Promise.all(this.readNamed(field, kind, ns, unread));
   }
 
   /** A Service's EndpointSlices; on older clusters without them, its Endpoints object. */
@@ -543,9 +645,7 @@ export class Gatherer {
       ),
     );
     for (const s of [...secrets].filter((x) => this.pathName('Secret', x)).slice(0, MAX_SECRETS))
-      work.push(
-        this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name: s })),
-      );
+      work.push(this.readMetadata('secrets', ns, s));
     await Promise.all(work);
   }
 
@@ -580,6 +680,9 @@ export class Gatherer {
 
   /** Reads that depend on the backends: unmatched selectors, nodes, claims, owners, refs, logs. */
   private async gatherDependents(ns: string, selecting: Service[]): Promise<void> {
+    // Round one's answers are in (the node page, and what starts the reads ahead, which the
+    // reads below take): which reads follow must not depend on which answer came first.
+    await Promise.all([this.aheadStarted, this.nodesListed]);
     const selects = (s: Service, p: Pod) =>
       Object.entries(s.spec.selector ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v);
     // The pods the Services select (the namespace's other pods may be in the snapshot already,
@@ -617,7 +720,9 @@ export class Gatherer {
           );
     }
     work.push(
-      this.readClaims(
+      this.readListed(
+        'pvcs',
+        'PersistentVolumeClaim',
         ns,
         backends.flatMap((p) =>
           (p.spec.volumes ?? [])
@@ -625,7 +730,7 @@ export class Gatherer {
             .filter((c): c is string => Boolean(c)),
         ),
       ),
-      ...this.readNamed(
+      this.readListed(
         'daemonSets',
         'DaemonSet',
         ns,
@@ -640,7 +745,7 @@ export class Gatherer {
     // Missing ConfigMaps and Secrets behind CreateContainerConfigError, of init containers too.
     // The names come from pod templates, so they do not grow with the pods; still, past a few
     // ConfigMaps one metadata list of the namespace answers, and Secrets (read by name only:
-    // RBAC cannot grant a metadata-only list) stop at MAX_SECRETS.
+    // RBAC cannot grant a metadata-only list) stop at MAX_SECRETS. Those read ahead are taken.
     const configMaps = new Set<string>();
     const secrets = new Set<string>();
     for (const p of backends.filter((x) =>
@@ -648,36 +753,78 @@ export class Gatherer {
         (s) => s.state?.waiting?.reason === 'CreateContainerConfigError',
       ),
     )) {
-      for (const c of [...(p.spec.initContainers ?? []), ...p.spec.containers]) {
-        for (const name of [
-          ...(c.env ?? []).map((e) => e.valueFrom?.configMapKeyRef?.name),
-          ...(c.envFrom ?? []).map((e) => e.configMapRef?.name),
-        ])
-          if (name && !configMaps.has(name) && this.pathName('ConfigMap', name))
-            configMaps.add(name);
-        for (const name of [
-          ...(c.env ?? []).map((e) => e.valueFrom?.secretKeyRef?.name),
-          ...(c.envFrom ?? []).map((e) => e.secretRef?.name),
-        ])
-          if (name && !secrets.has(name) && this.pathName('Secret', name)) secrets.add(name);
-      }
+      const refs = configRefs([...(p.spec.initContainers ?? []), ...p.spec.containers]);
+      for (const name of refs.configMaps)
+        if (!configMaps.has(name) && this.pathName('ConfigMap', name)) configMaps.add(name);
+      for (const name of refs.secrets)
+        if (!secrets.has(name) && this.pathName('Secret', name)) secrets.add(name);
     }
-    if (configMaps.size > FEW) work.push(this.listConfigMapMetadata(ns, configMaps));
-    else
-      for (const name of configMaps)
-        work.push(
-          this.readMetadata(
-            'configMaps',
-            'ConfigMap',
-            fieldPath('configMaps', { namespace: ns, name }),
-          ),
-        );
-    for (const name of [...secrets].slice(0, MAX_SECRETS))
-      work.push(
-        this.readMetadata('secrets', 'Secret', fieldPath('secrets', { namespace: ns, name })),
-      );
+    const unread = [...configMaps].filter((n) => !this.ahead.has(metadataId('configMaps', ns, n)));
+    if (this.ahead.has(configMapListId(ns)) || unread.length > FEW)
+      work.push(this.listConfigMapMetadata(ns, configMaps));
+    else for (const name of configMaps) work.push(this.readMetadata('configMaps', ns, name));
+    const aheadFirst = [...secrets].sort(
+      (a, b) =>
+        Number(this.ahead.has(metadataId('secrets', ns, b))) -
+        Number(this.ahead.has(metadataId('secrets', ns, a))),
+    );
+    for (const name of aheadFirst.slice(0, MAX_SECRETS))
+      work.push(this.readMetadata('secrets', ns, name));
     work.push(this.gatherLogs(backends));
     await Promise.all(work);
+  }
+
+  /**
+   * Round two, beside the backends: what the kubelet's events of round one say the backends
+   * will need. A container the kubelet backs off restarting (prefer pods the target's
+   * EndpointSlices name): its previous log, MAX_LOGS at most. A container it cannot create for a
+   * missing ConfigMap or Secret: that object, and the others the pod templates of the Services'
+   * workloads name (the kubelet names only the first missing one). Bounded like the reads after
+   * the backends, which take these when the backends need them and drop them otherwise.
+   */
+  private async readsAhead(ns: string, selecting: Service[]): Promise<void> {
+    const [events, slices] = await Promise.all([this.eventsListed, this.targetSlices]);
+    await this.workloadsListed;
+    if (events.length === 0 || selecting.length === 0) return;
+    const inSlices = new Set(
+      (slices?.items ?? []).flatMap((sl) =>
+        (sl.endpoints ?? []).flatMap((e) =>
+          e.targetRef?.kind === 'Pod' && e.targetRef.name ? [e.targetRef.name] : [],
+        ),
+      ),
+    );
+    const candidate = (pod: string) =>
+      (inSlices.size === 0 || inSlices.has(pod)) && isValidName('subdomain', pod);
+    const signals = kubeletSignals(events, ns);
+
+    for (const s of signals.backOff.filter((x) => candidate(x.pod)).slice(0, MAX_LOGS))
+      this.readAhead(logId(ns, s.pod, s.container), this.previousLog(ns, s.pod, s.container));
+
+    const config = signals.config.filter((x) => candidate(x.pod));
+    if (config.length === 0) return;
+    const selects = (t: PodTemplate) =>
+      selecting.some((svc) =>
+        Object.entries(svc.spec.selector ?? {}).every(([k, v]) => t.metadata?.labels?.[k] === v),
+      );
+    const daemonSets = ((await this.namespaceLists.daemonSets)?.items ?? []) as DaemonSet[];
+    const templates = [...this.snapshot.deployments, ...this.snapshot.statefulSets, ...daemonSets]
+      .filter((w) => w.metadata.namespace === ns && selects(w.spec.template))
+      .map((w) => w.spec.template);
+    const refs = configRefs(
+      templates.flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers]),
+    );
+    const named = (kind: 'ConfigMap' | 'Secret', fromTemplates: string[]) =>
+      [
+        ...new Set([...config.filter((c) => c.kind === kind).map((c) => c.name), ...fromTemplates]),
+      ].filter((n) => isValidName('subdomain', n));
+    const configMaps = named('ConfigMap', refs.configMaps);
+    if (configMaps.length > FEW)
+      this.readAhead(configMapListId(ns), this.configMapMetadataList(ns));
+    else
+      for (const name of configMaps)
+        this.readAhead(metadataId('configMaps', ns, name), this.metadata('configMaps', ns, name));
+    for (const name of named('Secret', refs.secrets).slice(0, MAX_SECRETS))
+      this.readAhead(metadataId('secrets', ns, name), this.metadata('secrets', ns, name));
   }
 
   /**
@@ -708,12 +855,20 @@ export class Gatherer {
     return work;
   }
 
-  /** The namespace's ConfigMaps as metadata only (never their data), keeping those named. */
-  private async listConfigMapMetadata(ns: string, names: Set<string>): Promise<void> {
-    const l = await this.read('configMaps', () =>
+  /** The request of the namespace's ConfigMaps as metadata only (never their data). */
+  private configMapMetadataList(ns: string): () => Promise<List<KubeObject>> {
+    return () =>
       this.api.request<List<KubeObject>>('GET', fieldPath('configMaps', { namespace: ns }), {
-        accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
-      }),
+        accept: METADATA_LIST,
+      });
+  }
+
+  /** The namespace's ConfigMaps as metadata only, keeping those named. */
+  private async listConfigMapMetadata(ns: string, names: Set<string>): Promise<void> {
+    const l = await this.readNeeded(
+      'configMaps',
+      configMapListId(ns),
+      this.configMapMetadataList(ns),
     );
     if (l)
       this.add(
@@ -723,23 +878,46 @@ export class Gatherer {
       );
   }
 
+  /** The request of a Secret's or ConfigMap's metadata, never its data. */
+  private metadata(
+    field: 'secrets' | 'configMaps',
+    ns: string,
+    name: string,
+  ): () => Promise<KubeObject> {
+    return () =>
+      this.api.request<KubeObject>('GET', fieldPath(field, { namespace: ns, name }), {
+        accept: METADATA_ONLY,
+      });
+  }
+
   /** Existence and metadata of a Secret or ConfigMap, never its data. */
   private async readMetadata(
     field: 'secrets' | 'configMaps',
-    kind: string,
-    path: string,
+    ns: string,
+    name: string,
   ): Promise<void> {
-    const o = await this.read(
+    const o = await this.readNeeded(
       field,
-      () =>
-        this.api.request<KubeObject>('GET', path, {
-          accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
-        }),
+      metadataId(field, ns, name),
+      this.metadata(field, ns, name),
       { tolerate404: true },
     );
+    const kind = field === 'secrets' ? 'Secret' : 'ConfigMap';
     if (o) this.add(field, kind, [{ ...o, kind }]);
   }
 
+  /** The request of a container's previous log: its last lines, bounded in bytes. */
+  private previousLog(ns: string, pod: string, container: string): () => Promise<string> {
+    return () =>
+      this.api.getText(`${fieldPath('pods', { namespace: ns, name: pod })}/log`, {
+        container,
+        previous: true,
+        tailLines: LOG_TAIL_LINES,
+        limitBytes: LOG_LIMIT_BYTES,
+      });
+  }
+
+  /** The previous log of crash-looping backends' containers, MAX_LOGS at most. */
   private async gatherLogs(backends: Pod[]): Promise<void> {
     const crashing = backends
       .filter(
@@ -751,32 +929,37 @@ export class Gatherer {
         // Init containers first: Init:CrashLoopBackOff (a failing migration) is the usual case.
         [...(p.status?.initContainerStatuses ?? []), ...(p.status?.containerStatuses ?? [])]
           .filter((s) => s.state?.waiting?.reason === 'CrashLoopBackOff')
-          .map((s) => ({ p, c: s.name })),
-      )
-      .slice(0, MAX_LOGS);
+          .map((s) => ({
+            ns: p.metadata.namespace ?? '',
+            pod: p.metadata.name,
+            container: s.name,
+          })),
+      );
+    // Any crash-looping container shows the crash: those read ahead first (stable otherwise).
+    const read = (c: (typeof crashing)[number]) => this.ahead.has(logId(c.ns, c.pod, c.container));
+    const chosen = [...crashing.filter(read), ...crashing.filter((c) => !read(c))].slice(
+      0,
+      MAX_LOGS,
+    );
     await Promise.all(
-      crashing.map(async ({ p, c }) => {
-        const base = { namespace: p.metadata.namespace ?? '', pod: p.metadata.name, container: c };
-        try {
-          const text = await this.log.track(() =>
-            this.api.getText(
-              `${fieldPath('pods', { namespace: base.namespace, name: p.metadata.name })}/log`,
-              {
-                container: c,
-                previous: true,
-                tailLines: LOG_TAIL_LINES,
-                limitBytes: 8192,
-              },
-            ),
-          );
-          this.snapshot.logs.push({ ...base, text: redact(text) });
-        } catch (err) {
-          this.snapshot.logs.push({ ...base, error: redact(readFailure(err)) });
-        }
+      chosen.map(async ({ ns, pod, container }) => {
+        const base = { namespace: ns, pod, container };
+        const r = await this.take(logId(ns, pod, container), this.previousLog(ns, pod, container));
+        this.snapshot.logs.push(
+          r.ok
+            ? { ...base, text: redact(r.value) }
+            : { ...base, error: redact(readFailure(r.error)) },
+        );
       }),
     );
   }
 }
+
+/** Keys of the reads ahead (Gatherer.readAhead): one per request. */
+const logId = (ns: string, pod: string, container: string) => `log/${ns}/${pod}/${container}`;
+const metadataId = (field: 'secrets' | 'configMaps', ns: string, name: string) =>
+  `${field}/${ns}/${name}`;
+const configMapListId = (ns: string) => `configMaps/${ns}`;
 
 export async function gatherSnapshot(
   api: KubeApi,

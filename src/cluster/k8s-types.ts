@@ -290,8 +290,8 @@ export interface PersistentVolumeClaim extends KubeObject {
 }
 
 export interface KubeEvent extends KubeObject {
-  involvedObject?: { kind?: string; name?: string; namespace?: string };
-  regarding?: { kind?: string; name?: string; namespace?: string };
+  involvedObject?: { kind?: string; name?: string; namespace?: string; fieldPath?: string };
+  regarding?: { kind?: string; name?: string; namespace?: string; fieldPath?: string };
   reason?: string;
   note?: string;
   message?: string;

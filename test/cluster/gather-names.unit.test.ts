@@ -87,6 +87,29 @@ const ANSWERS: Record<string, unknown> = {
   [`/api/v1/namespaces/${NS}/pods`]: { items: [pod] },
   [`/apis/networking.k8s.io/v1/namespaces/${NS}/ingresses`]: { items: [ingress] },
   '/api/v1/pods': { items: [] },
+  // The kubelet's words can be forged by anyone who may post events: the names they hold too.
+  [`/api/v1/namespaces/${NS}/events`]: {
+    items: [
+      {
+        metadata: { name: 'e1', namespace: NS },
+        involvedObject: { kind: 'Pod', name: 'web-1', namespace: NS },
+        reason: 'Failed',
+        message: `Error: secret "${EVIL.secret}" not found`,
+      },
+      {
+        metadata: { name: 'e2', namespace: NS },
+        involvedObject: { kind: 'Pod', name: 'web-1', namespace: NS },
+        reason: 'Failed',
+        message: `Error: configmap "${EVIL.configMap}" not found`,
+      },
+      {
+        metadata: { name: 'e3', namespace: NS },
+        involvedObject: { kind: 'Pod', name: EVIL.claim, namespace: NS },
+        reason: 'BackOff',
+        message: `Back-off restarting failed container web in pod ${EVIL.claim}`,
+      },
+    ],
+  },
 };
 
 describe('the gatherer and names taken from objects', () => {
