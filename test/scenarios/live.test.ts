@@ -55,6 +55,8 @@ describe('scenarios diagnosed live on the shared test cluster', () => {
       expect(report.target.namespace).toBe(namespace);
       expect(report.apiRequests, summarise(report)).toBeGreaterThan(0);
       expectReport(report, sc.expected);
+      if (sc.expected.apiRounds !== undefined)
+        expect(report.apiRounds, summarise(report)).toBeLessThanOrEqual(sc.expected.apiRounds);
     } finally {
       cleaned.add(sc.name);
       await cleanup();

@@ -149,7 +149,8 @@ async function runStep(
     const e = step.events;
     const now = new Date().toISOString();
     for (const pod of await livePods(cluster, ns, e.pods)) {
-      const container = pod.spec.containers[0]?.name ?? 'app';
+      const container = e.container ?? pod.spec.containers[0]?.name ?? 'app';
+      const init = (pod.spec.initContainers ?? []).some((c) => c.name === container);
       await cluster.api.request('POST', `/api/v1/namespaces/${ns}/events`, {
         body: {
           apiVersion: 'v1',
@@ -161,10 +162,14 @@ async function runStep(
             name: pod.metadata.name,
             namespace: ns,
             uid: pod.metadata.uid,
-            fieldPath: `spec.containers{${container}}`,
+            fieldPath: `spec.${init ? 'initContainers' : 'containers'}{${container}}`,
           },
           reason: e.reason,
-          message: e.message.replaceAll('{{podIP}}', pod.status?.podIP ?? '10.0.0.1'),
+          message: substitute(e.message, ns)
+            .replaceAll('{{podIP}}', pod.status?.podIP ?? '10.0.0.1')
+            .replaceAll('{{pod}}', pod.metadata.name)
+            .replaceAll('{{container}}', container)
+            .replaceAll('{{uid}}', pod.metadata.uid ?? ''),
           type: e.type,
           count: e.count,
           firstTimestamp: now,

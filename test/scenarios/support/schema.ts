@@ -78,12 +78,17 @@ const stepSchema = z.union([
       labels: z.record(z.string(), z.string()),
     })
     .strict(),
-  /** core/v1 Events about each pod matching `pods`, as the kubelet would post them. */
+  /**
+   * core/v1 Events about each pod matching `pods`, as the kubelet would post them: about the
+   * pod's `container` (default its first; an init container's too), the message's `{{pod}}`,
+   * `{{container}}`, `{{uid}}` and `{{podIP}}` the pod's.
+   */
   z
     .object({
       events: z
         .object({
           pods: z.string(),
+          container: z.string().optional(),
           type: z.enum(['Normal', 'Warning']),
           reason: z.string(),
           message: z.string(),
@@ -118,6 +123,8 @@ export const expectedSchema = z
     remediation: z.enum(REMEDIATION_IDS).optional(),
     /** Words the root-cause finding's title or detail must contain. */
     detailIncludes: z.array(z.string()).default([]),
+    /** Live, the most sequential rounds of API reads the diagnosis may take (issue 11). */
+    apiRounds: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((e, ctx) => {
