@@ -18,12 +18,19 @@ export interface HttpServer {
   close(timeoutMs: number): Promise<void>;
 }
 
+/** The path of a request target: cut at `?` (origin form, the usual); a URL parsed otherwise. */
+function pathOf(target: string): string {
+  if (!target.startsWith('/')) return new URL(target, 'http://localhost').pathname;
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+}
+
 export function createHttpServer(routes: Record<string, Handler | RequestListener>): HttpServer {
   let stopping = false;
   let inFlight = 0;
   let drained: (() => void) | undefined;
   const server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = pathOf(req.url ?? '/');
     if (stopping && path !== '/healthz') {
       res
         .writeHead(503, { connection: 'close', 'content-type': 'text/plain' })

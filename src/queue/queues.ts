@@ -129,8 +129,17 @@ export class WorkQueues {
     };
   }
 
+  /** Targets' hashes: a burst names the same few targets (bounded; cleared when full). */
+  private readonly hashes = new Map<string, string>();
+
   private diagKeys(target: TargetRef, id: string) {
-    const hash = createHash('sha1').update(targetKey(target)).digest('hex');
+    const key = targetKey(target);
+    let hash = this.hashes.get(key);
+    if (hash === undefined) {
+      if (this.hashes.size >= 1024) this.hashes.clear();
+      hash = createHash('sha1').update(key).digest('hex');
+      this.hashes.set(key, hash);
+    }
     return {
       inFlight: `${this.prefix}:diag:inflight:${hash}`,
       requesters: `${this.prefix}:diag:${id}:requesters`,

@@ -9,9 +9,11 @@
 //   several cycles, and the live heap tells a leak from memory kept for later.
 // Benchmarks are not tests: nothing here asserts a time or a size.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import {
+  DEFAULT_REDIS_URL,
   deletePrefix,
   postAlert,
   testEnv,
@@ -46,6 +48,13 @@ export interface AckBench {
     maxMs: Spread;
     botCpuMsPerCommand: Spread;
     clientCpuMsPerCommand: Spread;
+    /** Redis's CPU time per command (INFO cpu), on the same cores. */
+    redisCpuMsPerCommand: Spread;
+    /**
+     * The burst's CPU time (bot, Redis and load generator) spread over the machine's cores, ms:
+     * no p99 can be lower, however the work were divided among processes.
+     */
+    cpuFloorMs: Spread;
     /** The machine's 1-minute load average when the level finished (2 cores: above 2, queued). */
     loadAverage: number;
   }[];
@@ -79,6 +88,13 @@ export function slope(values: number[]): number {
 }
 
 const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Redis's CPU time so far (user + system), ms, as INFO cpu reports it. */
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const seconds = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
+  return (seconds('used_cpu_user') + seconds('used_cpu_sys')) * 1000;
+}
 
 /** Resolves once the fake Slack has had no call for a second (at most 60 s). */
 async function drained(fake: FakeSlackProcess): Promise<void> {
@@ -135,6 +151,8 @@ export async function benchAck(): Promise<AckBench> {
     `--diagnostic-dir=${heapDir}`,
   ]);
   const pid = child.pid as number;
+  const redis = new Redis(DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
+  const cores = availableParallelism();
   try {
     const levels: AckBench['levels'] = [];
     for (const n of LEVELS) {
@@ -150,11 +168,18 @@ export async function benchAck(): Promise<AckBench> {
         const max: number[] = [];
         const botCpu: number[] = [];
         const clientCpu: number[] = [];
+        const redisCpu: number[] = [];
+        const floor: number[] = [];
         for (let r = 0; r < RUNS; r++) {
           const before = cpuMs(pid);
+          const redisBefore = await redisCpuMs(redis);
           const { acksMs, clientCpuMs } = await diagnoseBurst(load, seed.name, `L${n}R${r}X`);
-          botCpu.push((cpuMs(pid) - before) / n);
+          const bot = cpuMs(pid) - before;
+          const red = (await redisCpuMs(redis)) - redisBefore;
+          botCpu.push(bot / n);
           clientCpu.push(clientCpuMs / n);
+          redisCpu.push(red / n);
+          floor.push((bot + red + clientCpuMs) / cores);
           p50.push(percentile(acksMs, 50));
           p99.push(percentile(acksMs, 99));
           max.push(percentile(acksMs, 100));
@@ -176,10 +201,12 @@ export async function benchAck(): Promise<AckBench> {
           maxMs: spread(max),
           botCpuMsPerCommand: spread(botCpu, 3),
           clientCpuMsPerCommand: spread(clientCpu, 3),
+          redisCpuMsPerCommand: spread(redisCpu, 3),
+          cpuFloorMs: spread(floor),
           loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
         });
         console.log(
-          `[bench] ${n} concurrent /diagnose acks: p99 median ${spread(p99).median} ms (min ${spread(p99).min}, max ${spread(p99).max}); p50 median ${spread(p50).median} ms; CPU per command: bot ${spread(botCpu, 3).median} ms, load generator ${spread(clientCpu, 3).median} ms; load average ${loadavg()[0]?.toFixed(1)}`,
+          `[bench] ${n} concurrent /diagnose acks: p99 median ${spread(p99).median} ms (min ${spread(p99).min}, max ${spread(p99).max}); p50 median ${spread(p50).median} ms; CPU per command: bot ${spread(botCpu, 3).median} ms, Redis ${spread(redisCpu, 3).median} ms, load generator ${spread(clientCpu, 3).median} ms; the burst's CPU over ${cores} cores ${spread(floor).median} ms; load average ${loadavg()[0]?.toFixed(1)}`,
         );
       } finally {
         load.close();
@@ -225,6 +252,7 @@ export async function benchAck(): Promise<AckBench> {
       memory: { cycles, alertsPerCycle: ALERTS, burst: BURST, trendMiBPerCycle },
     };
   } finally {
+    redis.disconnect();
     await stopBot(child);
     rmSync(heapDir, { recursive: true, force: true });
     await fake.close();

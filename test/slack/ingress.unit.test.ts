@@ -60,4 +60,44 @@ describe('checkShape', () => {
     const payload = { type: 'block_actions', user: { id: 'U' }, actions: [{ action_id: 'km_x' }] };
     checkShape(`payload=${encodeURIComponent(JSON.stringify(payload))}`, true, opts);
   });
+  it('refuses a field given twice (Bolt would see a list), wherever it is', () => {
+    for (const text of [
+      'command=%2Fdiagnose&text=a&text=b&user_id=U&user_name=u&channel_id=C',
+      'command=%2Fdiagnose&text=a&user_id=U&user_name=u&channel_id=C&command=%2Fdiagnose',
+      'payload=%7B%7D&payload=%7B%7D',
+    ])
+      expect(() => checkShape(text, true, opts)).toThrow(/more than once/);
+  });
+  it('decodes a form as Slack encodes it, for any text (a generated corpus)', () => {
+    // Seeded: the same texts every run. Code points across the planes, `+`, `%`, `&`, `=`.
+    let seed = 11;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31);
+    const alphabet = ['+', '%', '&', '=', ' ', '%2', '%zz', '__proto__', 'é', '漢', '😀', 'a'];
+    for (let i = 0; i < 300; i++) {
+      const text = Array.from({ length: next() % 12 }, () =>
+        next() % 3 === 0
+          ? String.fromCodePoint(32 + (next() % 0xffff))
+          : (alphabet[next() % alphabet.length] as string),
+      )
+        .join('')
+        .replace(/[\uD800-\uDFFF]/g, 'x');
+      const form = new URLSearchParams({
+        command: '/diagnose',
+        text,
+        user_id: 'U1',
+        user_name: 'u',
+        channel_id: 'C1',
+      }).toString();
+      expect(checkShape(form, true, opts)?.text).toBe(text);
+    }
+  });
+  it('keeps a __proto__ field a field', () => {
+    const c = checkShape(
+      'command=%2Fdiagnose&text=web&user_id=U&user_name=u&channel_id=C&__proto__=x',
+      true,
+      opts,
+    );
+    expect(c?.text).toBe('web');
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
 });
