@@ -124,15 +124,17 @@ export class Gatherer {
   private readonly namespaceLists: Partial<
     Record<'pvcs' | 'daemonSets', Promise<Listed | undefined>>
   > = {};
-  /** The namespace's events and workloads, as round one answers them (readAhead needs them). */
+  /** The namespace's events and workload lists, as round one answers them (readsAhead). */
   private eventsListed: Promise<KubeEvent[]> = Promise.resolve([]);
-  private workloadsListed: Promise<unknown> = Promise.resolve();
+  private workloadLists: Promise<(Deployment | StatefulSet | DaemonSet)[]>[] = [];
   /**
    * Reads started beside the backends because round one's events name the need (a crash-looping
    * container's log, a ConfigMap or Secret a container lacks), by request. Each is used only if
    * the backends turn out to need it; a failure counts only then too.
    */
   private readonly ahead = new Map<string, Promise<Outcome<unknown>>>();
+  /** The ConfigMaps and Secrets whose reads ahead are started (configAhead). */
+  private readonly aheadNames = { configMaps: new Set<string>(), secrets: new Set<string>() };
   /** Settles once the reads ahead are started, so reads after the backends find them. */
   private aheadStarted: Promise<void> = Promise.resolve();
 
@@ -343,11 +345,17 @@ export class Gatherer {
             (this.targetSlices = this.listSlices(ns, target.name, early)),
           )
         : undefined,
-      (this.workloadsListed = Promise.all([
-        inNs<Deployment>('deployments').then((d) => this.add('deployments', 'Deployment', d)),
-        inNs<StatefulSet>('statefulSets').then((d) => this.add('statefulSets', 'StatefulSet', d)),
-        this.listPage('daemonSets', ns),
-      ])),
+      ...(this.workloadLists = [
+        inNs<Deployment>('deployments').then((d) => {
+          this.add('deployments', 'Deployment', d);
+          return d;
+        }),
+        inNs<StatefulSet>('statefulSets').then((d) => {
+          this.add('statefulSets', 'StatefulSet', d);
+          return d;
+        }),
+        this.listPage('daemonSets', ns).then((l) => (l?.items ?? []) as DaemonSet[]),
+      ]),
       this.listPage('pvcs', ns),
       inNs('networkPolicies').then(async (n) => {
         this.add('networkPolicies', 'NetworkPolicy', n);
@@ -783,8 +791,9 @@ export class Gatherer {
    * the backends, which take these when the backends need them and drop them otherwise.
    */
   private async readsAhead(ns: string, selecting: Service[]): Promise<void> {
+    // Each read starts from the answers it needs, not round one's slowest: started after a
+    // backend's answer it would be a third round in time.
     const [events, slices] = await Promise.all([this.eventsListed, this.targetSlices]);
-    await this.workloadsListed;
     if (events.length === 0 || selecting.length === 0) return;
     const inSlices = new Set(
       (slices?.items ?? []).flatMap((sl) =>
@@ -802,29 +811,52 @@ export class Gatherer {
 
     const config = signals.config.filter((x) => candidate(x.pod));
     if (config.length === 0) return;
+    // What the kubelet names, now; what else the Services' pod templates name (the kubelet
+    // names only the first missing object), as each workload list answers.
+    this.configAhead(
+      ns,
+      config.filter((c) => c.kind === 'ConfigMap').map((c) => c.name),
+      config.filter((c) => c.kind === 'Secret').map((c) => c.name),
+    );
     const selects = (t: PodTemplate) =>
       selecting.some((svc) =>
         Object.entries(svc.spec.selector ?? {}).every(([k, v]) => t.metadata?.labels?.[k] === v),
       );
-    const daemonSets = ((await this.namespaceLists.daemonSets)?.items ?? []) as DaemonSet[];
-    const templates = [...this.snapshot.deployments, ...this.snapshot.statefulSets, ...daemonSets]
-      .filter((w) => w.metadata.namespace === ns && selects(w.spec.template))
-      .map((w) => w.spec.template);
-    const refs = configRefs(
-      templates.flatMap((t) => [...(t.spec.initContainers ?? []), ...t.spec.containers]),
+    await Promise.all(
+      this.workloadLists.map(async (listed) => {
+        const refs = configRefs(
+          (await listed)
+            .filter((w) => w.metadata.namespace === ns && selects(w.spec.template))
+            .flatMap((w) => [
+              ...(w.spec.template.spec.initContainers ?? []),
+              ...w.spec.template.spec.containers,
+            ]),
+        );
+        this.configAhead(ns, refs.configMaps, refs.secrets);
+      }),
     );
-    const named = (kind: 'ConfigMap' | 'Secret', fromTemplates: string[]) =>
-      [
-        ...new Set([...config.filter((c) => c.kind === kind).map((c) => c.name), ...fromTemplates]),
-      ].filter((n) => isValidName('subdomain', n));
-    const configMaps = named('ConfigMap', refs.configMaps);
-    if (configMaps.length > FEW)
-      this.readAhead(configMapListId(ns), this.configMapMetadataList(ns));
-    else
-      for (const name of configMaps)
-        this.readAhead(metadataId('configMaps', ns, name), this.metadata('configMaps', ns, name));
-    for (const name of named('Secret', refs.secrets).slice(0, MAX_SECRETS))
+  }
+
+  /**
+   * Starts the metadata reads of ConfigMaps and Secrets ahead, each once: ConfigMaps by name
+   * while they are few, then one list of the namespace; Secrets by name, MAX_SECRETS at most.
+   */
+  private configAhead(ns: string, configMaps: string[], secrets: string[]): void {
+    const valid = (names: string[]) =>
+      [...new Set(names)].filter((n) => isValidName('subdomain', n));
+    for (const name of valid(configMaps)) this.aheadNames.configMaps.add(name);
+    if (!this.ahead.has(configMapListId(ns))) {
+      if (this.aheadNames.configMaps.size > FEW)
+        this.readAhead(configMapListId(ns), this.configMapMetadataList(ns));
+      else
+        for (const name of this.aheadNames.configMaps)
+          this.readAhead(metadataId('configMaps', ns, name), this.metadata('configMaps', ns, name));
+    }
+    for (const name of valid(secrets)) {
+      if (this.aheadNames.secrets.size >= MAX_SECRETS) break;
+      this.aheadNames.secrets.add(name);
       this.readAhead(metadataId('secrets', ns, name), this.metadata('secrets', ns, name));
+    }
   }
 
   /**

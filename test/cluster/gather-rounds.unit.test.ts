@@ -318,8 +318,8 @@ function answers(w: World): Record<string, unknown> {
 describe('the number and rounds of reads of a Service target', () => {
   const fake = useFakeApi();
 
-  async function gather(w: World) {
-    fake.reset(answers(w));
+  async function gather(w: World, delaysMs?: Record<string, number>) {
+    fake.reset(answers(w), delaysMs);
     const g = new Gatherer(fake.api);
     const snapshot = await g.gather(target);
     // What the gatherer counts is what the server saw.
@@ -421,6 +421,52 @@ describe('the number and rounds of reads of a Service target', () => {
       }
       expect(large.requests).toBe(small.requests);
     }
+  });
+
+  it("starts a crash log's read from the kubelet's event, not from round one's slowest list", async () => {
+    // A busy API server answers the namespace's workload lists last, after the backends: the log
+    // the BackOff event names is read beside the backends all the same (seen live: a third round).
+    const late = Object.fromEntries(
+      ['deployments', 'statefulsets', 'daemonsets'].map((k) => [
+        `/apis/apps/v1/namespaces/${NS}/${k}`,
+        150,
+      ]),
+    );
+    for (const container of ['app', 'init'] as const) {
+      const r = await gather(
+        {
+          pods: 5,
+          nodes: 3,
+          claims: false,
+          owner: 'Deployment',
+          crash: { container, pods: 5, events: true },
+          slices: true,
+        },
+        late,
+      );
+      expect(r.snapshot.logs, container).toHaveLength(2);
+      expect(r.rounds, container).toBeLessThanOrEqual(2);
+    }
+    // The missing ConfigMap the kubelet names is read from its event; the Secret only the pod
+    // template names, from the Deployment list, whichever other list is late. Each read once.
+    const { [`/apis/apps/v1/namespaces/${NS}/deployments`]: _, ...othersLate } = late;
+    const r = await gather(
+      {
+        pods: 5,
+        nodes: 3,
+        claims: false,
+        owner: 'Deployment',
+        configError: { missing: 'configmap', events: true },
+        slices: true,
+      },
+      othersLate,
+    );
+    expect(r.rounds).toBeLessThanOrEqual(2);
+    expect(r.snapshot.secrets.map((c) => c.metadata.name)).toEqual(['db-credentials']);
+    expect(r.snapshot.configMaps).toEqual([]);
+    expect(r.snapshot.unavailable.configMaps).toBeUndefined();
+    expect(r.paths.filter((p) => p.includes('/configmaps/app-config'))).toHaveLength(1);
+    expect(r.paths.filter((p) => p.includes('/secrets/db-credentials'))).toHaveLength(1);
   });
 
   it('keeps a log read ahead only for a container that really crash-loops', async () => {

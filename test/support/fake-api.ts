@@ -9,8 +9,11 @@ export interface FakeApi {
   readonly api: KubeApi;
   /** Every request URL (path and query) since the last `reset`. */
   readonly requested: string[];
-  /** Serves `answers` from now on and forgets the requests so far. */
-  reset(answers: Record<string, unknown>): void;
+  /**
+   * Serves `answers` from now on and forgets the requests so far; a path that starts with a key
+   * of `delaysMs` is answered that many milliseconds late (a slow list on a busy API server).
+   */
+  reset(answers: Record<string, unknown>, delaysMs?: Record<string, number>): void;
 }
 
 /** Starts the fake before the suite's tests and stops it after; `answers` may be set later. */
@@ -18,13 +21,20 @@ export function useFakeApi(answers: Record<string, unknown> = {}): FakeApi {
   let server: Server | undefined;
   let api: KubeApi | undefined;
   let table = answers;
+  let delays: [string, number][] = [];
   const requested: string[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       requested.push(req.url ?? '');
-      const body = table[(req.url ?? '').split('?')[0] ?? ''];
-      res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(body ?? { kind: 'Status', reason: 'NotFound', message: 'not found' }));
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      const body = table[path];
+      const delay = delays.find(([prefix]) => path.startsWith(prefix))?.[1] ?? 0;
+      setTimeout(() => {
+        res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify(body ?? { kind: 'Status', reason: 'NotFound', message: 'not found' }),
+        );
+      }, delay);
     });
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     const address = server.address();
@@ -51,8 +61,9 @@ export function useFakeApi(answers: Record<string, unknown> = {}): FakeApi {
       return api;
     },
     requested,
-    reset(next) {
+    reset(next, delaysMs = {}) {
       table = next;
+      delays = Object.entries(delaysMs);
       requested.length = 0;
     },
   };
