@@ -8,6 +8,7 @@
 //   alone rises and falls by 100 MiB from cycle to cycle as V8 sizes its heap, so a trend needs
 //   several cycles, and the live heap tells a leak from memory kept for later.
 // Benchmarks are not tests: nothing here asserts a time or a size.
+import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
@@ -55,6 +56,11 @@ export interface AckBench {
      * no p99 can be lower, however the work were divided among processes.
      */
     cpuFloorMs: Spread;
+    /**
+     * The yardstick's ack p99 and CPU per command, its runs alternating with the bot's: a bare
+     * node:http server that only checks the signature (yardstick-server.ts), under the same load.
+     */
+    yardstick: { p99Ms: Spread; cpuMsPerCommand: Spread };
     /** The machine's 1-minute load average when the level finished (2 cores: above 2, queued). */
     loadAverage: number;
   }[];
@@ -130,6 +136,19 @@ async function alerts(url: string, ns: string, count: number, parallel = 16): Pr
   );
 }
 
+/** Starts the yardstick server (yardstick-server.ts) as its own process. */
+async function startYardstick(): Promise<{ url: string; pid: number; stop: () => void }> {
+  const child = fork(join(import.meta.dirname, 'yardstick-server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve(Number(m)));
+    child.once('exit', (code) => reject(new Error(`the yardstick server exited (${code})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, stop: () => child.kill() };
+}
+
 export async function benchAck(): Promise<AckBench> {
   const fake = await startFakeSlackProcess();
   const seed = { name: 'bench-ack' };
@@ -153,10 +172,12 @@ export async function benchAck(): Promise<AckBench> {
   const pid = child.pid as number;
   const redis = new Redis(DEFAULT_REDIS_URL, { maxRetriesPerRequest: 1 });
   const cores = availableParallelism();
+  const yardstick = await startYardstick();
   try {
     const levels: AckBench['levels'] = [];
     for (const n of LEVELS) {
       const load = await CommandLoad.open(url, n);
+      const bare = await CommandLoad.open(yardstick.url, n);
       try {
         // Warm the connections' paths and the JIT, then measure.
         await load.burst(
@@ -170,7 +191,21 @@ export async function benchAck(): Promise<AckBench> {
         const clientCpu: number[] = [];
         const redisCpu: number[] = [];
         const floor: number[] = [];
+        const yardP99: number[] = [];
+        const yardCpu: number[] = [];
+        const warmYardstick = () =>
+          bare.burst(
+            () => 'help',
+            (i) => `U0W${i}`,
+          );
+        await warmYardstick();
         for (let r = 0; r < RUNS; r++) {
+          // The yardstick's run first, on an idle machine as the bot's is.
+          const yardBefore = cpuMs(yardstick.pid);
+          const y = await diagnoseBurst(bare, seed.name, `Y${n}R${r}X`);
+          yardCpu.push((cpuMs(yardstick.pid) - yardBefore) / n);
+          yardP99.push(percentile(y.acksMs, 99));
+          await settle(500);
           const before = cpuMs(pid);
           const redisBefore = await redisCpuMs(redis);
           const { acksMs, clientCpuMs } = await diagnoseBurst(load, seed.name, `L${n}R${r}X`);
@@ -192,6 +227,7 @@ export async function benchAck(): Promise<AckBench> {
             () => 'help',
             (i) => `U0W${i}`,
           );
+          await warmYardstick();
         }
         levels.push({
           concurrent: n,
@@ -203,13 +239,15 @@ export async function benchAck(): Promise<AckBench> {
           clientCpuMsPerCommand: spread(clientCpu, 3),
           redisCpuMsPerCommand: spread(redisCpu, 3),
           cpuFloorMs: spread(floor),
+          yardstick: { p99Ms: spread(yardP99), cpuMsPerCommand: spread(yardCpu, 3) },
           loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
         });
         console.log(
-          `[bench] ${n} concurrent /diagnose acks: p99 median ${spread(p99).median} ms (min ${spread(p99).min}, max ${spread(p99).max}); p50 median ${spread(p50).median} ms; CPU per command: bot ${spread(botCpu, 3).median} ms, Redis ${spread(redisCpu, 3).median} ms, load generator ${spread(clientCpu, 3).median} ms; the burst's CPU over ${cores} cores ${spread(floor).median} ms; load average ${loadavg()[0]?.toFixed(1)}`,
+          `[bench] ${n} concurrent /diagnose acks: p99 median ${spread(p99).median} ms (min ${spread(p99).min}, max ${spread(p99).max}); p50 median ${spread(p50).median} ms; CPU per command: bot ${spread(botCpu, 3).median} ms, Redis ${spread(redisCpu, 3).median} ms, load generator ${spread(clientCpu, 3).median} ms; the burst's CPU over ${cores} cores ${spread(floor).median} ms; yardstick (bare node:http, signature only) p99 median ${spread(yardP99).median} ms, CPU ${spread(yardCpu, 3).median} ms per command; load average ${loadavg()[0]?.toFixed(1)}`,
         );
       } finally {
         load.close();
+        bare.close();
       }
     }
 
@@ -253,6 +291,7 @@ export async function benchAck(): Promise<AckBench> {
     };
   } finally {
     redis.disconnect();
+    yardstick.stop();
     await stopBot(child);
     rmSync(heapDir, { recursive: true, force: true });
     await fake.close();

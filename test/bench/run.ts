@@ -95,6 +95,17 @@ function printTable(cli: CliBench | undefined, ack: AckBench | undefined): void 
             ],
           ]
         : []),
+      ...(l.yardstick
+        ? [
+            [
+              `  yardstick: bare node:http, signature only, p99`,
+              ...[l.yardstick.p99Ms.min, l.yardstick.p99Ms.median, l.yardstick.p99Ms.max].map(
+                String,
+              ),
+              'ms',
+            ],
+          ]
+        : []),
     );
   const width = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
   for (const r of rows) console.log(r.map((v, c) => v.padEnd(width[c] ?? 0)).join('  '));
