@@ -145,6 +145,8 @@ export class Gatherer {
     return this.log.requests;
   }
 
+  /** The namespace's Services as the API answered them (resolveServices). */
+  private servicesAnswer?: List<Service>;
   /** The list of the target Service's EndpointSlices, read in round one. */
   private targetSlices?: Promise<List<EndpointSlice> | undefined>;
   /** Reads for unmatched selectors already started (readUnmatched). */
@@ -203,9 +205,12 @@ export class Gatherer {
     if (!opts.quiet) this.snapshot.unavailable[key] ??= readFailure(err);
   }
 
-  /** Starts a read ahead under `id` (once), on round-one evidence that the backends need it. */
-  private readAhead(id: string, fn: () => Promise<unknown>): void {
-    if (!this.ahead.has(id)) this.ahead.set(id, settled(this.log.track(fn)));
+  /**
+   * Starts a read ahead under `id` (once), on round-one evidence that the backends need it;
+   * `after`: the answers that evidence came from (ReadRounds counts it one round after them).
+   */
+  private readAhead(id: string, fn: () => Promise<unknown>, after?: readonly unknown[]): void {
+    if (!this.ahead.has(id)) this.ahead.set(id, settled(this.log.track(fn, after)));
   }
 
   /** How the read under `id` ended: the one started ahead, or else one started now. */
@@ -285,7 +290,7 @@ export class Gatherer {
         this.pathName('Service', s.metadata.name, 'label'),
     );
     const slicesRead = target.kind === 'Service' ? target.name : undefined;
-    this.aheadStarted = this.readsAhead(ns, selecting);
+    this.aheadStarted = this.readsAhead(ns, selecting, target.kind === 'Service');
 
     const perService = selecting.flatMap((svc) => {
       const sel = formatSelector(svc.spec.selector);
@@ -503,6 +508,7 @@ export class Gatherer {
       return undefined;
     }
     this.add('services', 'Service', inNs.items);
+    this.servicesAnswer = inNs;
     const byName = (name: string) => inNs.items.filter((s) => s.metadata.name === name);
     switch (target.kind) {
       case 'Service': {
@@ -790,11 +796,14 @@ export class Gatherer {
    * workloads name (the kubelet names only the first missing one). Bounded like the reads after
    * the backends, which take these when the backends need them and drop them otherwise.
    */
-  private async readsAhead(ns: string, selecting: Service[]): Promise<void> {
-    // Each read starts from the answers it needs, not round one's slowest: started after a
-    // backend's answer it would be a third round in time.
+  private async readsAhead(ns: string, selecting: Service[], service: boolean): Promise<void> {
+    // Each read starts from the answers it needs, not round one's slowest, and is counted one
+    // round after those answers (for a Service target, whose Services are the one list read).
     const [events, slices] = await Promise.all([this.eventsListed, this.targetSlices]);
     if (events.length === 0 || selecting.length === 0) return;
+    const from = service
+      ? [this.servicesAnswer, events, ...(this.targetSlices ? [slices] : [])]
+      : undefined;
     const inSlices = new Set(
       (slices?.items ?? []).flatMap((sl) =>
         (sl.endpoints ?? []).flatMap((e) =>
@@ -807,7 +816,7 @@ export class Gatherer {
     const signals = kubeletSignals(events, ns);
 
     for (const s of signals.backOff.filter((x) => candidate(x.pod)).slice(0, MAX_LOGS))
-      this.readAhead(logId(ns, s.pod, s.container), this.previousLog(ns, s.pod, s.container));
+      this.readAhead(logId(ns, s.pod, s.container), this.previousLog(ns, s.pod, s.container), from);
 
     const config = signals.config.filter((x) => candidate(x.pod));
     if (config.length === 0) return;
@@ -817,6 +826,7 @@ export class Gatherer {
       ns,
       config.filter((c) => c.kind === 'ConfigMap').map((c) => c.name),
       config.filter((c) => c.kind === 'Secret').map((c) => c.name),
+      from,
     );
     const selects = (t: PodTemplate) =>
       selecting.some((svc) =>
@@ -824,15 +834,16 @@ export class Gatherer {
       );
     await Promise.all(
       this.workloadLists.map(async (listed) => {
+        const workloads = await listed;
         const refs = configRefs(
-          (await listed)
+          workloads
             .filter((w) => w.metadata.namespace === ns && selects(w.spec.template))
             .flatMap((w) => [
               ...(w.spec.template.spec.initContainers ?? []),
               ...w.spec.template.spec.containers,
             ]),
         );
-        this.configAhead(ns, refs.configMaps, refs.secrets);
+        this.configAhead(ns, refs.configMaps, refs.secrets, from && [...from, workloads]);
       }),
     );
   }
@@ -841,21 +852,30 @@ export class Gatherer {
    * Starts the metadata reads of ConfigMaps and Secrets ahead, each once: ConfigMaps by name
    * while they are few, then one list of the namespace; Secrets by name, MAX_SECRETS at most.
    */
-  private configAhead(ns: string, configMaps: string[], secrets: string[]): void {
+  private configAhead(
+    ns: string,
+    configMaps: string[],
+    secrets: string[],
+    after: readonly unknown[] | undefined,
+  ): void {
     const valid = (names: string[]) =>
       [...new Set(names)].filter((n) => isValidName('subdomain', n));
     for (const name of valid(configMaps)) this.aheadNames.configMaps.add(name);
     if (!this.ahead.has(configMapListId(ns))) {
       if (this.aheadNames.configMaps.size > FEW)
-        this.readAhead(configMapListId(ns), this.configMapMetadataList(ns));
+        this.readAhead(configMapListId(ns), this.configMapMetadataList(ns), after);
       else
         for (const name of this.aheadNames.configMaps)
-          this.readAhead(metadataId('configMaps', ns, name), this.metadata('configMaps', ns, name));
+          this.readAhead(
+            metadataId('configMaps', ns, name),
+            this.metadata('configMaps', ns, name),
+            after,
+          );
     }
     for (const name of valid(secrets)) {
       if (this.aheadNames.secrets.size >= MAX_SECRETS) break;
       this.aheadNames.secrets.add(name);
-      this.readAhead(metadataId('secrets', ns, name), this.metadata('secrets', ns, name));
+      this.readAhead(metadataId('secrets', ns, name), this.metadata('secrets', ns, name), after);
     }
   }
 
