@@ -7,6 +7,7 @@
 // the real client, so the counts are what an API server would see.
 import { describe, expect, it } from 'vitest';
 import { Gatherer } from '../../src/cluster/gather.js';
+import type { Snapshot } from '../../src/cluster/snapshot.js';
 import { Rng } from '../generator/cluster-gen.js';
 import { useFakeApi } from '../support/fake-api.js';
 
@@ -315,6 +316,28 @@ function answers(w: World): Record<string, unknown> {
   };
 }
 
+/**
+ * In two rounds, the object of the two that exists is in the snapshot (metadata only), the
+ * missing one is not, and neither read is said to have failed.
+ */
+function expectConfigRead(
+  r: { rounds: number; snapshot: Snapshot },
+  missing: 'configmap' | 'secret',
+  what: string,
+): void {
+  expect(r.rounds, what).toBeLessThanOrEqual(2);
+  expect(
+    r.snapshot.configMaps.map((c) => c.metadata.name),
+    what,
+  ).toEqual(missing === 'configmap' ? [] : ['app-config']);
+  expect(
+    r.snapshot.secrets.map((c) => c.metadata.name),
+    what,
+  ).toEqual(missing === 'secret' ? [] : ['db-credentials']);
+  expect(r.snapshot.unavailable.configMaps, what).toBeUndefined();
+  expect(r.snapshot.unavailable.secrets, what).toBeUndefined();
+}
+
 describe('the number and rounds of reads of a Service target', () => {
   const fake = useFakeApi();
 
@@ -473,17 +496,7 @@ describe('the number and rounds of reads of a Service target', () => {
           },
           late,
         );
-        expect(r.rounds, what).toBeLessThanOrEqual(2);
-        expect(
-          r.snapshot.configMaps.map((c) => c.metadata.name),
-          what,
-        ).toEqual(missing === 'configmap' ? [] : ['app-config']);
-        expect(
-          r.snapshot.secrets.map((c) => c.metadata.name),
-          what,
-        ).toEqual(missing === 'secret' ? [] : ['db-credentials']);
-        expect(r.snapshot.unavailable.configMaps, what).toBeUndefined();
-        expect(r.snapshot.unavailable.secrets, what).toBeUndefined();
+        expectConfigRead(r, missing, what);
         expect(
           r.paths.filter((p) => p.includes('/configmaps/app-config')),
           what,
@@ -547,18 +560,7 @@ describe('the number and rounds of reads of a Service target', () => {
           slices: true,
         });
         for (const r of [small, large]) {
-          expect(r.rounds, what).toBeLessThanOrEqual(2);
-          // The one that exists is there (metadata only), the missing one is not.
-          expect(
-            r.snapshot.configMaps.map((c) => c.metadata.name),
-            what,
-          ).toEqual(missing === 'configmap' ? [] : ['app-config']);
-          expect(
-            r.snapshot.secrets.map((c) => c.metadata.name),
-            what,
-          ).toEqual(missing === 'secret' ? [] : ['db-credentials']);
-          expect(r.snapshot.unavailable.configMaps, what).toBeUndefined();
-          expect(r.snapshot.unavailable.secrets, what).toBeUndefined();
+          expectConfigRead(r, missing, what);
         }
         expect(large.requests, what).toBe(small.requests);
       }
