@@ -6,6 +6,7 @@
 // diagnosis rounds slack remediation`, or `all`). Benchmarks are not tests: nothing here asserts a time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support/cluster.js';
 import { type AckBench, benchAck } from './ack.js';
@@ -27,10 +28,13 @@ mkdirSync(join(repoRoot, 'bench-results'), { recursive: true });
 const figures: Record<string, unknown> = existsSync(out)
   ? (JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>)
   : {};
+// Figures from two machines differ by the machine as much as by the code (`node -e 0` took 73 ms
+// on one and 180 ms on another): the file says which it was measured on.
+const machine = { cores: availableParallelism(), cpu: cpus()[0]?.model, node: process.version };
 const save = () =>
   writeFileSync(
     out,
-    JSON.stringify({ ...figures, measuredAt: new Date().toISOString() }, null, 2) + '\n',
+    JSON.stringify({ ...figures, measuredAt: new Date().toISOString(), machine }, null, 2) + '\n',
   );
 
 if (want('cli')) {
