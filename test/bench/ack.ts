@@ -8,7 +8,6 @@
 //   alone rises and falls by 100 MiB from cycle to cycle as V8 sizes its heap, so a trend needs
 //   several cycles, and the live heap tells a leak from memory kept for later.
 // Benchmarks are not tests: nothing here asserts a time or a size.
-import { fork } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { Redis } from 'ioredis';
@@ -26,6 +25,7 @@ import { parse as parseYaml } from 'yaml';
 import { NOWHERE_KUBECONFIG } from '../support/bot-process.js';
 import { repoRoot } from '../support/cluster.js';
 import { CommandLoad } from './load.js';
+import { startYardstick } from './yardstick-server.js';
 import { type Spread, cpuMs, liveHeapMiB, rssMiB, spread } from './process.js';
 import { startBot, stopBot } from './slack.js';
 import { percentile } from './stats.js';
@@ -136,17 +136,12 @@ async function alerts(url: string, ns: string, count: number, parallel = 16): Pr
   );
 }
 
-/** Starts the yardstick server (yardstick-server.ts) as its own process. */
-async function startYardstick(): Promise<{ url: string; pid: number; stop: () => void }> {
-  const child = fork(join(import.meta.dirname, 'yardstick-server.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: 'inherit',
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('message', (m) => resolve(Number(m)));
-    child.once('exit', (code) => reject(new Error(`the yardstick server exited (${code})`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, pid: child.pid as number, stop: () => child.kill() };
+/** An untimed burst of `help` commands: warms the connections' paths and the JIT. */
+function warm(load: CommandLoad) {
+  return load.burst(
+    () => 'help',
+    (i) => `U0W${i}`,
+  );
 }
 
 export async function benchAck(): Promise<AckBench> {
@@ -179,11 +174,7 @@ export async function benchAck(): Promise<AckBench> {
       const load = await CommandLoad.open(url, n);
       const bare = await CommandLoad.open(yardstick.url, n);
       try {
-        // Warm the connections' paths and the JIT, then measure.
-        await load.burst(
-          () => 'help',
-          (i) => `U0W${i}`,
-        );
+        await warm(load);
         const p50: number[] = [];
         const p99: number[] = [];
         const max: number[] = [];
@@ -193,12 +184,7 @@ export async function benchAck(): Promise<AckBench> {
         const floor: number[] = [];
         const yardP99: number[] = [];
         const yardCpu: number[] = [];
-        const warmYardstick = () =>
-          bare.burst(
-            () => 'help',
-            (i) => `U0W${i}`,
-          );
-        await warmYardstick();
+        await warm(bare);
         for (let r = 0; r < RUNS; r++) {
           // The yardstick's run first, on an idle machine as the bot's is.
           const yardBefore = cpuMs(yardstick.pid);
@@ -223,11 +209,8 @@ export async function benchAck(): Promise<AckBench> {
           // CPU each) drain first, or they would be measured as part of the next burst's acks.
           await drained(fake);
           // Draining outlasts the bot's keep-alive (5 s): warm the connections again, untimed.
-          await load.burst(
-            () => 'help',
-            (i) => `U0W${i}`,
-          );
-          await warmYardstick();
+          await warm(load);
+          await warm(bare);
         }
         levels.push({
           concurrent: n,

@@ -3,8 +3,8 @@
 // bot's posts (an ephemeral per requester) ran on the event loop that timestamps the acks, and
 // was measured as ack latency. Started with fork(); answers { url } once listening, and the
 // number of Web API calls so far on every 'calls' message.
-import { fork } from 'node:child_process';
 import { FakeSlack } from '../support/fake-slack.js';
+import { forkScript, nextMessage } from './process.js';
 
 export interface FakeSlackProcess {
   url: string;
@@ -15,19 +15,8 @@ export interface FakeSlackProcess {
 type Reply = { url: string } | { calls: number };
 
 export async function startFakeSlackProcess(): Promise<FakeSlackProcess> {
-  const child = fork(import.meta.filename, ['--serve'], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const next = () =>
-    new Promise<Reply>((resolve, reject) => {
-      const exited = (code: number | null) => reject(new Error(`the fake Slack exited (${code})`));
-      child.once('exit', exited);
-      child.once('message', (m) => {
-        child.off('exit', exited);
-        resolve(m as Reply);
-      });
-    });
+  const child = forkScript(import.meta.filename, ['--serve']);
+  const next = () => nextMessage(child, 'the fake Slack') as Promise<Reply>;
   const started = (await next()) as { url: string };
   return {
     url: started.url,

@@ -2,7 +2,7 @@
 // exit, its start-up included, the way a person at a terminal waits for it. Runs alternate with
 // a yardstick (`node -e 0`) so that a figure can be read against what node itself costs on the
 // machine at that moment; min, median and max are reported, never a single run.
-import { spawn } from 'node:child_process';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -88,4 +88,24 @@ export async function liveHeapMiB(pid: number, dir: string): Promise<number> {
   let bytes = 0;
   for (let i = at; i < snap.nodes.length; i += width) bytes += snap.nodes[i] ?? 0;
   return Math.round((bytes / 2 ** 20) * 10) / 10;
+}
+
+/** Runs a TypeScript file of the benches as a process of its own (through tsx), with IPC. */
+export function forkScript(file: string, args: string[] = []): ChildProcess {
+  return fork(file, args, {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+/** The child's next IPC message; rejects if it exits first. */
+export function nextMessage(child: ChildProcess, what: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`${what} exited (${code})`));
+    child.once('exit', exited);
+    child.once('message', (m) => {
+      child.off('exit', exited);
+      resolve(m);
+    });
+  });
 }
