@@ -53,12 +53,12 @@ export class ReadRounds {
 
   /** The length of the longest chain of requests, each started after the previous answered. */
   get rounds(): number {
-    const byStart = [...this.spans].sort((a, b) => a.start - b.start);
+    // The spans are in the order the requests started (track pushes them so).
     const depth = new Map<Span, number>();
     let longest = 0;
-    for (const [i, s] of byStart.entries()) {
+    for (const [i, s] of this.spans.entries()) {
       let d = 1;
-      const before = s.after ?? byStart.slice(0, i).filter((p) => p.end < s.start);
+      const before = s.after ?? this.spans.slice(0, i).filter((p) => p.end < s.start);
       for (const p of before) d = Math.max(d, (depth.get(p) ?? 0) + 1);
       depth.set(s, d);
       longest = Math.max(longest, d);

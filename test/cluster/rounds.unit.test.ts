@@ -10,6 +10,20 @@ function pending<T>(value: T) {
   return { fn: () => answered, release };
 }
 
+/**
+ * Round one (the Services, the events), the events answering after a round-two read (the pods)
+ * has answered, as a busy API server does. Returns the two round-one answers.
+ */
+async function eventsAnswerLast(r: ReadRounds) {
+  const slow = pending({ items: ['event'] });
+  const services = r.track(async () => ({ items: ['svc'] }));
+  const events = r.track(slow.fn);
+  const svc = await services;
+  await r.track(async () => ({ items: ['pod'] }));
+  slow.release();
+  return { svc, ev: await events };
+}
+
 describe('ReadRounds', () => {
   it('counts requests started together as one round, and one started after an answer as the next', async () => {
     const r = new ReadRounds();
@@ -22,26 +36,14 @@ describe('ReadRounds', () => {
 
   it('by default counts a request after every answer before it, needed or not', async () => {
     const r = new ReadRounds();
-    const slow = pending({ items: ['event'] });
-    const services = r.track(async () => ({ items: ['svc'] }));
-    const events = r.track(slow.fn);
-    await services;
-    await r.track(async () => ({ items: ['pod'] })); // round two, answered before the events
-    slow.release();
-    await events;
+    await eventsAnswerLast(r);
     await r.track(async () => 'log'); // started from the events only
     expect(r.rounds).toBe(3);
   });
 
   it('counts a request that names its answers one round after those', async () => {
     const r = new ReadRounds();
-    const slow = pending({ items: ['event'] });
-    const services = r.track(async () => ({ items: ['svc'] }));
-    const events = r.track(slow.fn);
-    const svc = await services;
-    await r.track(async () => ({ items: ['pod'] }));
-    slow.release();
-    const ev = await events;
+    const { svc, ev } = await eventsAnswerLast(r);
     await r.track(async () => 'log', [svc, ev.items]);
     expect(r.rounds).toBe(2);
     // A chain through named answers still counts each step.
